@@ -1,0 +1,65 @@
+// A project as fastappkit.toml describes it: the core, internal apps and resolved external apps.
+// Parsing (toml++) lives in project_loader.cpp only; this header stays light.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fastappkit {
+
+namespace fs = std::filesystem;
+
+enum class AppKind { core, internal, external };
+
+const char* to_string(AppKind kind);
+
+// An external app's manifest (<app>/<app>/fastappkit.toml, or <app>/fastappkit.toml installed).
+struct AppManifest {
+    std::string name;
+    std::string version;
+    fs::path manifest_file;   // absolute path of the manifest
+    fs::path dir;             // directory holding the manifest
+    fs::path migrations_dir;  // dir / migrations; revision files are in migrations_dir / "versions"
+    std::optional<fs::path> models_file;            // dir / models, when declared
+    std::optional<std::vector<std::string>> requires_apps;  // absent key: sequential dependency
+    std::string entrypoint;                         // accepted, unused
+};
+
+struct App {
+    std::string name;
+    AppKind kind = AppKind::internal;
+    fs::path dir;                        // internal: <root>/apps/<name>; external: manifest dir
+    std::optional<AppManifest> manifest;  // external apps only
+};
+
+struct Project {
+    fs::path root;         // absolute, normalised
+    fs::path config_file;  // root / "fastappkit.toml"
+    std::vector<App> apps;                   // in `apps` order, internal and external
+    std::vector<std::string> migration_order;  // "core" then internal apps (order override applied)
+    std::vector<fs::path> app_search_path;   // app_path, FASTAPPKIT_APP_PATH, --app-path, in order
+
+    const App* find_app(const std::string& name) const;
+    std::vector<const App*> external_apps() const;  // in `apps` order
+    fs::path core_migrations_dir() const { return root / "core" / "db" / "migrations"; }
+};
+
+// Reads <root>/fastappkit.toml, resolves every app, reads every external manifest.
+// Throws usage_error (exit 2) with one sentence naming the file or app for every rule of the
+// configuration that is broken. `extra_app_paths` are the runner's --app-path values.
+Project load_project(const fs::path& root, const std::vector<fs::path>& extra_app_paths);
+
+// Reads and validates one external app manifest. `expected_name` is the directory name the
+// manifest was found under.
+AppManifest load_manifest(const fs::path& manifest_file, const std::string& expected_name);
+
+// Standalone mode: a root without fastappkit.toml holding NAME/fastappkit.toml (an app
+// manifest). Returns that manifest's path, or nothing.
+std::optional<fs::path> find_standalone_manifest(const fs::path& root);
+
+// True when `name` is a valid app name: [a-z_][a-z0-9_]*, at most 40 characters.
+bool is_valid_app_name(const std::string& name);
+
+}  // namespace fastappkit

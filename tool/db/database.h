@@ -1,0 +1,89 @@
+// The database interface every backend implements (SQLite, PostgreSQL). The runner speaks
+// only to this interface and never branches on the dialect; dialect differences stay in db/.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/database_url.h"
+
+namespace fastappkit {
+
+// A statement of a migration failed. `line` is 1-based within the SQL passed to execute()
+// offset by its `first_line`; `message` is the database's own message.
+class StatementError : public std::runtime_error {
+public:
+    StatementError(int line, std::string statement, std::string message)
+        : std::runtime_error(message), line(line), statement(std::move(statement)),
+          message(std::move(message)) {}
+    int line;
+    std::string statement;
+    std::string message;
+};
+
+// A row of fastappkit_history.
+struct HistoryRow {
+    std::string version_table;
+    std::string revision;
+    std::string direction;  // "upgrade" / "downgrade"
+    std::string checksum;
+    std::string applied_at;
+    long long duration_ms = 0;
+};
+
+// RAII transaction: the destructor rolls back when commit() was not called, and never throws.
+class Transaction {
+public:
+    virtual ~Transaction() = default;
+    virtual void commit() = 0;
+};
+
+// Held while a runner works on one history; released by the destructor. PostgreSQL: a
+// session-level advisory lock. SQLite: nothing (its write transactions serialise runners).
+class HistoryLock {
+public:
+    virtual ~HistoryLock() = default;
+};
+
+struct OpenOptions {
+    bool read_only = false;  // never create or change anything (a missing SQLite file stays missing)
+    std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
+    // Called once when the runner starts waiting for another runner's lock.
+    std::function<void(const std::string&)> on_wait;
+};
+
+class Database {
+public:
+    virtual ~Database() = default;
+
+    virtual Dialect dialect() const = 0;
+    // The URL with passwords masked, for messages.
+    virtual std::string display_url() const = 0;
+
+    virtual bool has_table(const std::string& table) = 0;
+    // Rows of a version table in table order; empty when the table does not exist.
+    virtual std::vector<std::string> read_versions(const std::string& version_table) = 0;
+    // fastappkit_history rows of one version table, oldest first; empty without the table.
+    virtual std::vector<HistoryRow> read_history(const std::string& version_table) = 0;
+
+    // Creates fastappkit_history when missing (safe when runners race).
+    virtual void ensure_history_table() = 0;
+
+    virtual std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) = 0;
+    // SQLite: BEGIN IMMEDIATE (waiting with the busy timeout). PostgreSQL: BEGIN.
+    virtual std::unique_ptr<Transaction> begin() = 0;
+
+    // Runs every statement of `sql` in order, in the current transaction if one is open, else
+    // each on its own (autocommit). Throws StatementError naming the failing statement with
+    // its line (`first_line` is the line of sql's first character in its file).
+    virtual void execute(std::string_view sql, int first_line = 1) = 0;
+};
+
+std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOptions& options);
+
+}  // namespace fastappkit
