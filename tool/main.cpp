@@ -1,1 +1,3 @@
-// placeholder
+#include "cli/cli.h"
+
+int main(int argc, char** argv) { return fastappkit::run_cli(argc, argv); }

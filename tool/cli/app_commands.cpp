@@ -1,1 +1,113 @@
-// placeholder
+// app list, app validate, and describe (the JSON the CMake module reads at configure time).
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "config/app_order.h"
+#include "runner/plan.h"
+
+#ifndef FASTAPPKIT_VERSION
+#define FASTAPPKIT_VERSION "0.0.0"
+#endif
+
+namespace fastappkit {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json app_json(const App& app) {
+    Json j = {{"name", app.name}, {"kind", to_string(app.kind)}, {"dir", app.dir.string()}};
+    if (app.manifest) {
+        j["manifest"] = app.manifest->manifest_file.string();
+        j["migrations"] = app.manifest->migrations_dir.string();
+        j["version"] = app.manifest->version;
+        j["version_table"] = "alembic_version_" + app.name;
+    }
+    return j;
+}
+
+}  // namespace
+
+int describe_project(Session& session) {
+    const Project& project = session.project();
+    Json inputs = Json::array({project.config_file.string()});
+    Json apps = Json::array();
+    for (const auto& app : project.apps) {
+        apps.push_back(app_json(app));
+        if (app.manifest) inputs.push_back(app.manifest->manifest_file.string());
+    }
+    Json order = Json::array();
+    for (const auto& step : external_app_order(project)) {
+        order.push_back({{"name", step.name}, {"depends_on", step.depends_on}});
+    }
+    std::cout << Json{{"fastappkit_version", FASTAPPKIT_VERSION},
+                      {"root", project.root.string()},
+                      {"config_file", project.config_file.string()},
+                      {"inputs", inputs},
+                      {"apps", apps},
+                      {"external_order", order}}
+                     .dump(2)
+              << "\n";
+    return 0;
+}
+
+int app_list(Session& session, bool verbose) {
+    const Project& project = session.project();
+    if (session.reporter().json()) {
+        Json apps = Json::array();
+        for (const auto& app : project.apps) apps.push_back(app_json(app));
+        std::cout << Json{{"apps", apps}}.dump(2) << "\n";
+        return 0;
+    }
+    std::string text;
+    for (const auto& app : project.apps) {
+        text += fmt::format("{:<20} {:<9}", app.name, to_string(app.kind));
+        if (app.manifest) text += fmt::format(" {:<8} alembic_version_{}", app.manifest->version, app.name);
+        if (verbose || session.reporter().verbose()) text += fmt::format("\n    {}", app.dir.string());
+        text += "\n";
+    }
+    if (project.apps.empty()) text = "No apps: add them to apps in " + project.config_file.string() + "\n";
+    session.reporter().output(text);
+    return 0;
+}
+
+// Manifest, paths and version table were checked by loading the project; this adds the
+// revision graph and, when a database is configured, the version-table conflict check.
+int app_validate(Session& session, const std::string& name) {
+    const App* app = session.standalone() ? nullptr : session.project().find_app(name);
+    if (!session.standalone() && !app) {
+        throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
+                                      session.project().config_file.string()));
+    }
+    if (app && app->kind == AppKind::internal) {
+        session.core_history().graph();
+        session.reporter().line(fmt::format("App '{}' is valid (internal app, shared core history)", name));
+        return 0;
+    }
+    History& history = session.app_history(name);
+    const auto& graph = history.graph();
+    if (graph.heads().size() > 1) {
+        session.reporter().line(fmt::format("Warning: app '{}' has several heads ({}); merge them",
+                                            name, join_ids(graph, graph.heads())));
+    }
+    bool checked_database = false;
+    try {
+        Database& db = session.database(true);
+        session.check_version_table_conflict(name, db);
+        heads_from_versions(graph, db.read_versions(history.version_table()));
+        checked_database = true;
+    } catch (const Error& e) {
+        if (e.code() != ExitCode::usage) throw;  // no database configured: skip those checks
+    }
+    session.reporter().line(fmt::format("App '{}' is valid: {} revision{}, version table {}{}", name,
+                                        graph.size(), graph.size() == 1 ? "" : "s",
+                                        history.version_table(),
+                                        checked_database ? ", database consistent" : ""));
+    return 0;
+}
+
+}  // namespace fastappkit

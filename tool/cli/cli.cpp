@@ -1,1 +1,226 @@
-// placeholder
+// The command table: every command and option of the command line (CLI11), mapped to the
+// functions of commands.h. Errors are caught here, once, and turned into exit codes.
+#include "cli/cli.h"
+
+#include <functional>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+
+#ifndef FASTAPPKIT_VERSION
+#define FASTAPPKIT_VERSION "0.0.0"
+#endif
+
+namespace fastappkit {
+
+namespace {
+
+using Action = std::function<int(Session&)>;
+
+// Values of every command's options; CLI11 writes them while parsing.
+struct Arguments {
+    HistoryArgs history;
+    std::string message;
+    std::string dialect;
+    std::vector<std::string> revisions;
+    std::string name;
+    bool purge = false;
+    bool verbose_list = false;
+    bool as_package = false;
+};
+
+// A revision positional plus -r/--revision, both filling `target`.
+void add_revision(CLI::App* command, std::string& target, bool required, const char* help) {
+    auto* positional = command->add_option("revision", target, help);
+    auto* flag = command->add_option("-r,--revision", target, help);
+    positional->excludes(flag);
+    if (required) {
+        // One of the two must be present; checked after parsing so both spellings work.
+        command->callback([command, &target] {
+            if (target.empty()) throw CLI::RequiredError("revision");
+            (void)command;
+        });
+    }
+}
+
+void add_app_option(CLI::App* command, Arguments& a) {
+    command->add_option("--app", a.history.app, "An external app's history instead of the core one");
+}
+
+void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
+    auto* upgrade = migrate->add_subcommand("upgrade", "Upgrade the shared core history (default: head)");
+    add_revision(upgrade, a.history.revision, false, "Target revision (default: head)");
+    upgrade->final_callback([&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
+
+    auto* downgrade = migrate->add_subcommand("downgrade", "Downgrade the shared core history");
+    add_revision(downgrade, a.history.revision, true, "Target revision: -1, base, or a revision id");
+    downgrade->final_callback([&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
+
+    auto* preview = migrate->add_subcommand("preview", "Print the SQL upgrade would run; change nothing");
+    add_revision(preview, a.history.revision, false, "Target (default: head), or FROM:TO offline");
+    preview->add_option("--dialect", a.dialect, "sqlite or postgresql, for offline FROM:TO previews");
+    preview->final_callback([&] { action = [&](Session& s) { return migrate_preview(s, a.history, a.dialect); }; });
+
+    auto* current = migrate->add_subcommand("current", "Show the revisions the database is at");
+    add_app_option(current, a);
+    current->final_callback([&] { action = [&](Session& s) { return migrate_current(s, a.history.app); }; });
+
+    auto* history = migrate->add_subcommand("history", "List revisions, newest first");
+    add_app_option(history, a);
+    history->final_callback([&] { action = [&](Session& s) { return migrate_history(s, a.history.app); }; });
+
+    auto* heads = migrate->add_subcommand("heads", "List the head revisions");
+    add_app_option(heads, a);
+    heads->final_callback([&] { action = [&](Session& s) { return migrate_heads(s, a.history.app); }; });
+
+    auto* stamp = migrate->add_subcommand("stamp", "Set the version table without running migrations");
+    add_revision(stamp, a.history.revision, true, "Revision to stamp (head, base, a revision id)");
+    add_app_option(stamp, a);
+    stamp->add_flag("--purge", a.purge, "Delete every version row first");
+    stamp->final_callback([&] { action = [&](Session& s) { return migrate_stamp(s, a.history, a.purge); }; });
+
+    auto* merge = migrate->add_subcommand("merge", "Write a revision merging several heads");
+    merge->add_option("-m,--message", a.message, "Message of the merge revision")->required();
+    merge->add_option("revisions", a.revisions, "Revisions to merge (default: heads)");
+    add_app_option(merge, a);
+    merge->final_callback([&] {
+        action = [&](Session& s) { return migrate_merge(s, a.history.app, a.message, a.revisions); };
+    });
+}
+
+void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
+    auto* app = migrate->add_subcommand("app", "Commands on one app: migrate app NAME <command>");
+    app->add_option("name", a.history.app, "App name")->required();
+    app->require_subcommand(1);
+
+    auto* make = app->add_subcommand("makemigrations", "Autogenerate a migration for the app");
+    make->add_option("-m,--message", a.message, "Migration message")->required();
+    make->final_callback([&] { action = [&](Session& s) { return migrate_autogenerate(s, a.history.app, a.message); }; });
+
+    auto* upgrade = app->add_subcommand("upgrade", "Upgrade this external app's history");
+    add_revision(upgrade, a.history.revision, false, "Target revision (default: head)");
+    upgrade->final_callback([&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
+
+    auto* downgrade = app->add_subcommand("downgrade", "Downgrade this external app's history");
+    add_revision(downgrade, a.history.revision, true, "Target revision");
+    downgrade->final_callback([&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
+
+    auto* preview = app->add_subcommand("preview", "Print the SQL this app's upgrade would run");
+    add_revision(preview, a.history.revision, false, "Target (default: head), or FROM:TO offline");
+    preview->add_option("--dialect", a.dialect, "sqlite or postgresql, for offline previews");
+    preview->final_callback([&] { action = [&](Session& s) { return migrate_preview(s, a.history, a.dialect); }; });
+
+    // The read-only and stamp commands also answer per app (migrate app NAME current).
+    for (auto [name, fn] : std::vector<std::pair<const char*, int (*)(Session&, const std::string&)>>{
+             {"current", migrate_current}, {"history", migrate_history}, {"heads", migrate_heads}}) {
+        auto* command = app->add_subcommand(name, std::string("migrate ") + name + " for this app");
+        command->final_callback([&a, &action, fn = fn] {
+            action = [&a, fn](Session& s) { return fn(s, a.history.app); };
+        });
+    }
+}
+
+void add_migrate(CLI::App& root, Arguments& a, Action& action) {
+    auto* migrate = root.add_subcommand("migrate", "Create and apply migrations");
+    migrate->require_subcommand(1);
+
+    auto* core = migrate->add_subcommand("core", "Autogenerate a core migration from the models");
+    core->add_option("-m,--message", a.message, "Migration message")->required();
+    core->final_callback([&] { action = [&](Session& s) { return migrate_autogenerate(s, "", a.message); }; });
+
+    auto* all = migrate->add_subcommand("all", "Upgrade core, then every external app in order");
+    all->final_callback([&] { action = migrate_all; });
+
+    add_history_commands(migrate, a, action);
+    add_app_subcommands(migrate, a, action);
+
+    migrate->add_subcommand("status", "What each history has applied and pending")
+        ->final_callback([&] { action = migrate_status; });
+    migrate->add_subcommand("verify", "Exit 1 when an applied migration's file changed since it ran")
+        ->final_callback([&] { action = migrate_verify; });
+    migrate->add_subcommand("check", "Exit 1 when models and migrations differ")
+        ->final_callback([&] { action = migrate_check; });
+}
+
+void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
+    auto* app = root.add_subcommand("app", "List, validate and create apps");
+    app->require_subcommand(1);
+    auto* list = app->add_subcommand("list", "List the project's resolved apps");
+    list->add_flag("-v,--verbose", a.verbose_list, "Show paths");
+    list->final_callback([&] { action = [&](Session& s) { return app_list(s, a.verbose_list); }; });
+    auto* validate = app->add_subcommand("validate", "Check an app's manifest, paths, version table and history");
+    validate->add_option("name", a.name, "App name")->required();
+    validate->final_callback([&] { action = [&](Session& s) { return app_validate(s, a.name); }; });
+    auto* create = app->add_subcommand("new", "Create an internal app (or an external one with --as-package)");
+    create->add_option("name", a.name, "App name")->required();
+    create->add_flag("--as-package", a.as_package, "Create a reusable external app in its own directory");
+    create->final_callback([&] { action = [&](Session& s) { return app_new(s, a.name, a.as_package); }; });
+
+    auto* core = root.add_subcommand("core", "Create projects");
+    core->require_subcommand(1);
+    auto* project = core->add_subcommand("new", "Create a new project directory NAME");
+    project->add_option("name", a.name, "Project name")->required();
+    project->final_callback([&] { action = [&](Session& s) { return core_new(s, a.name); }; });
+}
+
+void add_tooling(CLI::App& root, Action& action) {
+    root.add_subcommand("describe", "Print the project as JSON (read by the CMake module)")
+        ->final_callback([&] { action = describe_project; });
+    auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
+    db->require_subcommand(1);
+    db->add_subcommand("reset", "Drop the database if it exists and create it empty")
+        ->final_callback([&] { action = db_reset; });
+    db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
+}
+
+int run_action(const Action& action, Session& session) {
+    try {
+        return action(session);
+    } catch (const Error& e) {
+        session.reporter().error(e.what());
+        if (session.options().json) {
+            std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", std::string(e.what()),
+                                     static_cast<int>(e.code()));
+        }
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        session.reporter().error(fmt::format("fastappkit: unexpected error: {}", e.what()));
+        return static_cast<int>(ExitCode::failure);
+    }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    GlobalOptions global;
+    Arguments arguments;
+    Action action;
+    CLI::App root{"fastappkit: schema migrations for modular C++ projects", "fastappkit"};
+    root.set_version_flag("--version", std::string("fastappkit ") + FASTAPPKIT_VERSION);
+    root.add_option("--project-root", global.project_root, "Project root (default: current directory)");
+    root.add_option("--database-url", global.database_url, "Database URL (default: DATABASE_URL, then .env)");
+    root.add_option("--app-path", global.app_paths, "Extra directory to search for external apps")
+        ->allow_extra_args(false);
+    root.add_flag("--json", global.json, "Print machine-readable JSON");
+    root.add_flag("-q,--quiet", global.quiet, "Print errors only");
+    root.add_flag("-v,--verbose", global.verbose, "Print more detail");
+    root.require_subcommand(1);
+    add_migrate(root, arguments, action);
+    add_app_and_core(root, arguments, action);
+    add_tooling(root, action);
+
+    try {
+        root.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = root.exit(e);
+        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    }
+    Session session(global);
+    return run_action(action, session);
+}
+
+}  // namespace fastappkit

@@ -1,1 +1,162 @@
-// placeholder
+#include "cli/session.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "config/app_order.h"
+#include "config/env_file.h"
+#include "runner/plan.h"
+
+namespace fastappkit {
+
+namespace fs = std::filesystem;
+
+Session::Session(GlobalOptions options)
+    : options_(std::move(options)),
+      reporter_(options_.json, options_.quiet     ? Verbosity::quiet
+                               : options_.verbose ? Verbosity::verbose
+                                                  : Verbosity::normal) {
+    root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
+                                                       : fs::path(options_.project_root))
+                .lexically_normal();
+    if (root_.has_filename() == false && root_ != root_.root_path()) root_ = root_.parent_path();
+}
+
+bool Session::standalone() {
+    if (!standalone_) {
+        standalone_ = !fs::exists(root_ / "fastappkit.toml") &&
+                      find_standalone_manifest(root_).has_value();
+    }
+    return *standalone_;
+}
+
+const Project& Session::project() {
+    if (!project_) {
+        std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
+        project_ = load_project(root_, extra);
+    }
+    return *project_;
+}
+
+const AppManifest& Session::standalone_app() {
+    if (!standalone_app_) {
+        auto manifest = find_standalone_manifest(root_);
+        standalone_app_ = load_manifest(*manifest, manifest->parent_path().filename().string());
+    }
+    return *standalone_app_;
+}
+
+DatabaseUrl Session::database_url() {
+    std::optional<std::string> url;
+    if (!options_.database_url.empty()) url = options_.database_url;
+    if (!url) url = lookup_setting("DATABASE_URL", root_);
+    if (!url && standalone()) url = lookup_setting("DATABASE_URL", standalone_app().dir);
+    if (!url) {
+        throw usage_error(fmt::format(
+            "No database URL: pass --database-url, set DATABASE_URL, or add DATABASE_URL to {}",
+            (root_ / ".env").string()));
+    }
+    return parse_database_url(*url, root_);
+}
+
+Database& Session::database(bool read_only) {
+    if (database_ && (!database_read_only_ || read_only)) return *database_;
+    OpenOptions open;
+    open.read_only = read_only;
+    open.on_wait = [this](const std::string& message) { reporter_.waiting(message); };
+    database_.reset();
+    database_ = open_database(database_url(), open);
+    database_read_only_ = read_only;
+    return *database_;
+}
+
+History& Session::core_history() {
+    auto& slot = histories_["core"];
+    if (!slot) {
+        const auto& p = project();
+        fs::path migrations = p.core_migrations_dir();
+        if (!fs::is_directory(migrations)) {
+            throw usage_error(fmt::format(
+                "Migrations directory not found: {} (core); create it or run 'fastappkit core new'",
+                migrations.string()));
+        }
+        slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+    }
+    return *slot;
+}
+
+const AppManifest& Session::external_manifest(const std::string& name) {
+    if (standalone()) {
+        const auto& app = standalone_app();
+        if (app.name != name) {
+            throw usage_error(fmt::format("App '{}' not found: this standalone checkout holds app '{}' ({})",
+                                          name, app.name, app.manifest_file.string()));
+        }
+        return app;
+    }
+    const App* app = project().find_app(name);
+    if (!app) {
+        throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
+                                      project().config_file.string()));
+    }
+    if (app->kind != AppKind::external) {
+        throw usage_error(fmt::format(
+            "App '{}' is an internal app: its migrations are part of the shared core history; use "
+            "'fastappkit migrate upgrade' (or downgrade/preview) instead",
+            name));
+    }
+    return *app->manifest;
+}
+
+namespace {
+
+History& history_slot(std::map<std::string, std::unique_ptr<History>>& histories,
+                      const AppManifest& manifest) {
+    auto& slot = histories["app:" + manifest.name];
+    if (!slot) {
+        slot = std::make_unique<History>(manifest.name, version_table_for(manifest.name),
+                                         manifest.migrations_dir / "versions");
+    }
+    return *slot;
+}
+
+}  // namespace
+
+History& Session::app_history(const std::string& name) {
+    return history_slot(histories_, external_manifest(name));
+}
+
+std::vector<History*> Session::all_histories() {
+    std::vector<History*> out;
+    if (standalone()) {
+        out.push_back(&app_history(standalone_app().name));
+        return out;
+    }
+    out.push_back(&core_history());
+    for (const auto& step : external_app_order(project())) out.push_back(&app_history(step.name));
+    return out;
+}
+
+History& Session::history_for(const std::string& app) {
+    if (app.empty()) {
+        if (standalone()) return app_history(standalone_app().name);
+        return core_history();
+    }
+    return app_history(app);
+}
+
+void Session::check_version_table_conflict(const std::string& app, Database& db) {
+    const auto& graph = app_history(app).graph();
+    for (const auto& row : db.read_versions("alembic_version")) {
+        if (graph.find(row) >= 0) {
+            throw failure(fmt::format(
+                "Version table conflict: revision {} of app '{}' is recorded in the shared "
+                "alembic_version table, but an external app's history belongs in "
+                "alembic_version_{}; move the row there (fastappkit migrate stamp --app {} {}) and "
+                "delete it from alembic_version",
+                row, app, app, app, row));
+        }
+    }
+}
+
+}  // namespace fastappkit

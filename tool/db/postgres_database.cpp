@@ -1,1 +1,324 @@
-// placeholder
+// The PostgreSQL backend (DESIGN 6), written to the libpqxx 6.4 API.
+//
+// A connection holds one pqxx::nontransaction for its whole life, and transactions are plain
+// BEGIN / COMMIT / ROLLBACK statements sent through it. libpqxx allows one transaction object
+// per connection at a time, and execute() must run inside the open transaction when begin()
+// made one but in autocommit otherwise (transaction:false sections, CREATE INDEX CONCURRENTLY).
+// With pqxx::work objects every query would first have to find "the current transaction
+// object"; with one nontransaction every query takes the same path and the server itself
+// keeps the transaction state.
+#include "db/postgres_database.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include "common/error.h"
+#include "config/database_url.h"
+#include "script/sql_splitter.h"
+
+namespace fastappkit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// First key of every fastappkit advisory lock (ASCII "fapk"). The two-int4 key form has its
+// own key space, apart from the single-bigint locks applications usually take.
+constexpr int lock_namespace = 0x6661706b;
+constexpr std::chrono::milliseconds lock_poll_interval{200};
+
+constexpr const char* history_table = "fastappkit_history";
+
+// The same columns as the SQLite table (no id column: both backends hold the same rows);
+// read_history() orders the rows without one.
+constexpr const char* create_history_sql =
+    "CREATE TABLE IF NOT EXISTS fastappkit_history ("
+    "version_table VARCHAR(64) NOT NULL, "
+    "revision VARCHAR(32) NOT NULL, "
+    "direction VARCHAR(10) NOT NULL, "
+    "checksum VARCHAR(64) NOT NULL, "
+    "applied_at VARCHAR(32) NOT NULL, "
+    "duration_ms INTEGER NOT NULL)";
+
+// applied_at is fixed-width ISO 8601 UTC, so it sorts by time as text. Rows written within one
+// clock tick are ordered by the transaction that inserted them (xmin): each history row is
+// written in its migration's own transaction, and runners on one history take turns under the
+// advisory lock, so a later migration always has a later transaction id. (Transaction ids wrap
+// around only after billions of transactions, which never happens within one tick.)
+constexpr const char* read_history_sql =
+    "SELECT version_table, revision, direction, checksum, applied_at, duration_ms "
+    "FROM fastappkit_history WHERE version_table = {} "
+    "ORDER BY applied_at, xmin::text::bigint";
+
+// libpq's and the server's messages ("ERROR:  relation \"x\" does not exist\nLINE 1: …")
+// reduced to their first line, without severity prefix or final period, to end a sentence.
+std::string server_message(const std::string& message) {
+    std::string line = message.substr(0, message.find('\n'));
+    for (std::string_view prefix : {"ERROR:  ", "FATAL:  "}) {
+        auto at = line.find(prefix);
+        if (at != std::string::npos) line.erase(at, prefix.size());
+    }
+    while (!line.empty() &&
+           (std::isspace(static_cast<unsigned char>(line.back())) || line.back() == '.'))
+        line.pop_back();
+    return line;
+}
+
+std::unique_ptr<pqxx::connection> connect(const DatabaseUrl& url) {
+    try {
+        return std::make_unique<pqxx::connection>(url.libpq_conninfo());
+    } catch (const pqxx::failure& error) {
+        throw failure(fmt::format("Cannot connect to {}: {}.", url.masked(),
+                                  mask_passwords(server_message(error.what()))));
+    }
+}
+
+class PostgresDatabase final : public Database {
+public:
+    PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options);
+
+    Dialect dialect() const override { return Dialect::postgresql; }
+    std::string display_url() const override { return url_.masked(); }
+
+    bool has_table(const std::string& table) override;
+    std::vector<std::string> read_versions(const std::string& version_table) override;
+    std::vector<HistoryRow> read_history(const std::string& version_table) override;
+    void ensure_history_table() override;
+    std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
+    std::unique_ptr<Transaction> begin() override;
+    void execute(std::string_view sql, int first_line) override;
+
+    // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
+    pqxx::result run(const std::string& sql);
+    // run() for the backend's own queries, whose errors are failures naming the database.
+    pqxx::result query(const std::string& sql);
+    // For destructors: runs `sql` unless the connection is gone, and never throws.
+    void run_quietly(const std::string& sql) noexcept;
+    void commit();
+    void rollback_quietly() noexcept;
+
+private:
+    int history_lock_key(const std::string& version_table);
+    bool try_lock(int key);
+
+    DatabaseUrl url_;
+    OpenOptions options_;
+    std::unique_ptr<pqxx::connection> connection_;
+    pqxx::nontransaction session_;  // destroyed before connection_
+    bool in_transaction_ = false;
+    bool transaction_failed_ = false;  // a statement failed since BEGIN
+};
+
+class PostgresTransaction final : public Transaction {
+public:
+    explicit PostgresTransaction(PostgresDatabase& database) : database_(database) {}
+    ~PostgresTransaction() override {
+        if (!finished_) database_.rollback_quietly();
+    }
+    PostgresTransaction(const PostgresTransaction&) = delete;
+    PostgresTransaction& operator=(const PostgresTransaction&) = delete;
+
+    void commit() override {
+        finished_ = true;  // a failed COMMIT ends the transaction too
+        database_.commit();
+    }
+
+private:
+    PostgresDatabase& database_;
+    bool finished_ = false;
+};
+
+// Must not outlive its database (the runner drops locks before databases).
+class PostgresHistoryLock final : public HistoryLock {
+public:
+    PostgresHistoryLock(PostgresDatabase& database, int key) : database_(database), key_(key) {}
+    // Should the unlock fail (say, inside an aborted transaction), the lock still ends with
+    // the session when the database is closed.
+    ~PostgresHistoryLock() override {
+        database_.run_quietly(
+            fmt::format("SELECT pg_advisory_unlock({}, {})", lock_namespace, key_));
+    }
+    PostgresHistoryLock(const PostgresHistoryLock&) = delete;
+    PostgresHistoryLock& operator=(const PostgresHistoryLock&) = delete;
+
+private:
+    PostgresDatabase& database_;
+    int key_;
+};
+
+PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options)
+    : url_(url), options_(options), connection_(connect(url)), session_(*connection_) {
+    query("SET client_min_messages = warning");  // no NOTICEs for IF NOT EXISTS and the like
+    // The server then refuses any write, whatever the runner or a migration asks for.
+    if (options_.read_only) query("SET default_transaction_read_only = on");
+}
+
+pqxx::result PostgresDatabase::run(const std::string& sql) {
+    // libpqxx 6 silently reconnects a broken connection on the next query, which would drop
+    // the session's advisory lock unnoticed: a lost connection ends this database's work.
+    // (libpqxx's own message then says little more, e.g. "Could not obtain client encoding".)
+    auto lost = [&] { return failure(fmt::format("Lost the connection to {}.", display_url())); };
+    if (!connection_->is_open()) throw lost();
+    try {
+        return session_.exec(sql);
+    } catch (const pqxx::sql_error&) {
+        if (in_transaction_) transaction_failed_ = true;  // the server aborted it
+        throw;
+    } catch (const pqxx::broken_connection&) {
+        throw lost();
+    }
+}
+
+pqxx::result PostgresDatabase::query(const std::string& sql) {
+    try {
+        return run(sql);
+    } catch (const pqxx::sql_error& error) {
+        throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
+    }
+}
+
+void PostgresDatabase::run_quietly(const std::string& sql) noexcept {
+    try {
+        if (connection_->is_open()) session_.exec(sql);
+    } catch (...) {
+    }
+}
+
+// Tables and views of the current schema (not indexes or sequences).
+bool PostgresDatabase::has_table(const std::string& table) {
+    pqxx::result result =
+        query(fmt::format("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+                          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                          "WHERE n.nspname = current_schema() AND c.relname = {} "
+                          "AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))",
+                          connection_->quote(table)));
+    return result[0][0].as<bool>();
+}
+
+std::vector<std::string> PostgresDatabase::read_versions(const std::string& version_table) {
+    std::vector<std::string> versions;
+    if (!has_table(version_table)) return versions;
+    auto sql = fmt::format("SELECT version_num FROM {}", connection_->quote_name(version_table));
+    for (const auto& row : query(sql)) versions.push_back(row[0].as<std::string>());
+    return versions;
+}
+
+std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& version_table) {
+    std::vector<HistoryRow> rows;
+    if (!has_table(history_table)) return rows;
+    auto sql = fmt::format(read_history_sql, connection_->quote(version_table));
+    for (const auto& row : query(sql)) {
+        rows.push_back(HistoryRow{row[0].as<std::string>(), row[1].as<std::string>(),
+                                  row[2].as<std::string>(), row[3].as<std::string>(),
+                                  row[4].as<std::string>(), row[5].as<long long>()});
+    }
+    return rows;
+}
+
+void PostgresDatabase::ensure_history_table() {
+    if (options_.read_only || has_table(history_table)) return;
+    // Concurrent CREATE TABLE IF NOT EXISTS can fail with a unique violation on pg_type, so
+    // runners creating the table take turns. Waiting here cannot deadlock: the holder only
+    // creates this table and commits.
+    std::unique_ptr<Transaction> own = in_transaction_ ? nullptr : begin();
+    query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
+                      connection_->quote(history_table)));
+    query(create_history_sql);
+    if (own) own->commit();
+}
+
+// One lock per version table per database and schema: different apps migrate in parallel.
+int PostgresDatabase::history_lock_key(const std::string& version_table) {
+    auto sql = fmt::format(
+        "SELECT hashtext('fastappkit:' || current_database() || ':' || "
+        "coalesce(current_schema(), '') || ':' || {})",
+        connection_->quote(version_table));
+    return query(sql)[0][0].as<int>();
+}
+
+bool PostgresDatabase::try_lock(int key) {
+    auto sql = fmt::format("SELECT pg_try_advisory_lock({}, {})", lock_namespace, key);
+    return query(sql)[0][0].as<bool>();
+}
+
+// Polls a try-lock instead of blocking in pg_advisory_lock: a blocked waiter would sit in a
+// statement whose snapshot a CREATE INDEX CONCURRENTLY of the lock's holder waits for.
+std::unique_ptr<HistoryLock> PostgresDatabase::lock_history(const std::string& version_table) {
+    int key = history_lock_key(version_table);
+    auto deadline = Clock::now() + options_.lock_timeout;
+    bool waiting = false;
+    while (!try_lock(key)) {
+        if (!waiting && options_.on_wait)
+            options_.on_wait(fmt::format(
+                "Waiting for another fastappkit runner holding the migration lock on {}...",
+                version_table));
+        waiting = true;
+        auto now = Clock::now();
+        if (now >= deadline) {
+            std::chrono::duration<double> seconds = options_.lock_timeout;
+            throw failure(fmt::format(
+                "Timed out after {:g} s waiting for the migration lock on {}; another runner "
+                "may be stuck.",
+                seconds.count(), version_table));
+        }
+        std::this_thread::sleep_for(std::min<Clock::duration>(lock_poll_interval, deadline - now));
+    }
+    return std::make_unique<PostgresHistoryLock>(*this, key);
+}
+
+std::unique_ptr<Transaction> PostgresDatabase::begin() {
+    if (in_transaction_)
+        throw failure(fmt::format("A transaction is already open on {}.", display_url()));
+    query("BEGIN");
+    in_transaction_ = true;
+    transaction_failed_ = false;
+    return std::make_unique<PostgresTransaction>(*this);
+}
+
+void PostgresDatabase::commit() {
+    // The server would answer COMMIT of a transaction in which a statement failed with a
+    // silent ROLLBACK; say so instead.
+    if (transaction_failed_) {
+        rollback_quietly();
+        throw failure(fmt::format(
+            "The transaction on {} was rolled back because one of its statements failed.",
+            display_url()));
+    }
+    in_transaction_ = false;
+    query("COMMIT");
+}
+
+void PostgresDatabase::rollback_quietly() noexcept {
+    in_transaction_ = false;
+    run_quietly("ROLLBACK");
+}
+
+// Statement by statement, so that the failing one is known and statements that refuse to
+// run in a transaction block (CREATE INDEX CONCURRENTLY) run in autocommit.
+void PostgresDatabase::execute(std::string_view sql, int first_line) {
+    for (const Statement& statement : split_sql(sql)) {
+        try {
+            run(statement.text);
+        } catch (const pqxx::sql_error& error) {
+            throw StatementError(first_line + statement.line - 1, statement.text,
+                                 server_message(error.what()));
+        }
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<Database> open_postgres_database(const DatabaseUrl& url,
+                                                 const OpenOptions& options) {
+    return std::make_unique<PostgresDatabase>(url, options);
+}
+
+}  // namespace fastappkit

@@ -1,1 +1,362 @@
-// placeholder
+// The SQLite backend. Runners serialise through SQLite's own write lock (BEGIN IMMEDIATE); a
+// busy handler makes a runner wait for another one, say so once, and give up after the
+// configured timeout with a sentence instead of SQLite's bare "database is locked".
+#include "db/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <system_error>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "script/sql_splitter.h"
+
+namespace fastappkit {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct ConnectionCloser {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+
+struct StatementFinalizer {
+    void operator()(sqlite3_stmt* statement) const noexcept { sqlite3_finalize(statement); }
+};
+using PreparedStatement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+std::string quote_identifier(const std::string& name) {
+    std::string quoted = "\"";
+    for (const char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+    return fmt::format("{:g}", static_cast<double>(duration.count()) / 1000.0);
+}
+
+int count_lines(std::string_view text, std::size_t from, std::size_t to) {
+    return static_cast<int>(std::count(text.begin() + from, text.begin() + to, '\n'));
+}
+
+bool is_busy(int result) { return (result & 0xff) == SQLITE_BUSY; }
+
+// Leading blanks and comments of `sql`: SQLite skips them too, and the failing statement's
+// line should point at its SQL rather than at a comment above it.
+std::size_t skip_blanks_and_comments(std::string_view sql, std::size_t pos) {
+    while (pos < sql.size()) {
+        if (std::isspace(static_cast<unsigned char>(sql[pos]))) {
+            ++pos;
+        } else if (sql.compare(pos, 2, "--") == 0) {
+            pos = std::min(sql.find('\n', pos), sql.size());
+        } else if (sql.compare(pos, 2, "/*") == 0) {
+            const auto end = sql.find("*/", pos + 2);
+            pos = end == std::string_view::npos ? sql.size() : end + 2;
+        } else {
+            break;
+        }
+    }
+    return pos;
+}
+
+std::string statement_text(std::string_view sql) {
+    const auto statements = split_sql(sql);
+    return statements.empty() ? std::string(sql) : statements.front().text;
+}
+
+// Waits for another connection's lock with a growing sleep. SQLite calls it with `count`
+// restarting at 0 for every new wait.
+struct BusyWait {
+    std::string path;
+    std::chrono::milliseconds timeout{0};
+    std::function<void(const std::string&)> on_wait;
+    Clock::time_point started;
+    bool announced = false;
+    bool timed_out = false;
+
+    static int handle(void* self, int count) noexcept {
+        return static_cast<BusyWait*>(self)->wait(count) ? 1 : 0;
+    }
+
+    bool wait(int count) noexcept {
+        if (count == 0) {
+            started = Clock::now();
+            timed_out = false;
+            announce();
+        }
+        const auto remaining = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             Clock::now() - started);
+        if (remaining.count() <= 0) {
+            timed_out = true;
+            return false;
+        }
+        const std::chrono::milliseconds backoff{std::min(50, 1 << std::min(count, 6))};
+        std::this_thread::sleep_for(std::min(backoff, remaining));
+        return true;
+    }
+
+    // Once per connection: a runner that waits between each of its migrations says it once.
+    void announce() noexcept {
+        if (announced || !on_wait) return;
+        announced = true;
+        try {
+            on_wait(fmt::format("Waiting for another fastappkit runner to release the database "
+                                "lock on {} (giving up after {} s).",
+                                path, seconds_text(timeout)));
+        } catch (...) {
+            // A reporter that fails must not unwind through SQLite's C frames.
+        }
+    }
+
+    std::string timeout_message() const {
+        return fmt::format("Timed out after {} s waiting for the database lock on {}; another "
+                           "runner may be stuck.",
+                           seconds_text(timeout), path);
+    }
+};
+
+class SqliteTransaction : public Transaction {
+public:
+    SqliteTransaction(sqlite3* db, std::function<void()> on_commit_error)
+        : db_(db), on_commit_error_(std::move(on_commit_error)) {}
+
+    ~SqliteTransaction() override {
+        // A failed statement may already have ended the transaction (SQLITE_FULL, RAISE).
+        if (!committed_ && !sqlite3_get_autocommit(db_)) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+
+    void commit() override {
+        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            on_commit_error_();
+        }
+        committed_ = true;
+    }
+
+private:
+    sqlite3* db_;  // owned by the SqliteDatabase, which outlives its transactions
+    std::function<void()> on_commit_error_;
+    bool committed_ = false;
+};
+
+class NoHistoryLock : public HistoryLock {};
+
+class SqliteDatabase : public Database {
+public:
+    SqliteDatabase(const DatabaseUrl& url, const OpenOptions& options)
+        : path_(url.sqlite_path.empty() ? std::string(":memory:") : url.sqlite_path.string()),
+          display_url_("sqlite:///" + path_) {
+        busy_.path = path_;
+        busy_.timeout = options.lock_timeout;
+        busy_.on_wait = options.on_wait;
+        if (options.read_only && path_ != ":memory:" && !file_exists()) return;
+        open(options.read_only);
+    }
+
+    Dialect dialect() const override { return Dialect::sqlite; }
+    std::string display_url() const override { return display_url_; }
+
+    bool has_table(const std::string& table) override {
+        if (!db_) return false;
+        auto statement = prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+            "Cannot read the schema");
+        sqlite3_bind_text(statement.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+        return step(statement.get(), "Cannot read the schema");
+    }
+
+    std::vector<std::string> read_versions(const std::string& version_table) override {
+        std::vector<std::string> versions;
+        if (!has_table(version_table)) return versions;
+        const std::string context = "Cannot read the version table " + version_table;
+        auto statement =
+            prepare("SELECT version_num FROM " + quote_identifier(version_table), context);
+        while (step(statement.get(), context)) versions.push_back(column_text(statement.get(), 0));
+        return versions;
+    }
+
+    std::vector<HistoryRow> read_history(const std::string& version_table) override {
+        std::vector<HistoryRow> rows;
+        if (!has_table("fastappkit_history")) return rows;
+        const std::string context = "Cannot read fastappkit_history";
+        auto statement = prepare(
+            "SELECT version_table, revision, direction, checksum, applied_at, duration_ms "
+            "FROM fastappkit_history WHERE version_table = ?1 ORDER BY rowid",
+            context);
+        sqlite3_bind_text(statement.get(), 1, version_table.c_str(), -1, SQLITE_TRANSIENT);
+        while (step(statement.get(), context)) rows.push_back(history_row(statement.get()));
+        return rows;
+    }
+
+    void ensure_history_table() override {
+        // Checking first keeps runners that find the table from queueing for the write lock.
+        if (has_table("fastappkit_history")) return;
+        run("CREATE TABLE IF NOT EXISTS fastappkit_history ("
+            "version_table VARCHAR(64) NOT NULL, revision VARCHAR(32) NOT NULL, "
+            "direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, "
+            "applied_at VARCHAR(32) NOT NULL, duration_ms INTEGER NOT NULL)",
+            "Cannot create fastappkit_history");
+    }
+
+    std::unique_ptr<HistoryLock> lock_history(const std::string&) override {
+        // BEGIN IMMEDIATE already serialises writers; nothing is held between migrations.
+        return std::make_unique<NoHistoryLock>();
+    }
+
+    std::unique_ptr<Transaction> begin() override {
+        run("BEGIN IMMEDIATE", "Cannot start a transaction");
+        return std::make_unique<SqliteTransaction>(
+            db_.get(), [this] { throw_error("Cannot commit the transaction"); });
+    }
+
+    void execute(std::string_view sql, int first_line) override {
+        require_open("Cannot run migration SQL");
+        std::size_t pos = 0;
+        int line = first_line;  // the line of `pos`
+        while (true) {
+            const std::size_t start = skip_blanks_and_comments(sql, pos);
+            if (start >= sql.size()) return;
+            line += count_lines(sql, pos, start);
+            pos = execute_one(sql, start, line);
+            line += count_lines(sql, start, pos);
+        }
+    }
+
+private:
+    bool file_exists() const {
+        std::error_code error;
+        return fs::exists(path_, error);
+    }
+
+    void open(bool read_only) {
+        if (!read_only && path_ != ":memory:") require_parent_directory();
+        sqlite3* handle = nullptr;
+        const int flags =
+            read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        const int result = sqlite3_open_v2(path_.c_str(), &handle, flags, nullptr);
+        db_.reset(handle);  // SQLite allocates a handle even when opening fails
+        if (result != SQLITE_OK) {
+            throw failure(fmt::format("Cannot open database {}: {}", display_url_,
+                                      handle ? sqlite3_errmsg(handle) : sqlite3_errstr(result)));
+        }
+        sqlite3_extended_result_codes(db_.get(), 1);
+        sqlite3_busy_handler(db_.get(), &BusyWait::handle, &busy_);
+        run("PRAGMA foreign_keys = ON", "Cannot enable foreign keys");
+    }
+
+    void require_parent_directory() const {
+        const fs::path parent = fs::path(path_).parent_path();
+        std::error_code error;
+        if (!parent.empty() && !fs::is_directory(parent, error)) {
+            throw failure(fmt::format("Cannot open database {}: the directory {} does not exist",
+                                      display_url_, parent.string()));
+        }
+    }
+
+    // A read-only connection to a missing file has nothing to change.
+    void require_open(const std::string& context) const {
+        if (!db_) {
+            throw failure(fmt::format("{} in {}: the database does not exist and was opened "
+                                      "read-only",
+                                      context, display_url_));
+        }
+    }
+
+    [[noreturn]] void throw_error(const std::string& context) const {
+        if (is_busy(sqlite3_extended_errcode(db_.get())) && busy_.timed_out) {
+            throw failure(busy_.timeout_message());
+        }
+        throw failure(
+            fmt::format("{} in {}: {}", context, display_url_, sqlite3_errmsg(db_.get())));
+    }
+
+    PreparedStatement prepare(const std::string& sql, const std::string& context) const {
+        sqlite3_stmt* statement = nullptr;
+        const int result = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &statement, nullptr);
+        PreparedStatement owned(statement);
+        if (result != SQLITE_OK) throw_error(context);
+        return owned;
+    }
+
+    // True while rows come; false when done.
+    bool step(sqlite3_stmt* statement, const std::string& context) const {
+        const int result = sqlite3_step(statement);
+        if (result == SQLITE_ROW) return true;
+        if (result != SQLITE_DONE) throw_error(context);
+        return false;
+    }
+
+    void run(const std::string& sql, const std::string& context) {
+        require_open(context);
+        auto statement = prepare(sql, context);
+        while (step(statement.get(), context)) {
+        }
+    }
+
+    // Prepares and runs the statement starting at `start`; returns the offset after it.
+    std::size_t execute_one(std::string_view sql, std::size_t start, int line) {
+        const std::string_view rest = sql.substr(start);
+        sqlite3_stmt* raw = nullptr;
+        const char* tail = nullptr;
+        const int prepared = sqlite3_prepare_v2(db_.get(), rest.data(),
+                                                static_cast<int>(rest.size()), &raw, &tail);
+        PreparedStatement statement(raw);
+        if (prepared != SQLITE_OK) throw_statement_error(line, statement_text(rest));
+        const std::size_t end = start + static_cast<std::size_t>(tail - rest.data());
+        if (!statement) return std::max(end, start + 1);
+        int result;
+        while ((result = sqlite3_step(statement.get())) == SQLITE_ROW) {
+        }
+        if (result != SQLITE_DONE) {
+            throw_statement_error(line, statement_text(sql.substr(start, end - start)));
+        }
+        return end;
+    }
+
+    [[noreturn]] void throw_statement_error(int line, std::string text) const {
+        if (is_busy(sqlite3_extended_errcode(db_.get())) && busy_.timed_out) {
+            throw failure(busy_.timeout_message());
+        }
+        throw StatementError(line, std::move(text), sqlite3_errmsg(db_.get()));
+    }
+
+    static std::string column_text(sqlite3_stmt* statement, int column) {
+        const auto* text = sqlite3_column_text(statement, column);
+        return text ? reinterpret_cast<const char*>(text) : std::string();
+    }
+
+    static HistoryRow history_row(sqlite3_stmt* statement) {
+        HistoryRow row;
+        row.version_table = column_text(statement, 0);
+        row.revision = column_text(statement, 1);
+        row.direction = column_text(statement, 2);
+        row.checksum = column_text(statement, 3);
+        row.applied_at = column_text(statement, 4);
+        row.duration_ms = sqlite3_column_int64(statement, 5);
+        return row;
+    }
+
+    std::string path_;
+    std::string display_url_;
+    BusyWait busy_;  // declared before db_: the connection's busy handler points at it
+    Connection db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const OpenOptions& options) {
+    return std::make_unique<SqliteDatabase>(url, options);
+}
+
+}  // namespace fastappkit

@@ -1,1 +1,287 @@
-// placeholder
+#include "db/sqlite_database.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "common/error.h"
+
+namespace fastappkit {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+DatabaseUrl sqlite_url(const fs::path& path) {
+    DatabaseUrl url;
+    url.dialect = Dialect::sqlite;
+    url.text = "sqlite:///" + path.string();
+    url.sqlite_path = path;
+    return url;
+}
+
+std::unique_ptr<Database> open(const fs::path& path, OpenOptions options = {}) {
+    return open_sqlite_database(sqlite_url(path), options);
+}
+
+std::unique_ptr<Database> open_read_only(const fs::path& path) {
+    OpenOptions options;
+    options.read_only = true;
+    return open(path, options);
+}
+
+template <typename Action>
+std::string error_message(Action action) {
+    try {
+        action();
+    } catch (const Error& error) {
+        EXPECT_EQ(ExitCode::failure, error.code());
+        return error.what();
+    }
+    ADD_FAILURE() << "no error";
+    return {};
+}
+
+template <typename Action>
+StatementError statement_error(Action action) {
+    try {
+        action();
+    } catch (const StatementError& error) {
+        return error;
+    }
+    ADD_FAILURE() << "no StatementError";
+    return StatementError(0, "", "");
+}
+
+// A scratch directory removed when the test ends.
+class SqliteDatabaseTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
+        dir_ = fs::temp_directory_path() / ("fastappkit-sqlite-test-" + std::to_string(tick) +
+                                            "-" + std::to_string(std::random_device{}()));
+        fs::create_directories(dir_);
+        path_ = dir_ / "app.db";
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    fs::path dir_;
+    fs::path path_;
+};
+
+TEST_F(SqliteDatabaseTest, DescribesItself) {
+    const auto db = open(path_);
+    EXPECT_EQ(Dialect::sqlite, db->dialect());
+    EXPECT_EQ("sqlite:///" + path_.string(), db->display_url());
+}
+
+TEST_F(SqliteDatabaseTest, ReadOnlyOpenOfAMissingFileCreatesNothing) {
+    const auto db = open_read_only(path_);
+    EXPECT_FALSE(db->has_table("alembic_version"));
+    EXPECT_TRUE(db->read_versions("alembic_version").empty());
+    EXPECT_TRUE(db->read_history("alembic_version").empty());
+    EXPECT_NE(nullptr, db->lock_history("alembic_version"));
+    EXPECT_EQ("Cannot run migration SQL in sqlite:///" + path_.string() +
+                  ": the database does not exist and was opened read-only",
+              error_message([&] { db->execute("CREATE TABLE t (x INT)"); }));
+    EXPECT_THROW(db->begin(), Error);
+    EXPECT_THROW(db->ensure_history_table(), Error);
+    EXPECT_FALSE(fs::exists(path_));
+}
+
+TEST_F(SqliteDatabaseTest, ReadOnlyOpenOfAnExistingFileReadsButNeverWrites) {
+    open(path_)->execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"
+                         "INSERT INTO alembic_version VALUES ('abc');");
+    const auto db = open_read_only(path_);
+    EXPECT_EQ(std::vector<std::string>{"abc"}, db->read_versions("alembic_version"));
+    const StatementError error = statement_error([&] { db->execute("DELETE FROM alembic_version"); });
+    EXPECT_EQ("attempt to write a readonly database", error.message);
+}
+
+TEST_F(SqliteDatabaseTest, AMissingParentDirectoryIsAFailure) {
+    const fs::path path = dir_ / "missing" / "app.db";
+    EXPECT_EQ("Cannot open database sqlite:///" + path.string() + ": the directory " +
+                  (dir_ / "missing").string() + " does not exist",
+              error_message([&] { open(path); }));
+    EXPECT_FALSE(fs::exists(dir_ / "missing"));
+}
+
+TEST_F(SqliteDatabaseTest, AFileThatIsNoDatabaseIsAFailure) {
+    std::ofstream(path_) << "this is not a database, not at all, it is a plain text file\n";
+    const auto db = open_read_only(path_);
+    EXPECT_EQ("Cannot read the schema in sqlite:///" + path_.string() +
+                  ": file is not a database",
+              error_message([&] { db->has_table("alembic_version"); }));
+}
+
+TEST_F(SqliteDatabaseTest, InMemoryDatabasesWork) {
+    const auto db = open(":memory:");
+    db->execute("CREATE TABLE t (x INT)");
+    EXPECT_TRUE(db->has_table("t"));
+    EXPECT_EQ("sqlite:///:memory:", db->display_url());
+}
+
+TEST_F(SqliteDatabaseTest, VersionsRoundTrip) {
+    const auto db = open(path_);
+    EXPECT_FALSE(db->has_table("alembic_version"));
+    EXPECT_TRUE(db->read_versions("alembic_version").empty());
+    db->execute(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n"
+        "INSERT INTO alembic_version (version_num) VALUES ('aaa111');\n"
+        "INSERT INTO alembic_version (version_num) VALUES ('bbb222');\n");
+    EXPECT_TRUE(db->has_table("alembic_version"));
+    EXPECT_EQ((std::vector<std::string>{"aaa111", "bbb222"}), db->read_versions("alembic_version"));
+    EXPECT_TRUE(db->read_versions("alembic_version_payments").empty());
+    EXPECT_TRUE(fs::exists(path_));
+}
+
+TEST_F(SqliteDatabaseTest, HistoryRoundTrip) {
+    const auto db = open(path_);
+    EXPECT_TRUE(db->read_history("alembic_version").empty());
+    db->ensure_history_table();
+    db->ensure_history_table();  // idempotent
+    EXPECT_TRUE(db->has_table("fastappkit_history"));
+    db->execute(
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version', 'bbb', 'upgrade', 'c2', '2026-01-01T00:00:02Z', 7);\n"
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version_payments', 'ppp', 'upgrade', 'c3', '2026-01-01T00:00:03Z', 1);\n"
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version', 'aaa', 'downgrade', 'c1', '2026-01-01T00:00:01Z', 12);\n");
+    const auto rows = db->read_history("alembic_version");
+    ASSERT_EQ(2u, rows.size());
+    EXPECT_EQ("alembic_version", rows[0].version_table);
+    EXPECT_EQ("bbb", rows[0].revision);
+    EXPECT_EQ("upgrade", rows[0].direction);
+    EXPECT_EQ("c2", rows[0].checksum);
+    EXPECT_EQ("2026-01-01T00:00:02Z", rows[0].applied_at);
+    EXPECT_EQ(7, rows[0].duration_ms);
+    EXPECT_EQ("aaa", rows[1].revision);
+    EXPECT_EQ("downgrade", rows[1].direction);
+    EXPECT_EQ(12, rows[1].duration_ms);
+}
+
+TEST_F(SqliteDatabaseTest, TransactionRollsBackInItsDestructor) {
+    const auto db = open(path_);
+    db->execute("CREATE TABLE t (x INT)");
+    {
+        auto transaction = db->begin();
+        db->execute("INSERT INTO t VALUES (1); CREATE TABLE u (y INT)");
+    }
+    EXPECT_FALSE(db->has_table("u"));
+    {
+        auto transaction = db->begin();
+        db->execute("CREATE TABLE u (y INT)");
+        transaction->commit();
+    }
+    EXPECT_TRUE(db->has_table("u"));
+}
+
+TEST_F(SqliteDatabaseTest, AFailedStatementRollsBackItsTransactionOnly) {
+    const auto db = open(path_);
+    db->execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)");
+    {
+        auto transaction = db->begin();
+        db->execute("INSERT INTO alembic_version VALUES ('one')");
+        transaction->commit();
+    }
+    EXPECT_THROW(
+        {
+            auto transaction = db->begin();
+            db->execute("UPDATE alembic_version SET version_num = 'two'; SELECT nope FROM t");
+            transaction->commit();
+        },
+        StatementError);
+    EXPECT_EQ(std::vector<std::string>{"one"}, db->read_versions("alembic_version"));
+}
+
+TEST_F(SqliteDatabaseTest, StatementErrorsNameLineStatementAndMessage) {
+    const auto db = open(path_);
+    const StatementError prepare_error = statement_error([&] {
+        db->execute("CREATE TABLE a (x INT UNIQUE);\n\n-- a comment\nINSERT INTO nope\n"
+                    "  VALUES (1);\nSELECT 1;\n",
+                    10);
+    });
+    EXPECT_EQ(13, prepare_error.line);
+    EXPECT_EQ("INSERT INTO nope\n  VALUES (1)", prepare_error.statement);
+    EXPECT_EQ("no such table: nope", prepare_error.message);
+
+    const StatementError step_error = statement_error([&] {
+        db->execute(
+            "CREATE TRIGGER a_guard BEFORE DELETE ON a\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n"
+            "INSERT INTO a VALUES (1);\n"
+            "INSERT INTO a\nVALUES (2); /* fine */ INSERT INTO a VALUES (1);\n",
+            1);
+    });
+    EXPECT_EQ(8, step_error.line);
+    EXPECT_EQ("INSERT INTO a VALUES (1)", step_error.statement);
+    EXPECT_EQ("UNIQUE constraint failed: a.x", step_error.message);
+}
+
+TEST_F(SqliteDatabaseTest, ForeignKeysAreEnforced) {
+    const auto db = open(path_);
+    const StatementError error = statement_error([&] {
+        db->execute(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+            "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));\n"
+            "INSERT INTO child VALUES (42);");
+    });
+    EXPECT_EQ(3, error.line);
+    EXPECT_EQ("FOREIGN KEY constraint failed", error.message);
+}
+
+TEST_F(SqliteDatabaseTest, AWaitingRunnerSaysSoOnceAndTimesOut) {
+    const auto holder = open(path_);
+    auto held = holder->begin();
+
+    std::vector<std::string> waits;
+    OpenOptions options;
+    options.lock_timeout = 200ms;
+    options.on_wait = [&](const std::string& message) { waits.push_back(message); };
+    const auto waiter = open(path_, options);
+
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ("Timed out after 0.2 s waiting for the database lock on " + path_.string() +
+                  "; another runner may be stuck.",
+              error_message([&] { waiter->begin(); }));
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 200ms);
+    ASSERT_EQ(1u, waits.size());
+    EXPECT_EQ("Waiting for another fastappkit runner to release the database lock on " +
+                  path_.string() + " (giving up after 0.2 s).",
+              waits[0]);
+
+    // The second wait of the same runner is not announced again.
+    EXPECT_THROW(waiter->begin(), Error);
+    EXPECT_EQ(1u, waits.size());
+}
+
+TEST_F(SqliteDatabaseTest, AWaitingRunnerProceedsWhenTheLockIsReleased) {
+    const auto holder = open(path_);
+    holder->execute("CREATE TABLE t (x INT)");
+    auto held = holder->begin();
+    holder->execute("INSERT INTO t VALUES (1)");
+
+    int waits = 0;
+    OpenOptions options;
+    options.lock_timeout = 10s;
+    options.on_wait = [&](const std::string&) { ++waits; };
+    const auto waiter = open(path_, options);
+
+    std::thread release([&] {
+        std::this_thread::sleep_for(100ms);
+        held->commit();
+    });
+    auto transaction = waiter->begin();
+    release.join();
+    waiter->execute("INSERT INTO t VALUES (2)");
+    transaction->commit();
+    EXPECT_EQ(1, waits);
+}
+
+}  // namespace
+}  // namespace fastappkit

@@ -1,1 +1,37 @@
-// placeholder
+#include "runner/history.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "script/script_directory.h"
+
+namespace fastappkit {
+
+History::History(std::string name, std::string version_table, std::filesystem::path versions_dir)
+    : name_(std::move(name)), version_table_(std::move(version_table)),
+      versions_dir_(std::move(versions_dir)) {}
+
+const RevisionGraph& History::graph() {
+    if (!graph_) graph_ = std::make_unique<RevisionGraph>(name_, read_script_headers(versions_dir_));
+    return *graph_;
+}
+
+const MigrationScript& History::body(RevisionGraph::Node node) {
+    graph();
+    MigrationScript& script = graph_->script(node);
+    if (script.body_loaded) return script;
+    MigrationScript full = read_migration_file(script.file, false);
+    if (full.revision != script.revision) {
+        throw usage_error(fmt::format("{}: the file changed while it was being read (revision {} is now {})",
+                                      script.file.string(), script.revision, full.revision));
+    }
+    script.sections = std::move(full.sections);
+    script.body_loaded = true;
+    return script;
+}
+
+std::string version_table_for(const std::string& app) {
+    return app == "core" ? "alembic_version" : "alembic_version_" + app;
+}
+
+}  // namespace fastappkit

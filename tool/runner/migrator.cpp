@@ -1,1 +1,263 @@
-// placeholder
+#include "runner/migrator.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "db/schema_sql.h"
+#include "runner/sql_renderer.h"
+#include "script/checksum.h"
+
+namespace fastappkit {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string first_line(const std::string& text, size_t limit = 160) {
+    std::string line = text.substr(0, text.find('\n'));
+    if (line.size() > limit) line = line.substr(0, limit) + "…";
+    return line;
+}
+
+std::string trimmed(const std::string& sql) {
+    auto begin = sql.find_first_not_of(" \t\r\n");
+    if (begin == std::string::npos) return {};
+    auto end = sql.find_last_not_of(" \t\r\n");
+    return sql.substr(begin, end - begin + 1);
+}
+
+// Alembic's short_log: "upgrade a, b -> c".
+std::string step_title(const RevisionGraph& graph, const Step& step) {
+    const std::string& rev = graph.id(step.node);
+    std::string downs = join_ids(graph, graph.down(step.node));
+    return step.direction == Direction::upgrade ? fmt::format("upgrade {} -> {}", downs, rev)
+                                                : fmt::format("downgrade {} -> {}", rev, downs);
+}
+
+std::vector<std::string> ids_of(const RevisionGraph& graph, const RevisionGraph::Nodes& nodes) {
+    std::vector<std::string> out;
+    for (auto n : nodes) out.push_back(graph.id(n));
+    return out;
+}
+
+// What a preview prints for `steps`, starting from version rows `heads`.
+std::string render_steps(History& history, Dialect dialect, const std::vector<std::string>& heads,
+                         const std::vector<Step>& steps, bool version_table_exists,
+                         bool history_table_exists) {
+    const auto& graph = history.graph();
+    HeadMaintainer maintainer(graph, heads);
+    std::string out;
+    auto statement = [&out](const std::string& sql) { out += sql + ";\n\n"; };
+    if (!history_table_exists && !steps.empty()) statement(create_history_table_sql());
+    bool table_exists = version_table_exists;
+    for (const auto& step : steps) {
+        const MigrationScript& script = history.body(step.node);
+        const Section* section = script.section(step.direction, to_string(dialect));
+        out += fmt::format("-- Running {}\n\n", step_title(graph, step));
+        if (section->transactional) statement("BEGIN");
+        if (!table_exists) {
+            statement(create_version_table_sql(history.version_table()));
+            table_exists = true;
+        }
+        if (auto sql = trimmed(section->sql); !sql.empty()) {
+            out += sql;
+            out += sql.back() == ';' ? "\n\n" : ";\n\n";
+        }
+        for (const auto& op : maintainer.update_to_step(step)) {
+            statement(render_version_op(history.version_table(), op));
+        }
+        statement(render_history_insert({history.version_table(), script.revision,
+                                         to_string(step.direction), sql_checksum(section->sql),
+                                         utc_timestamp(), 0}));
+        if (section->transactional) statement("COMMIT");
+    }
+    return out;
+}
+
+void check_sections_of(History& history, Dialect dialect, const std::vector<Step>& steps) {
+    for (const auto& step : steps) {
+        const MigrationScript& script = history.body(step.node);
+        if (script.section(step.direction, to_string(dialect))) continue;
+        if (step.direction == Direction::upgrade) {
+            throw usage_error(fmt::format("{}: revision {} has no upgrade section",
+                                          script.file.string(), script.revision));
+        }
+        throw failure(fmt::format(
+            "{}: cannot downgrade across revision {}: {} has no downgrade section, so it is "
+            "irreversible; nothing was changed",
+            history.name(), script.revision, script.file.string()));
+    }
+}
+
+}  // namespace
+
+RevisionGraph::Nodes Migrator::current_nodes() {
+    return heads_from_versions(history_.graph(), current());
+}
+
+std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes& heads,
+                                 const std::string& target) {
+    const auto& graph = history_.graph();
+    return direction == Direction::upgrade ? plan_upgrade(graph, heads, target)
+                                           : plan_downgrade(graph, heads, target);
+}
+
+void Migrator::check_sections(const std::vector<Step>& steps) {
+    check_sections_of(history_, db_.dialect(), steps);
+}
+
+MigrationResult Migrator::upgrade(const std::string& target) { return run(Direction::upgrade, target); }
+
+MigrationResult Migrator::downgrade(const std::string& target) {
+    return run(Direction::downgrade, target);
+}
+
+// Plans without any lock (the no-op path costs one query), then locks the history, re-reads
+// the heads and runs step by step; whenever another runner moved the heads in between, it
+// plans again from the new heads.
+MigrationResult Migrator::run(Direction direction, const std::string& target) {
+    MigrationResult result;
+    auto steps = plan(direction, current_nodes(), target);
+    if (steps.empty()) {
+        result.heads = current();
+        return result;
+    }
+    check_sections(steps);
+    auto lock = db_.lock_history(history_.version_table());
+    db_.ensure_history_table();
+    for (;;) {
+        auto versions = current();
+        steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
+        check_sections(steps);
+        HeadMaintainer heads(history_.graph(), versions);
+        bool replan = false;
+        for (const auto& step : steps) {
+            auto applied = run_step(step, heads);
+            if (!applied) {
+                replan = true;
+                break;
+            }
+            result.steps.push_back(*applied);
+        }
+        if (!replan) break;
+    }
+    result.heads = current();
+    return result;
+}
+
+bool Migrator::heads_moved(const HeadMaintainer& heads) {
+    return !same_heads(current(), heads.heads());
+}
+
+std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& heads) {
+    const MigrationScript& script = history_.body(step.node);
+    const Section& section = *script.section(step.direction, to_string(db_.dialect()));
+    const auto started = Clock::now();
+    auto elapsed_ms = [&] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    };
+    auto tx = db_.begin();
+    if (heads_moved(heads)) return std::nullopt;
+    if (heads.heads().empty() && !db_.has_table(history_.version_table())) {
+        db_.execute(create_version_table_sql(history_.version_table()));
+    }
+    if (!section.transactional) {
+        // Claimed heads are re-checked after the statements ran; they must run on their own.
+        tx->commit();
+        execute_section(step, section);
+        tx = db_.begin();
+        if (heads_moved(heads)) {
+            throw failure(fmt::format(
+                "{}: another runner moved the history while revision {} ran outside a transaction; "
+                "check the database before running again",
+                history_.name(), script.revision));
+        }
+    } else {
+        execute_section(step, section);
+    }
+    record(step, heads, section, elapsed_ms());
+    tx->commit();
+    AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
+                        elapsed_ms()};
+    progress_.step_finished(applied);
+    return applied;
+}
+
+void Migrator::execute_section(const Step& step, const Section& section) {
+    const MigrationScript& script = history_.graph().script(step.node);
+    try {
+        db_.execute(section.sql, section.marker_line + 1);
+    } catch (const StatementError& e) {
+        throw failure(fmt::format("{}: {} of revision {} failed at {}:{}: {} (statement: {})",
+                                  history_.name(), to_string(step.direction), script.revision,
+                                  script.file.string(), e.line, e.message, first_line(e.statement)));
+    }
+}
+
+void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& section,
+                      long long ms) {
+    const MigrationScript& script = history_.graph().script(step.node);
+    for (const auto& op : heads.update_to_step(step)) {
+        db_.execute(render_version_op(history_.version_table(), op));
+    }
+    db_.execute(render_history_insert({history_.version_table(), script.revision,
+                                       to_string(step.direction), sql_checksum(section.sql),
+                                       utc_timestamp(), ms}));
+}
+
+std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) {
+    const auto& graph = history_.graph();
+    RevisionGraph::Nodes targets = graph.resolve(target);
+    auto lock = db_.lock_history(history_.version_table());
+    auto tx = db_.begin();
+    std::vector<std::string> rows = purge ? std::vector<std::string>{} : current();
+    RevisionGraph::Nodes kept;
+    if (!purge) {
+        // Heads on other branches stay; heads in the targets' lineage are replaced.
+        auto related_up = graph.ancestors(targets), related_down = graph.descendants(targets);
+        for (auto h : heads_from_versions(graph, rows)) {
+            if (!related_up[h] && !related_down[h]) kept.push_back(h);
+        }
+    }
+    std::vector<std::string> wanted = ids_of(graph, kept);
+    for (auto t : targets) wanted.push_back(graph.id(t));
+    if (!db_.has_table(history_.version_table())) {
+        db_.execute(create_version_table_sql(history_.version_table()));
+    }
+    db_.execute(fmt::format("DELETE FROM {}", history_.version_table()));
+    for (const auto& w : wanted) {
+        db_.execute(render_version_op(history_.version_table(), {VersionOp::Kind::insert, "", w}));
+    }
+    tx->commit();
+    return wanted;
+}
+
+std::string Migrator::preview(Direction direction, const std::string& target) {
+    auto versions = current();
+    auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
+    check_sections(steps);
+    return render_steps(history_, db_.dialect(), versions, steps,
+                        db_.has_table(history_.version_table()), db_.has_table(kHistoryTable));
+}
+
+std::string render_offline(History& history, Dialect dialect, Direction direction,
+                           const std::string& range) {
+    auto colon = range.find(':');
+    std::string from = range.substr(0, colon), to = range.substr(colon + 1);
+    if (colon == std::string::npos || from.empty() || to.empty()) {
+        throw usage_error(fmt::format("{}: an offline range is FROM:TO (for example base:head), not '{}'",
+                                      history.name(), range));
+    }
+    const auto& graph = history.graph();
+    auto start = graph.resolve(from);
+    auto versions = ids_of(graph, start);
+    auto steps = direction == Direction::upgrade ? plan_upgrade(graph, start, to)
+                                                 : plan_downgrade(graph, start, to);
+    check_sections_of(history, dialect, steps);
+    return render_steps(history, dialect, versions, steps, !versions.empty(), false);
+}
+
+}  // namespace fastappkit

@@ -1,1 +1,230 @@
-// placeholder
+#include "runner/plan.h"
+
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace fastappkit {
+
+namespace {
+
+using Node = RevisionGraph::Node;
+using Nodes = RevisionGraph::Nodes;
+
+// Sentinels of a relative walk: below every base, and off the end of the graph.
+constexpr Node kBase = -2;
+constexpr Node kOverwalk = -1;
+
+struct RelativeSpec {
+    std::string label;   // before '@'
+    std::string symbol;  // the revision the walk starts from; empty: the current heads
+    int steps = 0;
+};
+
+// Alembic's _relative_destination: "[label@][symbol](+|-)N", matched from the start.
+bool parse_relative(const std::string& spec, RelativeSpec& out) {
+    static const std::regex pattern(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
+    std::smatch m;
+    if (!std::regex_search(spec, m, pattern)) return false;
+    out.label = m[1].str();
+    out.symbol = m[2].str();
+    out.steps = std::stoi(m[3].str());
+    return true;
+}
+
+[[noreturn]] void fail(const RevisionGraph& graph, const std::string& message) {
+    throw usage_error(fmt::format("{}: {}", graph.history(), message));
+}
+
+std::string didnt_produce(int steps) {
+    return fmt::format("Relative revision {}{} didn't produce {} migrations", steps > 0 ? "+" : "",
+                       steps, std::abs(steps));
+}
+
+// Walks `steps` up (children) or down (down revisions) from `start` (kBase: below the bases).
+Node walk(const RevisionGraph& graph, Node start, int steps, const std::string& label) {
+    Node current = start;
+    for (int i = 0; i < std::abs(steps); ++i) {
+        Nodes next;
+        if (steps > 0) {
+            next = current == kBase ? graph.bases() : graph.children(current);
+            if (!label.empty()) next = graph.filter_for_lineage(next, label);
+        } else if (current != kBase) {
+            next = graph.down(current);
+            if (next.empty()) next = {kBase};
+        }
+        if (next.empty()) return kOverwalk;
+        if (next.size() > 1) fail(graph, "Ambiguous walk");
+        current = next.front();
+    }
+    return current;
+}
+
+Node start_of_symbol(const RevisionGraph& graph, const RelativeSpec& r) {
+    Nodes nodes = graph.resolve(r.label.empty() ? r.symbol : r.label + "@" + r.symbol);
+    if (nodes.size() > 1) fail(graph, fmt::format("Ambiguous walk from '{}'", r.symbol));
+    return nodes.empty() ? kBase : nodes.front();
+}
+
+Nodes parse_upgrade_target(const RevisionGraph& graph, const Nodes& current,
+                           const std::string& target) {
+    RelativeSpec r;
+    if (!parse_relative(target, r)) return graph.resolve(target);
+    if (r.steps <= 0) {
+        if (r.symbol.empty()) fail(graph, didnt_produce(r.steps));
+        Node n = walk(graph, start_of_symbol(graph, r), r.steps, "");
+        if (n == kOverwalk) fail(graph, "Walked too far");
+        return n == kBase ? Nodes{} : Nodes{n};
+    }
+    Node start = kBase;
+    if (!r.symbol.empty()) {
+        start = start_of_symbol(graph, {"", r.symbol, 0});
+    } else {
+        Nodes from = r.label.empty() ? current : graph.filter_for_lineage(current, r.label);
+        if (from.size() > 1) fail(graph, "Ambiguous upgrade from multiple current revisions");
+        if (!from.empty()) start = from.front();
+    }
+    Node n = walk(graph, start, r.steps, r.label);
+    if (n == kOverwalk || n == kBase) fail(graph, didnt_produce(r.steps));
+    return {n};
+}
+
+// Dependencies-first order of `members` (Kahn's algorithm with a stack, so that one branch
+// is walked to its end before the next starts; ties follow file order).
+std::vector<Node> topological(const RevisionGraph& graph, const std::vector<char>& members,
+                              bool upward) {
+    const auto& before = [&](Node n) -> const Nodes& {
+        return upward ? graph.all_down(n) : graph.all_children(n);
+    };
+    const auto& after = [&](Node n) -> const Nodes& {
+        return upward ? graph.all_children(n) : graph.all_down(n);
+    };
+    std::vector<int> waiting(graph.size(), 0);
+    std::vector<Node> ready;
+    for (Node n = static_cast<Node>(graph.size()) - 1; n >= 0; --n) {
+        if (!members[n]) continue;
+        for (auto b : before(n)) waiting[n] += members[b];
+        if (waiting[n] == 0) ready.push_back(n);
+    }
+    std::vector<Node> order;
+    while (!ready.empty()) {
+        Node n = ready.back();
+        ready.pop_back();
+        order.push_back(n);
+        const auto& next = after(n);
+        for (auto it = next.rbegin(); it != next.rend(); ++it) {
+            if (members[*it] && --waiting[*it] == 0) ready.push_back(*it);
+        }
+    }
+    return order;
+}
+
+std::vector<Step> to_steps(const std::vector<Node>& nodes, Direction direction) {
+    std::vector<Step> steps;
+    steps.reserve(nodes.size());
+    for (auto n : nodes) steps.push_back({n, direction});
+    return steps;
+}
+
+struct DowngradeTarget {
+    std::string label;
+    Node node = kBase;
+};
+
+DowngradeTarget parse_downgrade_target(const RevisionGraph& graph, const Nodes& current,
+                                       const std::string& target) {
+    RelativeSpec r;
+    if (!parse_relative(target, r)) {
+        DowngradeTarget out;
+        auto at = target.rfind('@');
+        std::string symbol = target;
+        if (at != std::string::npos) {
+            out.label = target.substr(0, at);
+            symbol = target.substr(at + 1);
+        }
+        Nodes nodes = graph.resolve(out.label.empty() ? symbol : out.label + "@" + symbol);
+        if (nodes.size() > 1) {
+            fail(graph, fmt::format("'{}' names several revisions ({}); downgrade to one revision",
+                                    target, join_ids(graph, nodes)));
+        }
+        out.node = nodes.empty() ? kBase : nodes.front();
+        return out;
+    }
+    if (r.steps >= 0) {
+        if (r.symbol.empty()) fail(graph, didnt_produce(r.steps));
+        Node n = walk(graph, start_of_symbol(graph, {"", r.symbol, 0}), r.steps, r.label);
+        if (n == kOverwalk) fail(graph, "Walked too far");
+        return {r.label, n};
+    }
+    const bool from_current = r.symbol.empty();
+    if (from_current) {
+        Nodes from = r.label.empty() ? current : graph.filter_for_lineage(current, r.label);
+        if (from.empty()) fail(graph, didnt_produce(r.steps));
+        if (from.size() > 1) fail(graph, "Ambiguous walk");
+        r.symbol = graph.id(from.front());
+        if (r.label.empty()) r.label = r.symbol;  // restrict the downgrade to that branch
+    }
+    Node n = walk(graph, start_of_symbol(graph, {"", r.symbol, 0}), r.steps, "");
+    if (n == kOverwalk) fail(graph, from_current ? didnt_produce(r.steps) : "Walked too far");
+    return {r.label, n};
+}
+
+}  // namespace
+
+Nodes heads_from_versions(const RevisionGraph& graph, const std::vector<std::string>& versions) {
+    Nodes heads;
+    for (const auto& v : versions) {
+        Node n = graph.find(v);
+        if (n < 0) {
+            throw failure(fmt::format(
+                "{}: Can't locate revision identified by '{}' (the database records it, but no "
+                "migration file of this history defines it)",
+                graph.history(), v));
+        }
+        heads.push_back(n);
+    }
+    return heads;
+}
+
+std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Nodes& current,
+                               const std::string& target) {
+    Nodes targets = parse_upgrade_target(graph, current, target);
+    auto needed = graph.ancestors(targets);
+    auto present = graph.ancestors(current);
+    for (size_t n = 0; n < needed.size(); ++n) needed[n] = needed[n] && !present[n];
+    return to_steps(topological(graph, needed, true), Direction::upgrade);
+}
+
+std::vector<Step> plan_downgrade(const RevisionGraph& graph, const Nodes& current,
+                                 const std::string& target) {
+    DowngradeTarget t = parse_downgrade_target(graph, current, target);
+    Nodes roots = t.node == kBase ? graph.bases() : graph.children(t.node);
+    if (!t.label.empty() && roots.size() > 1) {
+        Node anchor = graph.label_revision(t.label);
+        if (anchor < 0) anchor = graph.resolve_one(t.label);
+        auto lineage = graph.ancestors({anchor}, false);
+        roots.erase(std::remove_if(roots.begin(), roots.end(), [&](Node n) { return !lineage[n]; }),
+                    roots.end());
+        if (roots.empty()) fail(graph, "Not a valid downgrade target from current heads");
+    }
+    auto dropped = graph.descendants(roots);
+    auto active = graph.ancestors(current);
+    bool any = false;
+    for (size_t n = 0; n < dropped.size(); ++n) {
+        dropped[n] = dropped[n] && active[n];
+        any = any || dropped[n];
+    }
+    const bool target_is_head =
+        std::find(current.begin(), current.end(), t.node) != current.end();
+    if (t.node != kBase && !any && !target_is_head) {
+        throw failure(fmt::format(
+            "{}: Destination {} is not a valid downgrade target from current head(s)",
+            graph.history(), graph.id(t.node)));
+    }
+    return to_steps(topological(graph, dropped, false), Direction::downgrade);
+}
+
+}  // namespace fastappkit

@@ -1,1 +1,350 @@
-// placeholder
+#include "script/revision_graph.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace fastappkit {
+
+namespace {
+
+void append_unique(RevisionGraph::Nodes& nodes, RevisionGraph::Node n) {
+    if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
+}
+
+// Breadth-first walk from `from` along `edges`; the start nodes are included.
+std::vector<char> reach(const std::vector<RevisionGraph::Nodes>& edges,
+                        const RevisionGraph::Nodes& from) {
+    std::vector<char> seen(edges.size(), 0);
+    std::vector<RevisionGraph::Node> todo;
+    for (auto n : from) {
+        if (!seen[n]) {
+            seen[n] = 1;
+            todo.push_back(n);
+        }
+    }
+    while (!todo.empty()) {
+        auto n = todo.back();
+        todo.pop_back();
+        for (auto next : edges[n]) {
+            if (!seen[next]) {
+                seen[next] = 1;
+                todo.push_back(next);
+            }
+        }
+    }
+    return seen;
+}
+
+}  // namespace
+
+RevisionGraph::RevisionGraph(std::string history, std::vector<MigrationScript> scripts)
+    : history_(std::move(history)), scripts_(std::move(scripts)) {
+    index_scripts();
+    link_down_revisions();
+    resolve_dependencies();
+    detect_cycles();
+    normalize_dependencies();
+    propagate_labels();
+}
+
+void RevisionGraph::fail(const std::string& message) const {
+    throw usage_error(fmt::format("{}: {}", history_, message));
+}
+
+void RevisionGraph::index_scripts() {
+    const auto n = scripts_.size();
+    down_.resize(n);
+    deps_.resize(n);
+    normalized_down_.resize(n);
+    all_down_.resize(n);
+    children_.resize(n);
+    all_children_.resize(n);
+    labels_.resize(n);
+    by_id_.reserve(n);
+    for (Node i = 0; i < static_cast<Node>(n); ++i) {
+        const auto& s = scripts_[i];
+        auto [it, inserted] = by_id_.emplace(s.revision, i);
+        if (!inserted) {
+            fail(fmt::format("Revision {} is present more than once ({} and {})", s.revision,
+                             scripts_[it->second].file.string(), s.file.string()));
+        }
+    }
+    for (Node i = 0; i < static_cast<Node>(n); ++i) {
+        for (const auto& label : scripts_[i].branch_labels) {
+            if (by_id_.count(label)) {
+                fail(fmt::format("{}: branch label '{}' is also a revision id",
+                                 scripts_[i].file.string(), label));
+            }
+            auto [it, inserted] = by_label_.emplace(label, i);
+            if (!inserted) {
+                fail(fmt::format("{}: Branch name '{}' in revision {} already used by revision {}",
+                                 scripts_[i].file.string(), label, scripts_[i].revision,
+                                 scripts_[it->second].revision));
+            }
+            labels_[i].push_back(label);
+        }
+    }
+}
+
+void RevisionGraph::link_down_revisions() {
+    for (Node i = 0; i < static_cast<Node>(size()); ++i) {
+        for (const auto& d : scripts_[i].down_revisions) {
+            Node parent = find(d);
+            if (parent < 0) {
+                fail(fmt::format("{}: Revision {} referenced from {} is not present",
+                                 scripts_[i].file.string(), d, scripts_[i].revision));
+            }
+            if (parent == i) {
+                fail(fmt::format("Self-loop is detected in revisions ({})", id(i)));
+            }
+            append_unique(down_[i], parent);
+            append_unique(children_[parent], i);
+        }
+    }
+}
+
+// depends_on names revisions or branch labels (a label means the revision declaring it).
+void RevisionGraph::resolve_dependencies() {
+    for (Node i = 0; i < static_cast<Node>(size()); ++i) {
+        for (const auto& d : scripts_[i].depends_on) {
+            Node dep = find(d);
+            if (dep < 0) {
+                auto it = by_label_.find(d);
+                if (it != by_label_.end()) dep = it->second;
+            }
+            if (dep < 0) {
+                fail(fmt::format("{}: Revision {} referenced from {} is not present",
+                                 scripts_[i].file.string(), d, scripts_[i].revision));
+            }
+            if (dep == i) fail(fmt::format("Dependency self-loop is detected in revisions ({})", id(i)));
+            append_unique(deps_[i], dep);
+        }
+        all_down_[i] = down_[i];
+        for (auto dep : deps_[i]) append_unique(all_down_[i], dep);
+    }
+    for (Node i = 0; i < static_cast<Node>(size()); ++i) {
+        for (auto parent : all_down_[i]) append_unique(all_children_[parent], i);
+    }
+}
+
+// Colour depth-first search over every down edge; reports the revisions of the first cycle.
+void RevisionGraph::detect_cycles() const {
+    enum : char { white, grey, black };
+    std::vector<char> colour(size(), white);
+    std::vector<std::pair<Node, size_t>> stack;
+    for (Node start = 0; start < static_cast<Node>(size()); ++start) {
+        if (colour[start] != white) continue;
+        stack.emplace_back(start, 0);
+        colour[start] = grey;
+        while (!stack.empty()) {
+            auto& [n, next] = stack.back();
+            if (next == all_down_[n].size()) {
+                colour[n] = black;
+                stack.pop_back();
+                continue;
+            }
+            Node d = all_down_[n][next++];
+            if (colour[d] == white) {
+                colour[d] = grey;
+                stack.emplace_back(d, 0);
+            } else if (colour[d] == grey) {
+                // The cycle is the stack from d to its top, closed by the edge top -> d.
+                Nodes cycle;
+                auto from = std::find_if(stack.begin(), stack.end(),
+                                         [&](const auto& frame) { return frame.first == d; });
+                for (auto it = from; it != stack.end(); ++it) cycle.push_back(it->first);
+                bool via_dependency = false;
+                for (size_t k = 0; k < cycle.size(); ++k) {
+                    Node child = cycle[k], parent = cycle[(k + 1) % cycle.size()];
+                    const auto& versioned = down_[child];
+                    if (std::find(versioned.begin(), versioned.end(), parent) == versioned.end())
+                        via_dependency = true;
+                }
+                std::sort(cycle.begin(), cycle.end(),
+                          [&](Node a, Node b) { return id(a) < id(b); });
+                fail(fmt::format("{} is detected in revisions ({})",
+                                 via_dependency ? "Dependency cycle" : "Cycle",
+                                 join_ids(*this, cycle)));
+            }
+        }
+    }
+}
+
+// A dependency that is already a dependency of one of the revision's ancestors is not an
+// immediate down revision (Alembic's _normalize_depends_on).
+void RevisionGraph::normalize_dependencies() {
+    for (Node i = 0; i < static_cast<Node>(size()); ++i) {
+        normalized_down_[i] = down_[i];
+        if (deps_[i].empty()) continue;
+        Nodes kept = deps_[i];
+        auto below = ancestors({i}, false);
+        for (Node a = 0; a < static_cast<Node>(size()); ++a) {
+            if (a == i || !below[a] || deps_[a].empty()) continue;
+            kept.erase(std::remove_if(kept.begin(), kept.end(),
+                                      [&](Node d) {
+                                          return std::find(deps_[a].begin(), deps_[a].end(), d) !=
+                                                 deps_[a].end();
+                                      }),
+                       kept.end());
+        }
+        for (auto d : kept) append_unique(normalized_down_[i], d);
+    }
+}
+
+// A label covers its revision, every versioned descendant, and the ancestors up to the
+// nearest branch point or merge point (Alembic's _add_branches).
+void RevisionGraph::propagate_labels() {
+    for (const auto& [label, owner] : by_label_) {
+        auto below = descendants({owner}, false);
+        for (Node n = 0; n < static_cast<Node>(size()); ++n) {
+            if (below[n] && n != owner) labels_[n].push_back(label);
+        }
+        Node parent = owner;
+        while (down_[parent].size() == 1) {
+            parent = down_[parent][0];
+            if (children_[parent].size() > 1 || down_[parent].size() > 1) break;
+            labels_[parent].push_back(label);
+        }
+    }
+}
+
+RevisionGraph::Node RevisionGraph::find(const std::string& revision) const {
+    auto it = by_id_.find(revision);
+    return it == by_id_.end() ? -1 : it->second;
+}
+
+RevisionGraph::Nodes RevisionGraph::heads() const {
+    Nodes out;
+    for (Node n = 0; n < static_cast<Node>(size()); ++n)
+        if (children_[n].empty()) out.push_back(n);
+    return out;
+}
+
+RevisionGraph::Nodes RevisionGraph::real_heads() const {
+    Nodes out;
+    for (Node n = 0; n < static_cast<Node>(size()); ++n)
+        if (all_children_[n].empty()) out.push_back(n);
+    return out;
+}
+
+RevisionGraph::Nodes RevisionGraph::bases() const {
+    Nodes out;
+    for (Node n = 0; n < static_cast<Node>(size()); ++n)
+        if (down_[n].empty()) out.push_back(n);
+    return out;
+}
+
+std::vector<char> RevisionGraph::ancestors(const Nodes& from, bool include_dependencies) const {
+    return reach(include_dependencies ? all_down_ : down_, from);
+}
+
+std::vector<char> RevisionGraph::descendants(const Nodes& from, bool include_dependencies) const {
+    return reach(include_dependencies ? all_children_ : children_, from);
+}
+
+bool RevisionGraph::has_label(Node n, const std::string& label) const {
+    const auto& l = labels_[n];
+    return std::find(l.begin(), l.end(), label) != l.end();
+}
+
+RevisionGraph::Node RevisionGraph::label_revision(const std::string& label) const {
+    auto it = by_label_.find(label);
+    return it == by_label_.end() ? -1 : it->second;
+}
+
+// Targets sharing lineage (ancestor or descendant, without dependencies) with the label's
+// revision; the label may also be a revision id.
+RevisionGraph::Nodes RevisionGraph::filter_for_lineage(const Nodes& targets,
+                                                       const std::string& label) const {
+    Node anchor = label_revision(label);
+    if (anchor < 0) anchor = resolve_ident(label, "");
+    auto up = ancestors({anchor}, false);
+    auto downward = descendants({anchor}, false);
+    Nodes out;
+    for (auto t : targets)
+        if (up[t] || downward[t]) out.push_back(t);
+    return out;
+}
+
+RevisionGraph::Node RevisionGraph::current_head(const std::string& label) const {
+    Nodes candidates = heads();
+    if (!label.empty()) candidates = filter_for_lineage(candidates, label);
+    if (candidates.empty()) return -1;
+    if (candidates.size() > 1) {
+        const std::string arg = label.empty() ? "head" : label + "@head";
+        fail(fmt::format(
+            "Multiple head revisions are present for given argument '{}' ({}); please specify a "
+            "specific target revision, '<branchname>@head' to narrow to a specific head, or "
+            "'heads' for all heads, or join them with 'fastappkit migrate merge'",
+            arg, join_ids(*this, candidates)));
+    }
+    return candidates.front();
+}
+
+RevisionGraph::Node RevisionGraph::resolve_ident(const std::string& ident,
+                                                 const std::string& label) const {
+    Node n = find(ident);
+    if (n < 0) n = label_revision(ident);
+    if (n < 0) {
+        Nodes matches;
+        for (Node i = 0; i < static_cast<Node>(size()); ++i) {
+            if (id(i).size() > 3 && id(i).compare(0, ident.size(), ident) == 0) matches.push_back(i);
+        }
+        if (!label.empty()) matches = filter_for_lineage(matches, label);
+        if (matches.empty()) fail(fmt::format("Can't locate revision identified by '{}'", ident));
+        if (matches.size() > 1) {
+            fail(fmt::format("Multiple revisions start with '{}': {}", ident,
+                             join_ids(*this, matches)));
+        }
+        n = matches.front();
+    }
+    if (!label.empty() && filter_for_lineage({n}, label).empty()) {
+        fail(fmt::format("Revision {} is not a member of branch '{}'", id(n), label));
+    }
+    return n;
+}
+
+RevisionGraph::Nodes RevisionGraph::resolve(const std::string& spec) const {
+    std::string label, symbol = spec;
+    if (auto at = spec.find('@'); at != std::string::npos) {
+        label = spec.substr(0, at);
+        symbol = spec.substr(at + 1);
+        if (label_revision(label) < 0 && find(label) < 0) {
+            fail(fmt::format("Can't locate revision identified by '{}'", spec));
+        }
+    }
+    if (symbol == "heads") return label.empty() ? real_heads() : filter_for_lineage(heads(), label);
+    if (symbol == "head") {
+        Node h = current_head(label);
+        return h < 0 ? Nodes{} : Nodes{h};
+    }
+    if (symbol == "base" || symbol.empty()) return {};
+    return {resolve_ident(symbol, label)};
+}
+
+RevisionGraph::Node RevisionGraph::resolve_one(const std::string& spec) const {
+    Nodes nodes = resolve(spec);
+    if (nodes.size() != 1) {
+        fail(fmt::format("'{}' does not name exactly one revision (it names {})", spec,
+                         nodes.empty() ? std::string("none") : join_ids(*this, nodes)));
+    }
+    return nodes.front();
+}
+
+std::string RevisionGraph::describe(Node n) const {
+    return fmt::format("{} ({})", id(n), script(n).file.string());
+}
+
+std::string join_ids(const RevisionGraph& graph, const RevisionGraph::Nodes& nodes) {
+    std::string out;
+    for (auto n : nodes) {
+        if (!out.empty()) out += ", ";
+        out += graph.id(n);
+    }
+    return out;
+}
+
+}  // namespace fastappkit

@@ -1,0 +1,51 @@
+// The commands of the command line. cli.cpp maps arguments to these (CLI11 lives there only);
+// each returns the process exit code and throws fastappkit::Error for failures.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/session.h"
+
+namespace fastappkit {
+
+// An empty `app` means the shared core history (or the standalone app).
+struct HistoryArgs {
+    std::string app;
+    std::string revision;
+};
+
+// migrate_commands.cpp: commands that move a database.
+int migrate_all(Session& session);
+int migrate_upgrade(Session& session, const HistoryArgs& args);
+int migrate_downgrade(Session& session, const HistoryArgs& args);
+int migrate_stamp(Session& session, const HistoryArgs& args, bool purge);
+int migrate_preview(Session& session, const HistoryArgs& args, const std::string& dialect);
+
+// inspect_commands.cpp: read-only commands.
+int migrate_current(Session& session, const std::string& app);
+int migrate_history(Session& session, const std::string& app);
+int migrate_heads(Session& session, const std::string& app);
+int migrate_status(Session& session);
+int migrate_verify(Session& session);
+
+// revision_commands.cpp: commands that write migration files.
+int migrate_merge(Session& session, const std::string& app, const std::string& message,
+                  const std::vector<std::string>& revisions);
+int migrate_autogenerate(Session& session, const std::string& app, const std::string& message);
+int migrate_check(Session& session);
+
+// app_commands.cpp
+int app_list(Session& session, bool verbose);
+int app_validate(Session& session, const std::string& name);
+int describe_project(Session& session);
+
+// scaffold.cpp
+int core_new(Session& session, const std::string& name);
+int app_new(Session& session, const std::string& name, bool as_package);
+
+// database_commands.cpp
+int db_reset(Session& session);
+int db_drop(Session& session);
+
+}  // namespace fastappkit

@@ -1,0 +1,44 @@
+// Everything the CLI prints: progress lines with timings, summaries, errors, and --json
+// documents. Colour only on a terminal and never under NO_COLOR; -q prints errors only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runner/progress.h"
+
+namespace fastappkit {
+
+enum class Verbosity { quiet, normal, verbose };
+
+class Reporter : public Progress {
+public:
+    Reporter(bool json, Verbosity verbosity);
+
+    bool json() const { return json_; }
+    bool verbose() const { return verbosity_ == Verbosity::verbose; }
+
+    void step_finished(const AppliedStep& step) override;
+    void waiting(const std::string& message) override;
+
+    // A normal line on stdout (suppressed by -q and --json).
+    void line(const std::string& text);
+    // Text that is the command's result (a preview's SQL, a listing); printed unless --json.
+    void output(const std::string& text);
+    // The one sentence of an error, on stderr.
+    void error(const std::string& message);
+    // Colour helpers; return the text unchanged when colour is off.
+    std::string green(const std::string& text) const;
+    std::string yellow(const std::string& text) const;
+    std::string bold(const std::string& text) const;
+    std::string dim(const std::string& text) const;
+
+private:
+    std::string paint(const char* code, const std::string& text) const;
+
+    bool json_;
+    Verbosity verbosity_;
+    bool colour_;
+};
+
+}  // namespace fastappkit

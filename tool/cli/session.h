@@ -1,0 +1,73 @@
+// What one invocation works on: the global options, the project (or the standalone app),
+// the database URL and connection, and the histories. Each is loaded once, on first use, so a
+// command reads only what it needs.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/reporter.h"
+#include "config/database_url.h"
+#include "config/project.h"
+#include "db/database.h"
+#include "runner/history.h"
+
+namespace fastappkit {
+
+struct GlobalOptions {
+    std::string project_root;
+    std::string database_url;
+    std::vector<std::string> app_paths;
+    bool json = false;
+    bool quiet = false;
+    bool verbose = false;
+};
+
+class Session {
+public:
+    explicit Session(GlobalOptions options);
+
+    const GlobalOptions& options() const { return options_; }
+    Reporter& reporter() { return reporter_; }
+    std::filesystem::path root() const { return root_; }
+
+    // Standalone mode: no fastappkit.toml at the root, but NAME/fastappkit.toml (an app
+    // manifest). A root holding a project fastappkit.toml is always a project.
+    bool standalone();
+    const Project& project();
+    const AppManifest& standalone_app();
+
+    DatabaseUrl database_url();
+    // Opened once; read-only sessions never create or change a database.
+    Database& database(bool read_only);
+
+    History& core_history();
+    // An external app's history, in the project or standalone.
+    History& app_history(const std::string& name);
+    // Every history of the project in migration order: core, then external apps.
+    std::vector<History*> all_histories();
+    // The history a command's optional --app NAME selects (core when empty).
+    History& history_for(const std::string& app);
+
+    // "Version table conflict": a revision of an external app recorded in alembic_version.
+    void check_version_table_conflict(const std::string& app, Database& db);
+
+private:
+    const AppManifest& external_manifest(const std::string& name);
+
+    GlobalOptions options_;
+    Reporter reporter_;
+    std::filesystem::path root_;
+    std::optional<bool> standalone_;
+    std::optional<Project> project_;
+    std::optional<AppManifest> standalone_app_;
+    std::unique_ptr<Database> database_;
+    bool database_read_only_ = true;
+    std::map<std::string, std::unique_ptr<History>> histories_;
+};
+
+}  // namespace fastappkit

@@ -1,0 +1,364 @@
+// The PostgreSQL backend against a real server. Tests that need one run when
+// FASTAPPKIT_TEST_POSTGRES_URL names it (eval "$(bash tests/support/pg-start.sh)") and are
+// skipped otherwise. Each test works in a schema of its own, so tests can run in parallel.
+#include "db/postgres_database.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+
+namespace fastappkit {
+namespace {
+
+using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
+
+const char* const create_version_table =
+    "CREATE TABLE alembic_version_payments (version_num VARCHAR(32) NOT NULL, "
+    "CONSTRAINT alembic_version_payments_pkc PRIMARY KEY (version_num))";
+
+std::string test_url_text() {
+    const char* text = std::getenv("FASTAPPKIT_TEST_POSTGRES_URL");
+    return text ? text : "";
+}
+
+DatabaseUrl parse(const std::string& text) {
+    return parse_database_url(text, std::filesystem::current_path());
+}
+
+// A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago).
+int unused_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// The message of the fastappkit::Error that `open` throws.
+template <typename F>
+std::string error_message(F open) {
+    try {
+        open();
+    } catch (const Error& error) {
+        EXPECT_EQ(ExitCode::failure, error.code());
+        return error.what();
+    }
+    ADD_FAILURE() << "no error";
+    return "";
+}
+
+class PostgresDatabaseTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (test_url_text().empty()) GTEST_SKIP() << "FASTAPPKIT_TEST_POSTGRES_URL is not set";
+        url_ = parse(test_url_text());
+        schema_ =
+            fmt::format("fk_test_{}_{}",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
+        for (char& c : schema_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        admin_ = open_postgres_database(url_, {});
+        admin_->execute(
+            fmt::format("DROP SCHEMA IF EXISTS {0} CASCADE; CREATE SCHEMA {0}", schema_));
+    }
+
+    void TearDown() override {
+        if (admin_) admin_->execute(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema_));
+    }
+
+    // A runner's connection, working in this test's schema.
+    std::unique_ptr<Database> open(const OpenOptions& options = {}) {
+        auto database = open_postgres_database(url_, options);
+        database->execute("SET search_path TO " + schema_);
+        return database;
+    }
+
+    DatabaseUrl url_;
+    std::string schema_;
+    std::unique_ptr<Database> admin_;
+};
+
+TEST_F(PostgresDatabaseTest, VersionTableRoundTrip) {
+    auto database = open();
+    EXPECT_EQ(Dialect::postgresql, database->dialect());
+    EXPECT_FALSE(database->has_table("alembic_version_payments"));
+    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
+
+    database->execute(create_version_table);
+    database->execute("INSERT INTO alembic_version_payments (version_num) VALUES ('1a2b3c4d5e6f')");
+    EXPECT_TRUE(database->has_table("alembic_version_payments"));
+    EXPECT_FALSE(database->has_table("alembic_version_payments_pkc"));  // an index, not a table
+    EXPECT_EQ(Strings{"1a2b3c4d5e6f"}, database->read_versions("alembic_version_payments"));
+
+    auto transaction = database->begin();
+    database->execute("UPDATE alembic_version_payments SET version_num='ffeeddccbbaa'");
+    transaction->commit();
+    EXPECT_EQ(Strings{"ffeeddccbbaa"}, open()->read_versions("alembic_version_payments"));
+}
+
+TEST_F(PostgresDatabaseTest, DestructorRollsBackUncommittedTransaction) {
+    auto database = open();
+    database->execute(create_version_table);
+    {
+        auto transaction = database->begin();
+        database->execute("INSERT INTO alembic_version_payments VALUES ('aaaa')");
+        EXPECT_EQ(Strings{"aaaa"}, database->read_versions("alembic_version_payments"));
+    }
+    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
+
+    auto transaction = database->begin();  // the connection is usable again
+    database->execute("INSERT INTO alembic_version_payments VALUES ('bbbb')");
+    transaction->commit();
+    EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
+}
+
+TEST_F(PostgresDatabaseTest, CommitAfterFailedStatementSaysItRolledBack) {
+    auto database = open();
+    database->execute(create_version_table);
+    auto transaction = database->begin();
+    database->execute("INSERT INTO alembic_version_payments VALUES ('aaaa')");
+    EXPECT_THROW(database->execute("SELECT * FROM nope"), StatementError);
+    EXPECT_EQ(
+        fmt::format("The transaction on {} was rolled back because one of its statements failed.",
+                    url_.masked()),
+        error_message([&] { transaction->commit(); }));
+    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
+}
+
+TEST_F(PostgresDatabaseTest, StatementErrorNamesFailingStatementAndItsLine) {
+    auto database = open();
+    std::string sql =
+        "CREATE TABLE t (version_num VARCHAR(32));\n"
+        "\n"
+        "INSERT INTO t VALUES ('one');\n"
+        "-- the next one fails\n"
+        "INSERT INTO\n"
+        "  nope VALUES ('two');\n"
+        "INSERT INTO t VALUES ('three');\n";
+    try {
+        database->execute(sql, 10);
+        FAIL() << "no StatementError";
+    } catch (const StatementError& error) {
+        EXPECT_EQ(13, error.line);  // the comment line starts the statement
+        EXPECT_EQ("-- the next one fails\nINSERT INTO\n  nope VALUES ('two')", error.statement);
+        EXPECT_EQ("relation \"nope\" does not exist", error.message);
+    }
+    // Outside a transaction each statement commits on its own.
+    EXPECT_EQ(Strings{"one"}, database->read_versions("t"));
+}
+
+TEST_F(PostgresDatabaseTest, CreateIndexConcurrentlyRunsOutsideTransaction) {
+    auto database = open();
+    database->execute(
+        "CREATE TABLE t (version_num VARCHAR(32));\n"
+        "CREATE INDEX CONCURRENTLY t_version_num ON t (version_num);\n");
+    EXPECT_NO_THROW(database->execute("DROP INDEX t_version_num"));
+
+    auto transaction = database->begin();  // inside a transaction the server refuses it
+    try {
+        database->execute("CREATE INDEX CONCURRENTLY t_version_num ON t (version_num)");
+        FAIL() << "no StatementError";
+    } catch (const StatementError& error) {
+        EXPECT_EQ("CREATE INDEX CONCURRENTLY cannot run inside a transaction block", error.message);
+    }
+}
+
+TEST_F(PostgresDatabaseTest, DollarQuotedFunctionBodyIsOneStatement) {
+    auto database = open();
+    database->execute(
+        "CREATE FUNCTION pick() RETURNS text LANGUAGE plpgsql AS $body$\n"
+        "BEGIN\n"
+        "  RETURN 'a;b';\n"
+        "END;\n"
+        "$body$;\n"
+        "CREATE FUNCTION twice(x text) RETURNS text LANGUAGE sql AS $$ SELECT x || ';' || x $$;\n"
+        "CREATE TABLE t AS SELECT twice(pick()) AS version_num;\n");
+    EXPECT_EQ(Strings{"a;b;a;b"}, database->read_versions("t"));
+}
+
+TEST_F(PostgresDatabaseTest, HistoryTableRoundTripInApplicationOrder) {
+    auto database = open();
+    EXPECT_TRUE(database->read_history("alembic_version").empty());
+    database->ensure_history_table();
+    database->ensure_history_table();
+    EXPECT_TRUE(database->has_table("fastappkit_history"));
+    // Same instant: the order of insertion; an earlier instant first whenever it was written.
+    database->execute(
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version', 'bbbb', 'upgrade', 'c1', '2024-05-01T10:00:00.000Z', 5);\n"
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version', 'aaaa', 'upgrade', 'c2', '2024-05-01T10:00:00.000Z', 7);\n"
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version_payments', 'pppp', 'upgrade', 'c3', '2024-05-01T09:00:00.000Z', 1);\n"
+        "INSERT INTO fastappkit_history VALUES "
+        "('alembic_version', 'cccc', 'downgrade', 'c4', '2024-05-01T09:59:59.999Z', 3);\n");
+    auto rows = database->read_history("alembic_version");
+    ASSERT_EQ(3u, rows.size());
+    EXPECT_EQ("cccc", rows[0].revision);
+    EXPECT_EQ("downgrade", rows[0].direction);
+    EXPECT_EQ("bbbb", rows[1].revision);
+    EXPECT_EQ("aaaa", rows[2].revision);
+    EXPECT_EQ("alembic_version", rows[2].version_table);
+    EXPECT_EQ("c2", rows[2].checksum);
+    EXPECT_EQ("2024-05-01T10:00:00.000Z", rows[2].applied_at);
+    EXPECT_EQ(7, rows[2].duration_ms);
+}
+
+TEST_F(PostgresDatabaseTest, EnsureHistoryTableIsSafeWhenRunnersRace) {
+    std::vector<std::unique_ptr<Database>> runners;
+    for (int i = 0; i < 6; ++i) runners.push_back(open());
+    std::atomic<bool> go{false};
+    std::vector<std::future<void>> done;
+    for (auto& runner : runners)
+        done.push_back(std::async(std::launch::async, [&go, &runner] {
+            while (!go) std::this_thread::yield();
+            runner->ensure_history_table();
+        }));
+    go = true;
+    for (auto& each : done) EXPECT_NO_THROW(each.get());
+    EXPECT_TRUE(runners[0]->has_table("fastappkit_history"));
+}
+
+TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
+    OpenOptions options;
+    options.read_only = true;
+    auto database = open(options);
+    database->ensure_history_table();
+    EXPECT_FALSE(database->has_table("fastappkit_history"));
+    EXPECT_EQ(0u, database->read_history("alembic_version").size());
+    try {
+        database->execute(create_version_table);
+        FAIL() << "no StatementError";
+    } catch (const StatementError& error) {
+        EXPECT_EQ("cannot execute CREATE TABLE in a read-only transaction", error.message);
+    }
+}
+
+TEST_F(PostgresDatabaseTest, SecondRunnerTimesOutWhileLockIsHeld) {
+    auto first = open();
+    auto lock = first->lock_history("alembic_version_payments");
+
+    int waits = 0;
+    std::string waited;
+    OpenOptions options;
+    options.lock_timeout = 300ms;
+    options.on_wait = [&](const std::string& message) {
+        ++waits;
+        waited = message;
+    };
+    auto second = open(options);
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(
+        "Timed out after 0.3 s waiting for the migration lock on alembic_version_payments; "
+        "another runner may be stuck.",
+        error_message([&] { second->lock_history("alembic_version_payments"); }));
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
+    EXPECT_EQ(1, waits);
+    EXPECT_EQ(
+        "Waiting for another fastappkit runner holding the migration lock on "
+        "alembic_version_payments...",
+        waited);
+
+    // Another history of the same database is not locked.
+    EXPECT_NE(nullptr, second->lock_history("alembic_version"));
+    EXPECT_EQ(1, waits);
+}
+
+TEST_F(PostgresDatabaseTest, LockIsReleasedWhenHolderDropsIt) {
+    auto first = open();
+    auto lock = first->lock_history("alembic_version_payments");
+    lock.reset();
+
+    int waits = 0;
+    OpenOptions options;
+    options.lock_timeout = 0ms;
+    options.on_wait = [&](const std::string&) { ++waits; };
+    EXPECT_NE(nullptr, open(options)->lock_history("alembic_version_payments"));
+    EXPECT_EQ(0, waits);
+}
+
+TEST_F(PostgresDatabaseTest, WaitingRunnerGetsLockOnceReleased) {
+    auto first = open();
+    auto lock = first->lock_history("alembic_version");
+
+    std::atomic<int> waits{0};
+    OpenOptions options;
+    options.lock_timeout = 10s;
+    options.on_wait = [&](const std::string&) { ++waits; };
+    auto second = open(options);
+    auto waiter =
+        std::async(std::launch::async, [&] { return second->lock_history("alembic_version"); });
+    while (waits == 0) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(500ms);  // several polls
+    lock.reset();
+    EXPECT_NE(nullptr, waiter.get());
+    EXPECT_EQ(1, waits);
+}
+
+TEST_F(PostgresDatabaseTest, LostConnectionIsNotSilentlyReopened) {
+    auto database = open();
+    auto lock = database->lock_history("alembic_version");
+    database->execute("SET application_name TO " + schema_);
+    admin_->execute(
+        fmt::format("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                    "WHERE application_name = '{}'",
+                    schema_));
+    std::string lost = fmt::format("Lost the connection to {}.", url_.masked());
+    // A reconnected session would run without the advisory lock.
+    EXPECT_EQ(lost, error_message([&] { database->execute("SELECT 1"); }));
+    EXPECT_EQ(lost, error_message([&] { database->read_versions("alembic_version"); }));
+    lock.reset();  // does not throw
+}
+
+TEST(PostgresDatabaseConnectTest, RefusedConnectionIsOneSentenceWithoutPassword) {
+    int port = unused_port();
+    auto url = parse(
+        fmt::format("postgresql://fastappkit:s3cret-pw-1@127.0.0.1:{}/fastappkit_test", port));
+    std::string message = error_message([&] { open_postgres_database(url, {}); });
+    EXPECT_EQ(
+        0u,
+        message.find(fmt::format(
+            "Cannot connect to postgresql://fastappkit:***@127.0.0.1:{}/fastappkit_test: ", port)))
+        << message;
+    EXPECT_NE(std::string::npos, message.find("Connection refused")) << message;
+    EXPECT_EQ(std::string::npos, message.find("s3cret-pw-1")) << message;
+    EXPECT_EQ(std::string::npos, message.find('\n')) << message;
+    EXPECT_EQ('.', message.back()) << message;
+}
+
+TEST(PostgresDatabaseConnectTest, AuthenticationFailureIsOneSentenceWithoutPassword) {
+    if (test_url_text().empty()) GTEST_SKIP() << "FASTAPPKIT_TEST_POSTGRES_URL is not set";
+    DatabaseUrl good = parse(test_url_text());
+    auto url = parse(fmt::format("postgresql://{}:wrong-s3cret-pw@{}:{}/{}", good.user, good.host,
+                                 good.port.value_or(5432), good.database));
+    std::string message = error_message([&] { open_postgres_database(url, {}); });
+    EXPECT_EQ(0u, message.find(fmt::format("Cannot connect to {}: ", url.masked()))) << message;
+    EXPECT_NE(std::string::npos, message.find(fmt::format(
+                                     "password authentication failed for user \"{}\".", good.user)))
+        << message;
+    EXPECT_EQ(std::string::npos, message.find("wrong-s3cret-pw")) << message;
+    EXPECT_EQ(std::string::npos, message.find('\n')) << message;
+}
+
+}  // namespace
+}  // namespace fastappkit

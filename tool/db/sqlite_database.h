@@ -1,0 +1,14 @@
+// The SQLite backend of the Database interface (DESIGN 6).
+#pragma once
+
+#include <memory>
+
+#include "db/database.h"
+
+namespace fastappkit {
+
+// Opens url.sqlite_path (or ":memory:"). Read-only on a missing file opens nothing and behaves
+// as an empty database, so read-only commands never create a file.
+std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const OpenOptions& options);
+
+}  // namespace fastappkit

@@ -1,0 +1,36 @@
+// One migration history: the shared core one (core + internal apps, `alembic_version`) or an
+// external app's (`alembic_version_<app>`). Reads revision headers on first use and a file's
+// body only when that revision runs.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "script/revision_graph.h"
+
+namespace fastappkit {
+
+class History {
+public:
+    History(std::string name, std::string version_table, std::filesystem::path versions_dir);
+
+    const std::string& name() const { return name_; }
+    const std::string& version_table() const { return version_table_; }
+    const std::filesystem::path& versions_dir() const { return versions_dir_; }
+
+    const RevisionGraph& graph();
+    // The whole file of `node`, read once (sections included).
+    const MigrationScript& body(RevisionGraph::Node node);
+
+private:
+    std::string name_;
+    std::string version_table_;
+    std::filesystem::path versions_dir_;
+    std::unique_ptr<RevisionGraph> graph_;
+};
+
+// "alembic_version" for core, "alembic_version_<app>" for an external app.
+std::string version_table_for(const std::string& app);
+
+}  // namespace fastappkit

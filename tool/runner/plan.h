@@ -1,0 +1,34 @@
+// Which revisions an upgrade or downgrade runs, and in what order, with Alembic's semantics
+// (RevisionMap._collect_upgrade_revisions / _collect_downgrade_revisions and relative
+// arguments such as +2, -1, ae10+2, branch@-1).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "script/migration_file.h"
+#include "script/revision_graph.h"
+
+namespace fastappkit {
+
+struct Step {
+    RevisionGraph::Node node = -1;
+    Direction direction = Direction::upgrade;
+};
+
+// Maps the version table's rows to revisions. A row no file defines is the state error
+// (exit 1) "Can't locate revision identified by '<rev>'".
+RevisionGraph::Nodes heads_from_versions(const RevisionGraph& graph,
+                                         const std::vector<std::string>& versions);
+
+// Steps that bring `current` up to `target`, dependencies first. Errors are usage errors
+// (exit 2) with Alembic's wording.
+std::vector<Step> plan_upgrade(const RevisionGraph& graph, const RevisionGraph::Nodes& current,
+                               const std::string& target);
+
+// Steps that bring `current` down to `target`, dependents first. A target that is not below
+// the current heads is a state error (exit 1).
+std::vector<Step> plan_downgrade(const RevisionGraph& graph, const RevisionGraph::Nodes& current,
+                                 const std::string& target);
+
+}  // namespace fastappkit

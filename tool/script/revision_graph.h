@@ -1,0 +1,82 @@
+// One migration history as a DAG of revisions, with Alembic's semantics (its
+// script/revision.py is the reference): versioned down revisions, depends_on, branch labels,
+// heads, bases, and resolution of revision arguments (head, heads, base, prefixes, labels).
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "script/migration_file.h"
+
+namespace fastappkit {
+
+class RevisionGraph {
+public:
+    using Node = int;
+    using Nodes = std::vector<Node>;
+
+    // Validates the history: duplicate ids, dangling references, unknown dependencies or
+    // labels, cycles. Throws usage_error naming the file; `history` ("core" or an app name)
+    // prefixes every message.
+    RevisionGraph(std::string history, std::vector<MigrationScript> scripts);
+
+    const std::string& history() const { return history_; }
+    size_t size() const { return scripts_.size(); }
+    bool empty() const { return scripts_.empty(); }
+    const MigrationScript& script(Node n) const { return scripts_[n]; }
+    MigrationScript& script(Node n) { return scripts_[n]; }
+    const std::string& id(Node n) const { return scripts_[n].revision; }
+    Node find(const std::string& revision) const;  // exact id, or -1
+
+    const Nodes& down(Node n) const { return down_[n]; }                  // versioned down revisions
+    const Nodes& normalized_down(Node n) const { return normalized_down_[n]; }  // + needed deps
+    const Nodes& all_down(Node n) const { return all_down_[n]; }          // + every dependency
+    const Nodes& children(Node n) const { return children_[n]; }          // versioned next revisions
+    const Nodes& all_children(Node n) const { return all_children_[n]; }  // + dependents
+
+    Nodes heads() const;       // no versioned child (Alembic `heads`)
+    Nodes real_heads() const;  // no child at all, dependents included (what `heads` resolves to)
+    Nodes bases() const;       // down_revision none
+
+    // The nodes themselves and everything below / above them.
+    std::vector<char> ancestors(const Nodes& from, bool include_dependencies = true) const;
+    std::vector<char> descendants(const Nodes& from, bool include_dependencies = true) const;
+
+    bool has_label(Node n, const std::string& label) const;
+    Node label_revision(const std::string& label) const;  // the revision declaring it, or -1
+    Nodes filter_for_lineage(const Nodes& targets, const std::string& label) const;
+
+    // Alembic's get_revisions: "heads", "head", "base", "<label>@head", "<label>@heads",
+    // a label, a revision id or a unique prefix (comma lists are not accepted here).
+    // Throws usage_error with Alembic's wording ("Can't locate revision identified by …").
+    Nodes resolve(const std::string& spec) const;
+    Node resolve_one(const std::string& spec) const;  // exactly one revision, else error
+    // The single head of the history (optionally within a label's lineage); -1 when empty;
+    // several → the "Multiple head revisions are present …" error.
+    Node current_head(const std::string& label = "") const;
+
+    std::string describe(Node n) const;  // "<id> (<file>)" for messages
+
+private:
+    void index_scripts();
+    void link_down_revisions();
+    void resolve_dependencies();
+    void normalize_dependencies();
+    void detect_cycles() const;
+    void propagate_labels();
+    Node resolve_ident(const std::string& ident, const std::string& label) const;
+    [[noreturn]] void fail(const std::string& message) const;
+
+    std::string history_;
+    std::vector<MigrationScript> scripts_;
+    std::unordered_map<std::string, Node> by_id_;
+    std::unordered_map<std::string, Node> by_label_;
+    std::vector<Nodes> down_, deps_, normalized_down_, all_down_, children_, all_children_;
+    std::vector<std::vector<std::string>> labels_;  // declared and propagated labels
+};
+
+// "a, b, c" for messages.
+std::string join_ids(const RevisionGraph& graph, const RevisionGraph::Nodes& nodes);
+
+}  // namespace fastappkit
