@@ -1,1 +1,185 @@
-// placeholder
+#include "config/database_url.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+
+namespace fastappkit {
+namespace {
+
+namespace fs = std::filesystem;
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+const fs::path kRoot = "/srv/project";
+
+DatabaseUrl parse(const std::string& url) { return parse_database_url(url, kRoot); }
+
+std::string error_of(const std::string& url) {
+    try {
+        parse(url);
+    } catch (const Error& error) {
+        EXPECT_EQ(ExitCode::usage, error.code());
+        return error.what();
+    }
+    ADD_FAILURE() << "expected a usage_error";
+    return "";
+}
+
+TEST(DatabaseUrlTest, SqliteRelativeToTheProjectRoot) {
+    const DatabaseUrl url = parse("sqlite:///app.db");
+    EXPECT_EQ(Dialect::sqlite, url.dialect);
+    EXPECT_EQ("sqlite:///app.db", url.text);
+    EXPECT_EQ(fs::path("/srv/project/app.db"), url.sqlite_path);
+    EXPECT_EQ(fs::path("/srv/project/data/app.db"), parse("sqlite:///./data/app.db").sqlite_path);
+    EXPECT_EQ(fs::path("/srv/shared.db"), parse("sqlite:///../shared.db").sqlite_path);
+}
+
+TEST(DatabaseUrlTest, SqliteAbsoluteAndMemory) {
+    EXPECT_EQ(fs::path("/var/lib/app.db"), parse("sqlite:////var/lib/app.db").sqlite_path);
+    EXPECT_EQ(fs::path(":memory:"), parse("sqlite://").sqlite_path);
+    EXPECT_EQ(fs::path(":memory:"), parse("sqlite:///:memory:").sqlite_path);
+    EXPECT_EQ(fs::path(":memory:"), parse("sqlite:///").sqlite_path);
+}
+
+TEST(DatabaseUrlTest, SqliteDriverSuffixAndQuery) {
+    const DatabaseUrl url = parse("sqlite+aiosqlite:///app.db?check_same_thread=false");
+    EXPECT_EQ(Dialect::sqlite, url.dialect);
+    EXPECT_EQ(fs::path("/srv/project/app.db"), url.sqlite_path);
+    EXPECT_EQ((Params{{"check_same_thread", "false"}}), url.params);
+}
+
+TEST(DatabaseUrlTest, MalformedSqlite) {
+    EXPECT_EQ(
+        "Malformed SQLite URL 'sqlite://localhost/app.db': use sqlite:///relative/path.db or "
+        "sqlite:////absolute/path.db",
+        error_of("sqlite://localhost/app.db"));
+    EXPECT_EQ(
+        "Malformed SQLite URL 'sqlite://u:***@/app.db': use sqlite:///relative/path.db or "
+        "sqlite:////absolute/path.db",
+        error_of("sqlite://u:secret@/app.db"));
+}
+
+TEST(DatabaseUrlTest, Postgresql) {
+    const DatabaseUrl url =
+        parse("postgresql://app:s3cret@db.example.com:5433/shop?sslmode=require&application_name=m");
+    EXPECT_EQ(Dialect::postgresql, url.dialect);
+    EXPECT_EQ("app", url.user);
+    EXPECT_EQ("s3cret", url.password);
+    EXPECT_EQ("db.example.com", url.host);
+    EXPECT_EQ(5433, url.port);
+    EXPECT_EQ("shop", url.database);
+    EXPECT_EQ((Params{{"sslmode", "require"}, {"application_name", "m"}}), url.params);
+}
+
+TEST(DatabaseUrlTest, PostgresqlSchemeSpellings) {
+    for (const char* scheme : {"postgres", "postgresql+psycopg2", "postgresql+asyncpg", "POSTGRESQL"}) {
+        const DatabaseUrl url = parse(fmt::format("{}://u@h/db", scheme));
+        EXPECT_EQ(Dialect::postgresql, url.dialect) << scheme;
+        EXPECT_EQ("u", url.user) << scheme;
+        EXPECT_EQ("h", url.host) << scheme;
+        EXPECT_EQ("db", url.database) << scheme;
+        EXPECT_FALSE(url.port) << scheme;
+    }
+}
+
+TEST(DatabaseUrlTest, PostgresqlMinimalAndUnixSocket) {
+    const DatabaseUrl minimal = parse("postgresql:///app");
+    EXPECT_EQ("", minimal.host);
+    EXPECT_EQ("", minimal.user);
+    EXPECT_EQ("app", minimal.database);
+    const DatabaseUrl socket = parse("postgresql://me@/app?host=/var/run/postgresql");
+    EXPECT_EQ("", socket.host);
+    EXPECT_EQ((Params{{"host", "/var/run/postgresql"}}), socket.params);
+    EXPECT_EQ("dbname=app user=me host=/var/run/postgresql", socket.libpq_conninfo());
+    EXPECT_EQ("/var/run/postgresql", parse("postgresql://me@%2Fvar%2Frun%2Fpostgresql/app").host);
+    EXPECT_EQ("::1", parse("postgresql://me@[::1]:5432/app").host);
+}
+
+TEST(DatabaseUrlTest, PercentDecoding) {
+    const DatabaseUrl url = parse("postgresql://us%40er:p%40ss%3Aw%2Fd@h/my%20db?options=-c%20search_path%3Dx&bad=%zz");
+    EXPECT_EQ("us@er", url.user);
+    EXPECT_EQ("p@ss:w/d", url.password);
+    EXPECT_EQ("my db", url.database);
+    EXPECT_EQ((Params{{"options", "-c search_path=x"}, {"bad", "%zz"}}), url.params);
+}
+
+// As SQLAlchemy reads it: the password runs to the first '@', so an unencoded '/' stays in it.
+TEST(DatabaseUrlTest, UnencodedCharactersInThePassword) {
+    const DatabaseUrl url = parse("postgresql://u:pa/ss:w?rd@h:5432/db");
+    EXPECT_EQ("pa/ss:w?rd", url.password);
+    EXPECT_EQ("h", url.host);
+    EXPECT_EQ("postgresql://u:***@h:5432/db", url.masked());
+}
+
+TEST(DatabaseUrlTest, InvalidPort) {
+    EXPECT_EQ("Invalid port 'abc' in database URL 'postgresql://u:***@h:abc/db'",
+              error_of("postgresql://u:pw@h:abc/db"));
+    EXPECT_EQ("Invalid port '70000' in database URL 'postgresql://h:70000/db'", error_of("postgresql://h:70000/db"));
+    EXPECT_EQ("Invalid port '0' in database URL 'postgresql://h:0/db'", error_of("postgresql://h:0/db"));
+}
+
+TEST(DatabaseUrlTest, UnsupportedSchemes) {
+    EXPECT_EQ(
+        "Unsupported database URL 'mysql://root:***@localhost/app': supported schemes are sqlite:// and "
+        "postgresql:// (also postgres://, with an optional +driver suffix)",
+        error_of("mysql://root:hunter2@localhost/app"));
+    EXPECT_EQ(
+        "Unsupported database URL 'app.db': supported schemes are sqlite:// and postgresql:// (also "
+        "postgres://, with an optional +driver suffix)",
+        error_of("app.db"));
+    EXPECT_EQ(
+        "Unsupported database URL '': supported schemes are sqlite:// and postgresql:// (also postgres://, with "
+        "an optional +driver suffix)",
+        error_of(""));
+}
+
+TEST(DatabaseUrlTest, Masked) {
+    EXPECT_EQ("postgresql://user:***@host:5432/db?sslmode=require",
+              parse("postgresql://user:secret@host:5432/db?sslmode=require").masked());
+    EXPECT_EQ("postgres+asyncpg://user:***@host/db", parse("postgres+asyncpg://user:secret@host/db").masked());
+    EXPECT_EQ("postgresql://user@host/db?sslmode=require&password=***&PASSWORD=***",
+              parse("postgresql://user@host/db?sslmode=require&password=secret&PASSWORD=x").masked());
+    EXPECT_EQ("postgresql://user@host/db", parse("postgresql://user@host/db").masked());
+    EXPECT_EQ("postgresql://user:@host/db", parse("postgresql://user:@host/db").masked());
+    EXPECT_EQ("sqlite:///app.db", parse("sqlite:///app.db").masked());
+}
+
+TEST(DatabaseUrlTest, LibpqConninfo) {
+    EXPECT_EQ("host=db port=5432 dbname=shop user=app password=s3cret sslmode=require",
+              parse("postgresql://app:s3cret@db:5432/shop?sslmode=require").libpq_conninfo());
+    EXPECT_EQ("host=db dbname='my db' user=app password='it\\'s \\\\ secret'",
+              parse("postgresql://app:it's%20%5C%20secret@db/my%20db").libpq_conninfo());
+    EXPECT_EQ("host=db port=6000 dbname=x", parse("postgresql://db:5432/x?port=6000").libpq_conninfo());
+    EXPECT_EQ("host=db application_name=''", parse("postgresql://db?application_name=").libpq_conninfo());
+}
+
+TEST(DatabaseUrlTest, MaskPasswordsInFreeText) {
+    EXPECT_EQ("could not connect to postgresql://app:***@db:5432/shop: refused",
+              mask_passwords("could not connect to postgresql://app:s3cret@db:5432/shop: refused"));
+    EXPECT_EQ("conninfo host=db password=*** user=app", mask_passwords("conninfo host=db password=s3cret user=app"));
+    EXPECT_EQ("host=db password=*** user=app", mask_passwords("host=db password='it\\'s secret' user=app"));
+    EXPECT_EQ("url ?password=***&sslmode=require", mask_passwords("url ?password=s3cret&sslmode=require"));
+    EXPECT_EQ("PASSWORD = ***", mask_passwords("PASSWORD = hunter2"));
+    EXPECT_EQ("postgresql://app@db/shop and http://example.com:8080/x",
+              mask_passwords("postgresql://app@db/shop and http://example.com:8080/x"));
+    EXPECT_EQ("already masked postgresql://app:***@db", mask_passwords("already masked postgresql://app:***@db"));
+}
+
+TEST(DatabaseUrlTest, Dialects) {
+    EXPECT_EQ(Dialect::sqlite, parse_dialect("sqlite"));
+    EXPECT_EQ(Dialect::postgresql, parse_dialect("postgresql"));
+    EXPECT_EQ(Dialect::postgresql, parse_dialect("postgres"));
+    EXPECT_STREQ("sqlite", to_string(Dialect::sqlite));
+    EXPECT_STREQ("postgresql", to_string(Dialect::postgresql));
+    try {
+        parse_dialect("mysql");
+        ADD_FAILURE() << "expected a usage_error";
+    } catch (const Error& error) {
+        EXPECT_EQ(ExitCode::usage, error.code());
+        EXPECT_STREQ("Unknown dialect 'mysql' (expected sqlite or postgresql)", error.what());
+    }
+}
+
+}  // namespace
+}  // namespace fastappkit
