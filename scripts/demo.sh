@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: build fastappkit, then migrate example-project/ on SQLite through its CMake
+# targets (cmake --build … --target migrate_all) and show the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake --preset default -DFASTAPPKIT_BUILD_TESTS=OFF
+cmake --build --preset default --target fastappkit
+cmake --install build --prefix build/prefix
+
+# The example consumes the installed package, as a user's project does.
+example_build=build/example-project
+cmake -S example-project -B "$example_build" -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/prefix"
+cmake --build "$example_build" --target migrate_all
+cmake --build "$example_build" --target migrate_status

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests, CLI and interoperability tests on SQLite and on a
+# throwaway PostgreSQL server (started here unless FASTAPPKIT_TEST_POSTGRES_URL is set), and
+# the CMake-module tests that configure, build and test consumer projects.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${FASTAPPKIT_TEST_POSTGRES_URL:-}" ]; then
+  eval "$(bash tests/support/pg-start.sh)"
+  trap 'bash tests/support/pg-stop.sh >/dev/null 2>&1 || true' EXIT
+fi
+
+cmake --preset default -DFASTAPPKIT_TEST_POSTGRES_URL="$FASTAPPKIT_TEST_POSTGRES_URL"
+cmake --build --preset default
+ctest --preset default
