@@ -97,7 +97,7 @@ int app_validate(Session& session, const std::string& name) {
     bool checked_database = false;
     try {
         Database& db = session.database(true);
-        session.check_version_table_conflict(name, db);
+        session.check_version_table_conflicts({name}, db);
         heads_from_versions(graph, db.read_versions(history.version_table()));
         checked_database = true;
     } catch (const Error& e) {

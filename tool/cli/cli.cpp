@@ -177,6 +177,15 @@ void add_tooling(CLI::App& root, Action& action) {
     db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
 }
 
+// Global options may also follow a command (`fastappkit migrate all -q`): unknown options of a
+// subcommand fall through to its parents.
+void let_options_fall_through(CLI::App* command) {
+    for (auto* sub : command->get_subcommands({})) {
+        sub->fallthrough();
+        let_options_fall_through(sub);
+    }
+}
+
 int run_action(const Action& action, Session& session) {
     try {
         return action(session);
@@ -212,6 +221,7 @@ int run_cli(int argc, char** argv) {
     add_migrate(root, arguments, action);
     add_app_and_core(root, arguments, action);
     add_tooling(root, action);
+    let_options_fall_through(&root);
 
     try {
         root.parse(argc, argv);

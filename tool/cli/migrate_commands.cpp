@@ -80,8 +80,9 @@ int migrate_all(Session& session) {
     Database& db = session.database(false);
     auto histories = session.all_histories();
     if (!session.standalone()) {
-        for (const auto* app : session.project().external_apps())
-            session.check_version_table_conflict(app->name, db);
+        std::vector<std::string> apps;
+        for (const auto* app : session.project().external_apps()) apps.push_back(app->name);
+        session.check_version_table_conflicts(apps, db);
     }
     return run_histories(session, histories, "Applied", [&](History& history) {
         return Migrator(history, db, session.reporter()).upgrade("head");
@@ -91,7 +92,7 @@ int migrate_all(Session& session) {
 int migrate_upgrade(Session& session, const HistoryArgs& args) {
     History& history = session.history_for(args.app);
     Database& db = session.database(false);
-    if (!args.app.empty() && !session.standalone()) session.check_version_table_conflict(args.app, db);
+    if (!args.app.empty() && !session.standalone()) session.check_version_table_conflicts({args.app}, db);
     return run_histories(session, {&history}, "Applied", [&](History& h) {
         return Migrator(h, db, session.reporter()).upgrade(or_head(args.revision));
     });

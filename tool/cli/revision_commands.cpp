@@ -1,11 +1,13 @@
-// Commands that write migration files: merge now; autogenerate and check are refused with a
-// clear sentence until the schema differ exists.
+// Commands that write migration files or compare them with the models: merge, autogenerate
+// (migrate core -m / makemigrations) and check.
 #include <fstream>
 #include <iostream>
-#include <random>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "autogen/autogenerate.h"
+#include "autogen/revision_file.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "runner/sql_renderer.h"
@@ -14,26 +16,9 @@ namespace fastappkit {
 
 namespace {
 
-std::string new_revision_id() {
-    std::random_device device;
-    std::mt19937_64 engine((static_cast<uint64_t>(device()) << 32) ^ device());
-    return fmt::format("{:012x}", engine() & 0xffffffffffffULL);
-}
+using Json = nlohmann::ordered_json;
 
-// "Add tags table!" -> "add_tags_table"
-std::string slug(const std::string& message) {
-    std::string out;
-    for (char c : message) {
-        if (std::isalnum(static_cast<unsigned char>(c))) {
-            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        } else if (!out.empty() && out.back() != '_') {
-            out += '_';
-        }
-        if (out.size() >= 40) break;
-    }
-    while (!out.empty() && out.back() == '_') out.pop_back();
-    return out.empty() ? "revision" : out;
-}
+void print_json(const Json& document) { std::cout << document.dump(2) << "\n"; }
 
 // External apps create their migrations in their own checkout (standalone mode).
 void refuse_external_from_project(Session& session, const std::string& app, const char* what) {
@@ -56,6 +41,70 @@ History& target_history(Session& session, const std::string& app) {
     return session.history_for(app);
 }
 
+// One history with the models declared for it.
+struct ModelledHistory {
+    History* history = nullptr;
+    std::vector<std::filesystem::path> model_files;
+    std::string missing_models;  // why there are none, when there are none
+    std::string makemigrations;  // the command that writes its next migration
+};
+
+ModelledHistory standalone_target(Session& session, const std::string& app) {
+    const AppManifest& manifest = session.standalone_app();
+    ModelledHistory target;
+    target.history = &session.history_for(app);
+    target.model_files = app_model_files(manifest);
+    target.missing_models = fmt::format("app '{}' declares no models file (add models = \"models.sql\" to {})",
+                                        manifest.name, manifest.manifest_file.string());
+    target.makemigrations = fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE", manifest.name);
+    return target;
+}
+
+ModelledHistory core_target(Session& session) {
+    const Project& project = session.project();
+    ModelledHistory target;
+    target.history = &session.core_history();
+    target.model_files = core_model_files(project);
+    target.missing_models = fmt::format("core: there are no models to compare; declare them in {} (and "
+                                        "apps/<name>/models.sql for internal apps)",
+                                        (project.root / "core" / "models.sql").string());
+    target.makemigrations = "fastappkit migrate core -m MESSAGE";
+    return target;
+}
+
+ModelledHistory external_target(Session& session, const App& app) {
+    ModelledHistory target;
+    target.history = &session.app_history(app.name);
+    target.model_files = app_model_files(*app.manifest);
+    target.missing_models = fmt::format("app '{}' declares no models file", app.name);
+    target.makemigrations = fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE (in its own checkout, {})",
+                                        app.name, app.dir.parent_path().string());
+    return target;
+}
+
+// Every history `migrate check` compares: core + internal apps, then each external app.
+std::vector<ModelledHistory> check_targets(Session& session) {
+    if (session.standalone()) return {standalone_target(session, "")};
+    std::vector<ModelledHistory> targets{core_target(session)};
+    for (History* history : session.all_histories()) {
+        const App* app = session.project().find_app(history->name());
+        if (app && app->kind == AppKind::external) targets.push_back(external_target(session, *app));
+    }
+    return targets;
+}
+
+Json changes_json(const SchemaDiff& diff) {
+    Json changes = Json::array();
+    for (const auto& line : diff.describe()) changes.push_back(line);
+    return changes;
+}
+
+std::string indented(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) text += "  " + line + "\n";
+    return text;
+}
+
 }  // namespace
 
 int migrate_merge(Session& session, const std::string& app, const std::string& message,
@@ -73,7 +122,7 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
     }
     const std::string revision = new_revision_id();
     std::filesystem::create_directories(history.versions_dir());
-    const auto file = history.versions_dir() / fmt::format("{}_{}.sql", revision, slug(message));
+    const auto file = history.versions_dir() / fmt::format("{}_{}.sql", revision, revision_slug(message));
     std::ofstream out(file);
     out << fmt::format(
         "-- revision: {}\n-- down_revision: {}\n-- branch_labels:\n-- depends_on:\n-- message: {}\n"
@@ -84,15 +133,62 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
     return 0;
 }
 
-int migrate_autogenerate(Session& session, const std::string& app, const std::string&) {
+int migrate_autogenerate(Session& session, const std::string& app, const std::string& message) {
     refuse_external_from_project(session, app, "creating its migrations");
-    throw usage_error(
-        "Autogenerate (migrate core -m / makemigrations) is not available in this version; write the "
-        "migration by hand in " + target_history(session, app).versions_dir().string());
+    ModelledHistory target;
+    if (session.standalone()) {
+        target = standalone_target(session, app);
+    } else {
+        target_history(session, app);  // an unknown app is an error naming it
+        target = core_target(session);
+    }
+    if (target.model_files.empty()) throw usage_error(target.missing_models);
+    const auto result = autogenerate(session.database_url(), *target.history, target.model_files, message);
+    const auto changes = result.comparison.diff.describe();
+    if (session.reporter().json()) {
+        Json document{{"name", target.history->name()}, {"changes", changes_json(result.comparison.diff)}};
+        if (!result.revision.empty()) {
+            document["revision"] = result.revision;
+            document["file"] = result.file.string();
+        }
+        print_json(document);
+        return 0;
+    }
+    if (result.revision.empty()) {
+        session.reporter().line("No changes detected");
+        return 0;
+    }
+    session.reporter().line(fmt::format("Generated {} (revision {}):", result.file.string(), result.revision));
+    for (const auto& change : changes) session.reporter().line("  " + change);
+    return 0;
 }
 
-int migrate_check(Session&) {
-    throw usage_error("migrate check needs autogenerate, which is not available in this version");
+int migrate_check(Session& session) {
+    Reporter& out = session.reporter();
+    Json histories = Json::array();
+    bool differ = false;
+    for (const auto& target : check_targets(session)) {
+        const std::string& name = target.history->name();
+        if (target.model_files.empty()) {
+            out.line(fmt::format("{}: skipped, {}", name, target.missing_models));
+            histories.push_back({{"name", name}, {"skipped", target.missing_models}});
+            continue;
+        }
+        const auto comparison = compare_models(session.database_url(), *target.history, target.model_files);
+        const auto changes = comparison.diff.describe();
+        histories.push_back({{"name", name}, {"in_sync", changes.empty()}, {"changes", changes_json(comparison.diff)}});
+        if (changes.empty()) {
+            out.line(fmt::format("{}: models and migrations agree", name));
+            continue;
+        }
+        differ = true;
+        out.output(fmt::format("{}: the models differ from the migrations ({} {}):\n{}  write the migration "
+                               "with: {}\n",
+                               name, changes.size(), changes.size() == 1 ? "change" : "changes",
+                               indented(changes), target.makemigrations));
+    }
+    if (out.json()) print_json({{"in_sync", !differ}, {"histories", histories}});
+    return differ ? 1 : 0;
 }
 
 }  // namespace fastappkit

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -169,11 +170,10 @@ public:
 
     bool has_table(const std::string& table) override {
         if (!db_) return false;
-        auto statement = prepare(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-            "Cannot read the schema");
-        sqlite3_bind_text(statement.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
-        return step(statement.get(), "Cannot read the schema");
+        // A lookup in SQLite's in-memory schema: no scan of sqlite_master, which holds every
+        // table and index of the application.
+        return sqlite3_table_column_metadata(db_.get(), "main", table.c_str(), nullptr, nullptr,
+                                             nullptr, nullptr, nullptr, nullptr) == SQLITE_OK;
     }
 
     std::vector<std::string> read_versions(const std::string& version_table) override {
@@ -231,6 +231,25 @@ public:
             pos = execute_one(sql, start, line);
             line += count_lines(sql, start, pos);
         }
+    }
+
+    std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
+        const std::string context = "Cannot run a query";
+        require_open(context);
+        auto statement = prepare(std::string(sql), context);
+        std::vector<std::vector<std::optional<std::string>>> rows;
+        while (step(statement.get(), context)) {
+            const int columns = sqlite3_column_count(statement.get());
+            auto& row = rows.emplace_back();
+            for (int column = 0; column < columns; ++column) {
+                if (sqlite3_column_type(statement.get(), column) == SQLITE_NULL) {
+                    row.emplace_back(std::nullopt);
+                } else {
+                    row.emplace_back(column_text(statement.get(), column));
+                }
+            }
+        }
+        return rows;
     }
 
 private:

@@ -26,6 +26,8 @@ struct RelativeSpec {
 
 // Alembic's _relative_destination: "[label@][symbol](+|-)N", matched from the start.
 bool parse_relative(const std::string& spec, RelativeSpec& out) {
+    // Only a sign makes a spec relative; skipping the regex keeps the common path cheap.
+    if (spec.find_first_of("+-") == std::string::npos) return false;
     static const std::regex pattern(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
     std::smatch m;
     if (!std::regex_search(spec, m, pattern)) return false;
