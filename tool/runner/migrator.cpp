@@ -216,10 +216,19 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     std::vector<std::string> rows = purge ? std::vector<std::string>{} : current();
     RevisionGraph::Nodes kept;
     if (!purge) {
-        // Heads on other branches stay; heads in the targets' lineage are replaced.
+        // Heads on other branches stay; heads in the targets' lineage are replaced. Stamping
+        // base (or <label>@base) removes every head (of that label's lineage), as Alembic does.
         auto related_up = graph.ancestors(targets), related_down = graph.descendants(targets);
-        for (auto h : heads_from_versions(graph, rows)) {
-            if (!related_up[h] && !related_down[h]) kept.push_back(h);
+        const auto at = target.find('@');
+        RevisionGraph::Nodes current = heads_from_versions(graph, rows);
+        RevisionGraph::Nodes removed_by_base =
+            !targets.empty() ? RevisionGraph::Nodes{}
+            : at == std::string::npos ? current
+                                      : graph.filter_for_lineage(current, target.substr(0, at));
+        for (auto h : current) {
+            const bool in_base_lineage = std::find(removed_by_base.begin(), removed_by_base.end(), h) !=
+                                         removed_by_base.end();
+            if (!related_up[h] && !related_down[h] && !in_base_lineage) kept.push_back(h);
         }
     }
     std::vector<std::string> wanted = ids_of(graph, kept);

@@ -1,0 +1,3 @@
+-- The declared schema of the external app {{name}}: CREATE TABLE / CREATE INDEX statements,
+-- tables prefixed with "{{name}}_". From this directory's parent, standalone:
+--   fastappkit migrate app {{name}} makemigrations -m "message"

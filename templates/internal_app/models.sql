@@ -1,0 +1,3 @@
+-- The declared schema of the internal app {{name}}: CREATE TABLE / CREATE INDEX statements,
+-- tables prefixed with "{{name}}_". Its migrations go to the shared history:
+--   fastappkit migrate app {{name}} makemigrations -m "message"

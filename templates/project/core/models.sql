@@ -1,0 +1,3 @@
+-- The core's declared schema: CREATE TABLE / CREATE INDEX statements in the database's
+-- dialect. `fastappkit migrate core -m "message"` writes a migration for the difference
+-- between this file (plus the internal apps' models.sql) and the migration history.

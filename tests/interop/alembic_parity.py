@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Alembic 1.8 parity: one description of a revision graph becomes both a fastappkit project
+(SQL files) and an Alembic script directory (versions/*.py with the same ids, down_revision
+tuples, branch_labels, depends_on and SQL). Each command of a sequence runs on four databases:
+
+  alembic   moved only by Alembic (command.upgrade/downgrade/stamp)  - the reference
+  runner    moved only by fastappkit
+  cross_a   alternately Alembic, fastappkit, Alembic, ... (starts with Alembic)
+  cross_f   alternately fastappkit, Alembic, ...          (starts with fastappkit)
+
+and after EVERY command the outcome (success, or failure on both sides), the set of version
+rows and the set of user tables of each database must equal the reference's.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_support import (alembic_config, alembic_run, check, fail, log, main,  # noqa: E402
+                             new_database, popen_runner, revision as R, scratch_dir, snapshot,
+                             version_rows, version_table_shape, write_alembic_scripts, write_project)
+
+
+def fk_args(command, rev, app):
+    if command == "stamp_purge":
+        return ["migrate", "stamp", rev, "--purge"] + (["--app", app] if app else [])
+    if app is None:
+        return ["migrate", command, rev]
+    if command == "stamp":
+        return ["migrate", "stamp", rev, "--app", app]
+    return ["migrate", "app", app, command, rev]
+
+
+def run_parity(tag, revisions, commands, app=None):
+    """`commands`: list of (command, revision spec). `app`: run the history as an external app
+    (version table alembic_version_<app>) instead of the core one."""
+    work = scratch_dir(f"parity-{tag}")
+    root = os.path.join(work, "project")
+    if app is None:
+        write_project(root, revisions)
+    else:
+        write_project(root, [], apps={app: revisions})
+    scripts = os.path.join(work, "alembic")
+    write_alembic_scripts(scripts, revisions)
+    version_table = "alembic_version" if app is None else f"alembic_version_{app}"
+
+    names = ["alembic", "runner", "cross_a", "cross_f"]
+    urls = {n: new_database(f"{tag}_{n}", work) for n in names}
+    cfgs = {n: alembic_config(scripts, urls[n], version_table) for n in names}
+
+    def apply_all(tools, command, rev):
+        """Runs the command on every database with its tool: the runner's processes run while
+        Alembic works in-process (different databases, so no interference). Returns, per
+        database, None on success, else a description of the failure."""
+        procs = {db: popen_runner(root, urls[db], *fk_args(command, rev, app))
+                 for db in names if tools[db] == "fastappkit"}
+        outcomes = {db: alembic_run(cfgs[db], command, rev) for db in names if tools[db] == "alembic"}
+        for db, proc in procs.items():
+            out, err = proc.communicate(timeout=120)
+            if proc.returncode == 0:
+                outcomes[db] = None
+                continue
+            check(proc.returncode in (1, 2),
+                  f"runner exit code {proc.returncode} (not 1 or 2) for {command} {rev}: {err}")
+            outcomes[db] = f"exit {proc.returncode}: {err.strip()}"
+        return outcomes
+
+    shape_checked = False
+    for i, (command, rev) in enumerate(commands):
+        tools = {"alembic": "alembic", "runner": "fastappkit",
+                 "cross_a": "alembic" if i % 2 == 0 else "fastappkit",
+                 "cross_f": "fastappkit" if i % 2 == 0 else "alembic"}
+        outcomes = apply_all(tools, command, rev)
+        raw = {db: snapshot(urls[db], version_table) for db in names}
+        # Alembic creates the version table even when the command then fails; the runner
+        # leaves the database alone on a bad request. A missing table reads as no rows.
+        states = {db: (rows or set(), tables) for db, (rows, tables) in raw.items()}
+        expected_rows, expected_tables = states["alembic"]
+        step = f"step {i + 1} `{command} {rev}`"
+        log(f"  {step}: alembic -> {sorted(expected_rows)}"
+            + (f"  (alembic failed: {outcomes['alembic'][:120]})" if outcomes["alembic"] else ""))
+        for db in names[1:]:
+            who = f"{db} (moved by {tools[db]} this step)"
+            if (outcomes[db] is None) != (outcomes["alembic"] is None):
+                fail(f"{step}: {who} {'succeeded' if outcomes[db] is None else 'failed'} but Alembic "
+                     f"{'succeeded' if outcomes['alembic'] is None else 'failed'}; "
+                     f"alembic: {outcomes['alembic']}; {db}: {outcomes[db]}; "
+                     f"rows alembic={sorted(expected_rows)} {db}={sorted(states[db][0])}")
+            rows, tables = states[db]
+            if rows != expected_rows:
+                fail(f"{step}: version rows of {who} are {sorted(rows)}, Alembic's are {sorted(expected_rows)}")
+            if tables != expected_tables:
+                fail(f"{step}: user tables of {who} are {sorted(tables)}, Alembic's are "
+                     f"{sorted(expected_tables)}")
+        if not shape_checked and raw["runner"][0] is not None and raw["alembic"][0] is not None:
+            a = version_table_shape(urls["alembic"], version_table)
+            f = version_table_shape(urls["runner"], version_table)
+            check(a == f, f"{version_table} differs: Alembic's {a}, fastappkit's {f}")
+            shape_checked = True
+    check(shape_checked, "the version table was never created by both tools")
+    if app is not None:
+        for db in names:
+            check(version_rows(urls[db], "alembic_version") in (None, set()),
+                  f"{db}: the external app's history wrote into alembic_version")
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph shapes
+
+def linear():
+    revs = [R("lin1aa"), R("lin2bb", ["lin1aa"]), R("lin3cc", ["lin2bb"]), R("lin4dd", ["lin3cc"])]
+    run_parity("linear", revs, [
+        ("upgrade", "+1"), ("upgrade", "+2"), ("downgrade", "-1"), ("upgrade", "head"),
+        ("upgrade", "head"),                      # nothing to do
+        ("downgrade", "lin2bb"), ("upgrade", "lin3"),  # unique prefix
+        ("upgrade", "lin"),                       # ambiguous prefix: both refuse
+        ("downgrade", "base"), ("upgrade", "lin1aa+2"), ("upgrade", "heads"),
+        ("downgrade", "lin4dd-2"), ("downgrade", "-1"),
+        ("stamp", "lin4dd"), ("downgrade", "lin3cc"), ("stamp", "lin1aa"), ("upgrade", "head"),
+        ("downgrade", "-9"),                      # too far: both refuse
+        ("upgrade", "+3"),                        # at head already: both refuse
+        ("upgrade", "nosuchrev"),                 # unknown: both refuse
+        ("stamp", "lin2bb"), ("upgrade", "+1"), ("downgrade", "base"),
+    ])
+
+
+def branch_and_merge():
+    revs = [R("bm1"), R("bm2", ["bm1"]), R("bm3", ["bm2"]), R("bm4", ["bm2"]),
+            R("bm5", ["bm3", "bm4"]), R("bm6", ["bm5"])]
+    run_parity("branchmerge", revs, [
+        ("upgrade", "bm2"), ("upgrade", "bm3"), ("upgrade", "bm4"), ("upgrade", "head"),
+        ("downgrade", "-1"), ("downgrade", "-1"),  # unmerge -> bm3, bm4
+        ("downgrade", "bm3"), ("upgrade", "bm4"), ("upgrade", "bm5"),
+        ("downgrade", "bm4"), ("downgrade", "base"), ("upgrade", "bm3"), ("upgrade", "bm5"),
+        ("stamp", "bm3"), ("stamp", "bm4"), ("upgrade", "heads"),
+        ("downgrade", "bm2"), ("downgrade", "-1"), ("upgrade", "+2"),
+        ("stamp", "heads"), ("downgrade", "base"),
+    ])
+
+
+def independent_bases():
+    revs = [R("lc1", labels=["left"]), R("lc2", ["lc1"]), R("lc3", ["lc2"]),
+            R("rd1", labels=["right"]), R("rd2", ["rd1"])]
+    run_parity("bases", revs, [
+        ("upgrade", "head"),                      # two heads: both refuse
+        ("upgrade", "left@head"), ("upgrade", "right@+1"), ("downgrade", "left@-1"),
+        ("upgrade", "heads"), ("downgrade", "right@base"), ("downgrade", "left@base"),
+        ("upgrade", "right@head"), ("upgrade", "lc2"), ("stamp", "left@head"),
+        ("downgrade", "right@-1"), ("upgrade", "left@+1"),  # left already at its head: refuse
+        ("downgrade", "base"), ("stamp", "heads"), ("downgrade", "lc1"),
+        ("stamp_purge", "lc2"), ("stamp", "rd1"), ("downgrade", "base"),
+    ])
+
+
+def depends_on_across_branches():
+    revs = [R("dc1", labels=["core"]), R("dc2", ["dc1"]), R("dc3", ["dc2"]),
+            R("de1", labels=["ext"], depends=["dc2"]), R("de2", ["de1"]),
+            R("de3", ["de2"], depends=["dc3"])]
+    run_parity("depends", revs, [
+        ("upgrade", "de1"),                       # pulls in dc1, dc2; one row de1
+        ("upgrade", "dc3"), ("upgrade", "heads"),  # de3 merges de2 + dc3
+        ("downgrade", "-1"),                      # unmerge
+        ("downgrade", "dc2"), ("downgrade", "core@base"),
+        ("upgrade", "ext@head"), ("downgrade", "ext@base"), ("upgrade", "core@head"),
+        ("upgrade", "ext@+1"), ("stamp", "de2"), ("downgrade", "dc1"),
+        ("upgrade", "heads"), ("downgrade", "base"),
+        ("upgrade", "de1"), ("upgrade", "dc3"), ("stamp", "dc2"),  # de1 depends on dc2: both rows go
+        ("upgrade", "ext@head"), ("stamp", "core@head"), ("downgrade", "base"),
+    ])
+
+
+def depends_on_branch_label():
+    """depends_on naming a branch label (Alembic resolves it to the revision carrying it)."""
+    revs = [R("ql1", labels=["left"]), R("ql2", ["ql1"]), R("ql3", ["ql2"]),
+            R("qr1", labels=["right"]), R("qr2", ["qr1"], depends=["left"])]
+    run_parity("labeldep", revs, [
+        ("upgrade", "qr2"), ("downgrade", "ql1"),  # not a valid downgrade target: both refuse
+        ("upgrade", "ql1@head"), ("upgrade", "qr1@head"), ("downgrade", "ql3-1"),
+        ("upgrade", "+1"),                        # two heads: both refuse
+        ("upgrade", "heads"), ("downgrade", "right@-1"), ("upgrade", "ql2+1"),
+        ("downgrade", "left@ql2"), ("downgrade", "base"), ("upgrade", "right@head"),
+        ("downgrade", "left@base"),               # qr2 needs ql1: Alembic keeps qr1
+        ("stamp", "right@head"), ("upgrade", "heads"), ("downgrade", "qr1"),
+        ("stamp", "ql"),                          # ambiguous prefix: both refuse
+        ("downgrade", "base"),
+    ])
+
+
+def redundant_dependencies():
+    """Alembic's _normalize_depends_on drops only dependencies that ancestors also depend on,
+    not dependencies that are ancestors: nr4's dependency on nr1 stays a down revision."""
+    revs = [R("nr1"), R("nr2", ["nr1"]), R("nr3", ["nr2"]), R("nr4", ["nr3"], depends=["nr1"]),
+            R("no1", labels=["o"], depends=["nr2", "nr1"]), R("no2", ["no1"], depends=["nr3"])]
+    run_parity("redundant", revs, [
+        ("upgrade", "nr4"), ("downgrade", "-1"),   # unmerge into nr1 + nr3, as Alembic does
+        ("downgrade", "base"), ("upgrade", "no1"), ("upgrade", "heads"), ("downgrade", "nr2"),
+        ("upgrade", "no2"), ("downgrade", "o@-1"), ("downgrade", "o@base"), ("upgrade", "o@head"),
+        ("stamp", "nr1"), ("upgrade", "nr3"), ("downgrade", "base"), ("stamp", "no2"),
+        ("stamp", "nr4"), ("downgrade", "base"),
+    ])
+
+
+def merge_of_three():
+    revs = [R("mt1"), R("mt2", ["mt1"]), R("mt3", ["mt1"]), R("mt4", ["mt1"]),
+            R("mt5", ["mt2", "mt3", "mt4"]), R("mt6", ["mt5"])]
+    run_parity("merge3", revs, [
+        ("upgrade", "mt2"), ("upgrade", "mt3"), ("upgrade", "heads"),
+        ("downgrade", "mt5"), ("downgrade", "-1"),  # unmerge into three rows
+        ("downgrade", "mt3"), ("upgrade", "mt5"), ("downgrade", "mt2"), ("upgrade", "mt4"),
+        ("upgrade", "+1"),                          # two heads: refuse
+        ("stamp", "mt5"), ("stamp", "mt3"), ("downgrade", "base"), ("upgrade", "mt6"),
+        ("downgrade", "mt4"), ("stamp", "mt1"), ("upgrade", "mt3"), ("stamp", "mt6"),
+        ("downgrade", "base"),
+    ])
+
+
+def stamp_base():
+    """`stamp base` empties the version table (Alembic: ScriptDirectory._stamp_revs, every
+    head shares lineage with "base" and gets a delete-branch StampStep); `stamp <label>@base`
+    removes that branch's row only."""
+    revs = [R("sb1", labels=["left"]), R("sb2", ["sb1"]), R("sb3", ["sb1"]),
+            R("sr1", labels=["right"])]
+    run_parity("stampbase", revs, [
+        ("upgrade", "sb2"), ("stamp", "base"),
+        ("upgrade", "heads"), ("stamp", "right@base"), ("stamp", "left@base"),
+        ("upgrade", "heads"), ("stamp", "base"),
+    ])
+
+
+def external_app_table():
+    revs = [R("pa1"), R("pa2", ["pa1"]), R("pa3", ["pa1"]), R("pa4", ["pa2", "pa3"])]
+    run_parity("appvt", revs, [
+        ("upgrade", "pa2"), ("upgrade", "pa3"), ("upgrade", "head"), ("downgrade", "-1"),
+        ("downgrade", "pa2"), ("stamp", "pa4"), ("downgrade", "pa1"), ("downgrade", "base"),
+    ], app="payments")
+
+
+if __name__ == "__main__":
+    main([
+        ("linear", linear),
+        ("branch + merge", branch_and_merge),
+        ("two independent bases with labels", independent_bases),
+        ("depends_on across branches", depends_on_across_branches),
+        ("depends_on a branch label", depends_on_branch_label),
+        ("redundant depends_on", redundant_dependencies),
+        ("merge of three", merge_of_three),
+        ("external app version table", external_app_table),
+        ("stamp base", stamp_base),
+    ])
