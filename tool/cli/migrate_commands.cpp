@@ -52,7 +52,7 @@ int run_histories(Session& session, const std::vector<History*>& histories, cons
     for (History* history : histories) {
         MigrationResult result = move(*history);
         total += result.steps.size();
-        documents.push_back(result_json(*history, result));
+        if (session.reporter().json()) documents.push_back(result_json(*history, result));
         if (result.steps.empty()) {
             session.reporter().line(fmt::format("{} is up to date ({})", history->name(),
                                                 heads_text(result.heads)));

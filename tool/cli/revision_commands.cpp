@@ -18,7 +18,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-void print_json(const Json& document) { std::cout << document.dump(2) << "\n"; }
+void print_json(const Json& document) {
+    std::cout << document.dump(2) << "\n";
+}
 
 // External apps create their migrations in their own checkout (standalone mode).
 void refuse_external_from_project(Session& session, const std::string& app, const char* what) {
@@ -53,10 +55,11 @@ ModelledHistory standalone_target(Session& session, const std::string& app) {
     const AppManifest& manifest = session.standalone_app();
     ModelledHistory target;
     target.history = &session.history_for(app);
-    target.model_files = app_model_files(manifest);
-    target.missing_models = fmt::format("app '{}' declares no models file (add models = \"models.sql\" to {})",
-                                        manifest.name, manifest.manifest_file.string());
-    target.makemigrations = fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE", manifest.name);
+    target.model_files = app_model_files(manifest, session.database_url().dialect);
+    target.missing_models = fmt::format("{} declares no models file (add models = \"models.sql\")",
+                                        manifest.manifest_file.string());
+    target.makemigrations =
+        fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE", manifest.name);
     return target;
 }
 
@@ -64,10 +67,11 @@ ModelledHistory core_target(Session& session) {
     const Project& project = session.project();
     ModelledHistory target;
     target.history = &session.core_history();
-    target.model_files = core_model_files(project);
-    target.missing_models = fmt::format("core: there are no models to compare; declare them in {} (and "
-                                        "apps/<name>/models.sql for internal apps)",
-                                        (project.root / "core" / "models.sql").string());
+    target.model_files = core_model_files(project, session.database_url().dialect);
+    target.missing_models = fmt::format(
+        "there are no models to compare; declare them in {} (and apps/<name>/models.sql for "
+        "internal apps)",
+        (project.root / "core" / "models.sql").string());
     target.makemigrations = "fastappkit migrate core -m MESSAGE";
     return target;
 }
@@ -75,10 +79,12 @@ ModelledHistory core_target(Session& session) {
 ModelledHistory external_target(Session& session, const App& app) {
     ModelledHistory target;
     target.history = &session.app_history(app.name);
-    target.model_files = app_model_files(*app.manifest);
-    target.missing_models = fmt::format("app '{}' declares no models file", app.name);
-    target.makemigrations = fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE (in its own checkout, {})",
-                                        app.name, app.dir.parent_path().string());
+    target.model_files = app_model_files(*app.manifest, session.database_url().dialect);
+    target.missing_models =
+        fmt::format("{} declares no models file", app.manifest->manifest_file.string());
+    target.makemigrations =
+        fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE (in its own checkout, {})",
+                    app.name, app.dir.parent_path().string());
     return target;
 }
 
@@ -88,7 +94,8 @@ std::vector<ModelledHistory> check_targets(Session& session) {
     std::vector<ModelledHistory> targets{core_target(session)};
     for (History* history : session.all_histories()) {
         const App* app = session.project().find_app(history->name());
-        if (app && app->kind == AppKind::external) targets.push_back(external_target(session, *app));
+        if (app && app->kind == AppKind::external)
+            targets.push_back(external_target(session, *app));
     }
     return targets;
 }
@@ -117,19 +124,22 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
         for (auto n : graph.resolve(spec)) parents.push_back(n);
     }
     if (parents.size() < 2) {
-        throw usage_error(fmt::format("{}: a merge needs at least two revisions, got {}", history.name(),
-                                      parents.empty() ? std::string("none") : join_ids(graph, parents)));
+        throw usage_error(
+            fmt::format("{}: a merge needs at least two revisions, got {}", history.name(),
+                        parents.empty() ? std::string("none") : join_ids(graph, parents)));
     }
     const std::string revision = new_revision_id();
     std::filesystem::create_directories(history.versions_dir());
-    const auto file = history.versions_dir() / fmt::format("{}_{}.sql", revision, revision_slug(message));
+    const auto file =
+        history.versions_dir() / fmt::format("{}_{}.sql", revision, revision_slug(message));
     std::ofstream out(file);
     out << fmt::format(
         "-- revision: {}\n-- down_revision: {}\n-- branch_labels:\n-- depends_on:\n-- message: {}\n"
         "-- create_date: {}\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n",
         revision, join_ids(graph, parents), message, utc_timestamp().substr(0, 19) + "Z");
     if (!out) throw failure(fmt::format("Cannot write {}", file.string()));
-    session.reporter().line(fmt::format("Generated {} merging {}", file.string(), join_ids(graph, parents)));
+    session.reporter().line(
+        fmt::format("Generated {} merging {}", file.string(), join_ids(graph, parents)));
     return 0;
 }
 
@@ -142,11 +152,15 @@ int migrate_autogenerate(Session& session, const std::string& app, const std::st
         target_history(session, app);  // an unknown app is an error naming it
         target = core_target(session);
     }
-    if (target.model_files.empty()) throw usage_error(target.missing_models);
-    const auto result = autogenerate(session.database_url(), *target.history, target.model_files, message);
+    if (target.model_files.empty()) {
+        throw usage_error(fmt::format("{}: {}", target.history->name(), target.missing_models));
+    }
+    const auto result =
+        autogenerate(session.database_url(), *target.history, target.model_files, message);
     const auto changes = result.comparison.diff.describe();
     if (session.reporter().json()) {
-        Json document{{"name", target.history->name()}, {"changes", changes_json(result.comparison.diff)}};
+        Json document{{"name", target.history->name()},
+                      {"changes", changes_json(result.comparison.diff)}};
         if (!result.revision.empty()) {
             document["revision"] = result.revision;
             document["file"] = result.file.string();
@@ -158,7 +172,8 @@ int migrate_autogenerate(Session& session, const std::string& app, const std::st
         session.reporter().line("No changes detected");
         return 0;
     }
-    session.reporter().line(fmt::format("Generated {} (revision {}):", result.file.string(), result.revision));
+    session.reporter().line(
+        fmt::format("Generated {} (revision {}):", result.file.string(), result.revision));
     for (const auto& change : changes) session.reporter().line("  " + change);
     return 0;
 }
@@ -174,18 +189,22 @@ int migrate_check(Session& session) {
             histories.push_back({{"name", name}, {"skipped", target.missing_models}});
             continue;
         }
-        const auto comparison = compare_models(session.database_url(), *target.history, target.model_files);
+        const auto comparison =
+            compare_models(session.database_url(), *target.history, target.model_files);
         const auto changes = comparison.diff.describe();
-        histories.push_back({{"name", name}, {"in_sync", changes.empty()}, {"changes", changes_json(comparison.diff)}});
+        histories.push_back({{"name", name},
+                             {"in_sync", changes.empty()},
+                             {"changes", changes_json(comparison.diff)}});
         if (changes.empty()) {
             out.line(fmt::format("{}: models and migrations agree", name));
             continue;
         }
         differ = true;
-        out.output(fmt::format("{}: the models differ from the migrations ({} {}):\n{}  write the migration "
-                               "with: {}\n",
-                               name, changes.size(), changes.size() == 1 ? "change" : "changes",
-                               indented(changes), target.makemigrations));
+        out.output(fmt::format(
+            "{}: the models differ from the migrations ({} {}):\n{}  write the migration "
+            "with: {}\n",
+            name, changes.size(), changes.size() == 1 ? "change" : "changes", indented(changes),
+            target.makemigrations));
     }
     if (out.json()) print_json({{"in_sync", !differ}, {"histories", histories}});
     return differ ? 1 : 0;

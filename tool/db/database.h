@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -82,6 +83,11 @@ public:
     // each on its own (autocommit). Throws StatementError naming the failing statement with
     // its line (`first_line` is the line of sql's first character in its file).
     virtual void execute(std::string_view sql, int first_line = 1) = 0;
+
+    // Runs one statement and returns its rows, every value as text and NULL as nullopt, in
+    // the current transaction if one is open. For schema introspection (autogen/), so that it
+    // is ordinary SQL. Throws fastappkit::Error (failure) naming the database.
+    virtual std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) = 0;
 };
 
 std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOptions& options);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -98,8 +99,10 @@ public:
 
     // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
     pqxx::result run(const std::string& sql);
+    std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override;
+
     // run() for the backend's own queries, whose errors are failures naming the database.
-    pqxx::result query(const std::string& sql);
+    pqxx::result own_query(const std::string& sql);
     // For destructors: runs `sql` unless the connection is gone, and never throws.
     void run_quietly(const std::string& sql) noexcept;
     void commit();
@@ -156,9 +159,9 @@ private:
 
 PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options)
     : url_(url), options_(options), connection_(connect(url)), session_(*connection_) {
-    query("SET client_min_messages = warning");  // no NOTICEs for IF NOT EXISTS and the like
+    own_query("SET client_min_messages = warning");  // no NOTICEs for IF NOT EXISTS and the like
     // The server then refuses any write, whatever the runner or a migration asks for.
-    if (options_.read_only) query("SET default_transaction_read_only = on");
+    if (options_.read_only) own_query("SET default_transaction_read_only = on");
 }
 
 pqxx::result PostgresDatabase::run(const std::string& sql) {
@@ -177,12 +180,27 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
     }
 }
 
-pqxx::result PostgresDatabase::query(const std::string& sql) {
+pqxx::result PostgresDatabase::own_query(const std::string& sql) {
     try {
         return run(sql);
     } catch (const pqxx::sql_error& error) {
         throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
     }
+}
+
+std::vector<std::vector<std::optional<std::string>>> PostgresDatabase::query(std::string_view sql) {
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    for (const auto& result_row : own_query(std::string(sql))) {
+        auto& row = rows.emplace_back();
+        for (const auto& field : result_row) {
+            if (field.is_null()) {
+                row.emplace_back(std::nullopt);
+            } else {
+                row.emplace_back(field.c_str());
+            }
+        }
+    }
+    return rows;
 }
 
 void PostgresDatabase::run_quietly(const std::string& sql) noexcept {
@@ -195,7 +213,7 @@ void PostgresDatabase::run_quietly(const std::string& sql) noexcept {
 // Tables and views of the current schema (not indexes or sequences).
 bool PostgresDatabase::has_table(const std::string& table) {
     pqxx::result result =
-        query(fmt::format("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+        own_query(fmt::format("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
                           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                           "WHERE n.nspname = current_schema() AND c.relname = {} "
                           "AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))",
@@ -207,7 +225,7 @@ std::vector<std::string> PostgresDatabase::read_versions(const std::string& vers
     std::vector<std::string> versions;
     if (!has_table(version_table)) return versions;
     auto sql = fmt::format("SELECT version_num FROM {}", connection_->quote_name(version_table));
-    for (const auto& row : query(sql)) versions.push_back(row[0].as<std::string>());
+    for (const auto& row : own_query(sql)) versions.push_back(row[0].as<std::string>());
     return versions;
 }
 
@@ -215,7 +233,7 @@ std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& versio
     std::vector<HistoryRow> rows;
     if (!has_table(history_table)) return rows;
     auto sql = fmt::format(read_history_sql, connection_->quote(version_table));
-    for (const auto& row : query(sql)) {
+    for (const auto& row : own_query(sql)) {
         rows.push_back(HistoryRow{row[0].as<std::string>(), row[1].as<std::string>(),
                                   row[2].as<std::string>(), row[3].as<std::string>(),
                                   row[4].as<std::string>(), row[5].as<long long>()});
@@ -229,9 +247,9 @@ void PostgresDatabase::ensure_history_table() {
     // runners creating the table take turns. Waiting here cannot deadlock: the holder only
     // creates this table and commits.
     std::unique_ptr<Transaction> own = in_transaction_ ? nullptr : begin();
-    query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
+    own_query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
                       connection_->quote(history_table)));
-    query(create_history_sql);
+    own_query(create_history_sql);
     if (own) own->commit();
 }
 
@@ -241,12 +259,12 @@ int PostgresDatabase::history_lock_key(const std::string& version_table) {
         "SELECT hashtext('fastappkit:' || current_database() || ':' || "
         "coalesce(current_schema(), '') || ':' || {})",
         connection_->quote(version_table));
-    return query(sql)[0][0].as<int>();
+    return own_query(sql)[0][0].as<int>();
 }
 
 bool PostgresDatabase::try_lock(int key) {
     auto sql = fmt::format("SELECT pg_try_advisory_lock({}, {})", lock_namespace, key);
-    return query(sql)[0][0].as<bool>();
+    return own_query(sql)[0][0].as<bool>();
 }
 
 // Polls a try-lock instead of blocking in pg_advisory_lock: a blocked waiter would sit in a
@@ -277,7 +295,7 @@ std::unique_ptr<HistoryLock> PostgresDatabase::lock_history(const std::string& v
 std::unique_ptr<Transaction> PostgresDatabase::begin() {
     if (in_transaction_)
         throw failure(fmt::format("A transaction is already open on {}.", display_url()));
-    query("BEGIN");
+    own_query("BEGIN");
     in_transaction_ = true;
     transaction_failed_ = false;
     return std::make_unique<PostgresTransaction>(*this);
@@ -293,7 +311,7 @@ void PostgresDatabase::commit() {
             display_url()));
     }
     in_transaction_ = false;
-    query("COMMIT");
+    own_query("COMMIT");
 }
 
 void PostgresDatabase::rollback_quietly() noexcept {

@@ -30,6 +30,12 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
     return script;
 }
 
+void History::release_body(RevisionGraph::Node node) {
+    MigrationScript& script = graph_->script(node);
+    std::vector<Section>().swap(script.sections);
+    script.body_loaded = false;
+}
+
 std::string version_table_for(const std::string& app) {
     return app == "core" ? "alembic_version" : "alembic_version_" + app;
 }

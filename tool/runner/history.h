@@ -22,6 +22,8 @@ public:
     const RevisionGraph& graph();
     // The whole file of `node`, read once (sections included).
     const MigrationScript& body(RevisionGraph::Node node);
+    // Drops a body that has run, so memory stays flat however long the history is.
+    void release_body(RevisionGraph::Node node);
 
 private:
     std::string name_;

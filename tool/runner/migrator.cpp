@@ -182,6 +182,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     tx->commit();
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
                         elapsed_ms()};
+    history_.release_body(step.node);
     progress_.step_finished(applied);
     return applied;
 }

@@ -1,0 +1,51 @@
+# Installs the runner and the CMake package that find_package(fastappkit CONFIG) loads:
+#
+#   bin/fastappkit
+#   lib/cmake/fastappkit/fastappkitConfig.cmake         includes the two files below
+#   lib/cmake/fastappkit/fastappkitConfigVersion.cmake  SameMinorVersion
+#   lib/cmake/fastappkit/fastappkitTargets*.cmake       the imported fastappkit::fastappkit
+#   lib/cmake/fastappkit/fastappkit.cmake               the fastappkit_* functions
+#   lib/cmake/fastappkit/fastappkit-fixture-setup.cmake run by fixture setup tests
+#   share/fastappkit/templates/                          scaffolding templates
+#   share/fastappkit/apps/                               where installed external apps go
+#
+# Only for the top-level project by default: a parent that adds fastappkit with add_subdirectory
+# or FetchContent uses the in-tree runner and does not install it unless it asks to.
+
+option(FASTAPPKIT_INSTALL "Install the fastappkit runner and its CMake package"
+  ${PROJECT_IS_TOP_LEVEL})
+if(NOT FASTAPPKIT_INSTALL)
+  return()
+endif()
+
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(FASTAPPKIT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/fastappkit" CACHE STRING
+  "Where the fastappkit CMake package is installed, relative to the prefix")
+mark_as_advanced(FASTAPPKIT_INSTALL_CMAKEDIR)
+
+install(TARGETS fastappkit EXPORT fastappkitTargets
+  RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(EXPORT fastappkitTargets
+  NAMESPACE fastappkit::
+  DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
+
+configure_package_config_file(
+  "${CMAKE_CURRENT_LIST_DIR}/fastappkitConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/fastappkitConfig.cmake"
+  INSTALL_DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
+# Not ARCH_INDEPENDENT: the package ships a binary built for one architecture.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/fastappkitConfigVersion.cmake"
+  VERSION "${PROJECT_VERSION}"
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/fastappkitConfig.cmake"
+  "${PROJECT_BINARY_DIR}/fastappkitConfigVersion.cmake"
+  "${CMAKE_CURRENT_LIST_DIR}/fastappkit.cmake"
+  "${CMAKE_CURRENT_LIST_DIR}/fastappkit-fixture-setup.cmake"
+  DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
+
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/templates/"
+  DESTINATION "${CMAKE_INSTALL_DATADIR}/fastappkit/templates")
+install(DIRECTORY DESTINATION "${CMAKE_INSTALL_DATADIR}/fastappkit/apps")

@@ -1,0 +1,1 @@
+CREATE TABLE blog_post (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES account(id), title TEXT NOT NULL);

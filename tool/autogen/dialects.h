@@ -1,0 +1,15 @@
+// The one place that picks autogenerate's per-dialect introspector and renderer.
+#pragma once
+
+#include <memory>
+
+#include "autogen/introspector.h"
+#include "autogen/renderer.h"
+#include "config/database_url.h"
+
+namespace fastappkit {
+
+std::unique_ptr<Introspector> make_introspector(Dialect dialect);
+std::unique_ptr<Renderer> make_renderer(Dialect dialect);
+
+}  // namespace fastappkit
