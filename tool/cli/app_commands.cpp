@@ -88,6 +88,7 @@ int app_validate(Session& session, const std::string& name) {
         session.reporter().line(fmt::format("App '{}' is valid (internal app, shared core history)", name));
         return 0;
     }
+    if (!session.standalone()) external_app_order(session.project());  // requires: cycles, unknown apps
     History& history = session.app_history(name);
     const auto& graph = history.graph();
     if (graph.heads().size() > 1) {

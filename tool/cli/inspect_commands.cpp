@@ -20,10 +20,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Nodes = RevisionGraph::Nodes;
 
-bool contains(const Nodes& nodes, RevisionGraph::Node n) {
-    return std::find(nodes.begin(), nodes.end(), n) != nodes.end();
-}
-
 // "<id> (label) (head)" as Alembic prints a revision.
 std::string revision_label(const RevisionGraph& graph, RevisionGraph::Node n) {
     std::string text = graph.id(n);

@@ -42,60 +42,72 @@ long long elapsed_ms(Clock::time_point since) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
 }
 
-// Runs `move` on each history and prints one summary (text or JSON).
-template <typename Move>
-int run_histories(Session& session, const std::vector<History*>& histories, const char* verb,
-                  Move move) {
-    const auto started = Clock::now();
-    Json documents = Json::array();
-    size_t total = 0;
-    for (History* history : histories) {
-        MigrationResult result = move(*history);
-        total += result.steps.size();
-        if (session.reporter().json()) documents.push_back(result_json(*history, result));
-        if (result.steps.empty()) {
-            session.reporter().line(fmt::format("{} is up to date ({})", history->name(),
-                                                heads_text(result.heads)));
-        }
-    }
-    auto& out = session.reporter();
-    if (out.json()) {
-        std::cout << Json{{"histories", documents}, {"applied", total}, {"duration_ms", elapsed_ms(started)}}.dump(2)
-                  << "\n";
-    } else if (total > 0) {
-        out.line(out.green(fmt::format("{} {} migration{} in {} ms", verb, total,
-                                       total == 1 ? "" : "s", elapsed_ms(started))));
-    }
-    return 0;
-}
-
 const std::string& or_head(const std::string& revision) {
     static const std::string head = "head";
     return revision.empty() ? head : revision;
 }
 
+// Moves `histories` towards `target`. Every history's files are read, and every pending step
+// is planned and its file checked, on a read-only connection before anything changes; the
+// database is opened for writing only when there is work (so bad input and the no-op leave
+// it untouched, and a missing SQLite file is not created for nothing).
+int move_histories(Session& session, const std::vector<History*>& histories, Direction direction,
+                   const std::string& target, const std::vector<std::string>& external_apps) {
+    const auto started = Clock::now();
+    for (History* history : histories) history->graph();
+    auto& out = session.reporter();
+    std::vector<Migrator::Pending> pending;
+    Database& reader = session.database(true);
+    session.check_version_table_conflicts(external_apps, reader);
+    for (History* history : histories) pending.push_back(Migrator(*history, reader, out).pending(direction, target));
+
+    Json documents = Json::array();
+    size_t total = 0;
+    for (size_t i = 0; i < histories.size(); ++i) {
+        History& history = *histories[i];
+        MigrationResult result{{}, pending[i].heads};
+        if (!pending[i].steps.empty()) {
+            Migrator migrator(history, session.database(false), out);
+            result = direction == Direction::upgrade ? migrator.upgrade(target) : migrator.downgrade(target);
+        }
+        total += result.steps.size();
+        if (out.json()) documents.push_back(result_json(history, result));
+        if (result.steps.empty()) {
+            out.line(fmt::format("{} is up to date ({})", history.name(), heads_text(result.heads)));
+        }
+    }
+    if (out.json()) {
+        std::cout << Json{{"histories", documents}, {"applied", total}, {"duration_ms", elapsed_ms(started)}}.dump(2)
+                  << "\n";
+    } else if (total > 0) {
+        const char* verb = direction == Direction::upgrade ? "Applied" : "Reverted";
+        out.line(out.green(fmt::format("{} {} migration{} in {} ms", verb, total, total == 1 ? "" : "s",
+                                       elapsed_ms(started))));
+    }
+    return 0;
+}
+
+// The external app a per-app command names (checked for version-table conflicts).
+std::vector<std::string> external_app_of(Session& session, const HistoryArgs& args) {
+    if (args.app.empty() || session.standalone()) return {};
+    return {args.app};
+}
+
 }  // namespace
 
 int migrate_all(Session& session) {
-    Database& db = session.database(false);
     auto histories = session.all_histories();
+    std::vector<std::string> apps;
     if (!session.standalone()) {
-        std::vector<std::string> apps;
         for (const auto* app : session.project().external_apps()) apps.push_back(app->name);
-        session.check_version_table_conflicts(apps, db);
     }
-    return run_histories(session, histories, "Applied", [&](History& history) {
-        return Migrator(history, db, session.reporter()).upgrade("head");
-    });
+    return move_histories(session, histories, Direction::upgrade, "head", apps);
 }
 
 int migrate_upgrade(Session& session, const HistoryArgs& args) {
     History& history = session.history_for(args.app);
-    Database& db = session.database(false);
-    if (!args.app.empty() && !session.standalone()) session.check_version_table_conflicts({args.app}, db);
-    return run_histories(session, {&history}, "Applied", [&](History& h) {
-        return Migrator(h, db, session.reporter()).upgrade(or_head(args.revision));
-    });
+    return move_histories(session, {&history}, Direction::upgrade, or_head(args.revision),
+                          external_app_of(session, args));
 }
 
 int migrate_downgrade(Session& session, const HistoryArgs& args) {
@@ -103,15 +115,13 @@ int migrate_downgrade(Session& session, const HistoryArgs& args) {
         throw usage_error("migrate downgrade needs a target revision (for example -1, base, or a revision id)");
     }
     History& history = session.history_for(args.app);
-    Database& db = session.database(false);
-    return run_histories(session, {&history}, "Reverted", [&](History& h) {
-        return Migrator(h, db, session.reporter()).downgrade(args.revision);
-    });
+    return move_histories(session, {&history}, Direction::downgrade, args.revision, {});
 }
 
 int migrate_stamp(Session& session, const HistoryArgs& args, bool purge) {
     if (args.revision.empty()) throw usage_error("migrate stamp needs a revision (for example head or base)");
     History& history = session.history_for(args.app);
+    history.graph().resolve(args.revision);  // a bad revision changes nothing, not even the file
     Database& db = session.database(false);
     auto rows = Migrator(history, db, session.reporter()).stamp(args.revision, purge);
     if (session.reporter().json()) {

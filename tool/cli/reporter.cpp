@@ -21,8 +21,9 @@ Reporter::Reporter(bool json, Verbosity verbosity)
     : json_(json), verbosity_(verbosity), colour_(!json && colour_wanted(STDOUT_FILENO)) {}
 
 void Reporter::step_finished(const AppliedStep& step) {
-    const char* arrow = step.direction == Direction::upgrade ? "" : "(downgrade) ";
-    line(fmt::format("{} {} {}{} {}", bold(step.history), step.revision, arrow, step.message,
+    const std::string arrow = step.direction == Direction::upgrade ? "" : "(downgrade) ";
+    std::string what = arrow + step.message;
+    line(fmt::format("{} {} {}{}", bold(step.history), step.revision, what.empty() ? "" : what + " ",
                      dim(fmt::format("… {} ms", step.duration_ms))));
 }
 

@@ -146,6 +146,7 @@ History& Session::history_for(const std::string& app) {
 }
 
 void Session::check_version_table_conflicts(const std::vector<std::string>& apps, Database& db) {
+    if (apps.empty()) return;
     const auto shared_rows = db.read_versions("alembic_version");
     if (shared_rows.empty()) return;
     for (const auto& app : apps) {

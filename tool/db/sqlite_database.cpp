@@ -172,8 +172,11 @@ public:
         if (!db_) return false;
         // A lookup in SQLite's in-memory schema: no scan of sqlite_master, which holds every
         // table and index of the application.
-        return sqlite3_table_column_metadata(db_.get(), "main", table.c_str(), nullptr, nullptr,
-                                             nullptr, nullptr, nullptr, nullptr) == SQLITE_OK;
+        const int result = sqlite3_table_column_metadata(db_.get(), "main", table.c_str(), nullptr,
+                                                         nullptr, nullptr, nullptr, nullptr, nullptr);
+        if (result == SQLITE_OK) return true;
+        if (result == SQLITE_ERROR) return false;  // no such table
+        throw_error("Cannot read the schema");
     }
 
     std::vector<std::string> read_versions(const std::string& version_table) override {

@@ -57,6 +57,7 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
         const MigrationScript& script = history.body(step.node);
         const Section* section = script.section(step.direction, to_string(dialect));
         out += fmt::format("-- Running {}\n\n", step_title(graph, step));
+        // A transaction:false section runs on its own; its bookkeeping still gets a transaction.
         if (section->transactional) statement("BEGIN");
         if (!table_exists) {
             statement(create_version_table_sql(history.version_table()));
@@ -66,13 +67,14 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
             out += sql;
             out += sql.back() == ';' ? "\n\n" : ";\n\n";
         }
+        if (!section->transactional) statement("BEGIN");
         for (const auto& op : maintainer.update_to_step(step)) {
             statement(render_version_op(history.version_table(), op));
         }
         statement(render_history_insert({history.version_table(), script.revision,
                                          to_string(step.direction), sql_checksum(section->sql),
                                          utc_timestamp(), 0}));
-        if (section->transactional) statement("COMMIT");
+        statement("COMMIT");
     }
     return out;
 }
@@ -107,6 +109,13 @@ std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes
 
 void Migrator::check_sections(const std::vector<Step>& steps) {
     check_sections_of(history_, db_.dialect(), steps);
+}
+
+Migrator::Pending Migrator::pending(Direction direction, const std::string& target) {
+    Pending result{current(), {}};
+    result.steps = plan(direction, heads_from_versions(history_.graph(), result.heads), target);
+    check_sections(result.steps);
+    return result;
 }
 
 MigrationResult Migrator::upgrade(const std::string& target) { return run(Direction::upgrade, target); }

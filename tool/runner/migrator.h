@@ -29,6 +29,14 @@ public:
     std::vector<std::string> current() { return db_.read_versions(history_.version_table()); }
     RevisionGraph::Nodes current_nodes();
 
+    // The version rows now, and the steps `upgrade`/`downgrade` to `target` would run, with
+    // their files checked; changes nothing and takes no lock.
+    struct Pending {
+        std::vector<std::string> heads;
+        std::vector<Step> steps;
+    };
+    Pending pending(Direction direction, const std::string& target);
+
     MigrationResult upgrade(const std::string& target);
     MigrationResult downgrade(const std::string& target);
     // Rewrites the version rows to `target` without running migrations (no history rows).

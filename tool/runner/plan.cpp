@@ -65,6 +65,26 @@ Node walk(const RevisionGraph& graph, Node start, int steps, const std::string& 
     return current;
 }
 
+// Tips of the label's branch among everything applied: the revisions of `label`'s lineage
+// below the current heads that nothing else of that set builds on (Alembic backtracks to
+// these when no current head is on the branch). `with_dependencies` follows dependency
+// edges too, as Alembic's upgrade does; its downgrade follows versioned edges only.
+Nodes branch_tips(const RevisionGraph& graph, const Nodes& current, const std::string& label,
+                  bool with_dependencies) {
+    auto applied = graph.ancestors(current);
+    Nodes all;
+    for (Node n = 0; n < static_cast<Node>(graph.size()); ++n)
+        if (applied[n]) all.push_back(n);
+    Nodes on_branch = graph.filter_for_lineage(all, label);
+    std::vector<char> below(graph.size(), 0);
+    for (auto n : on_branch)
+        for (auto d : with_dependencies ? graph.normalized_down(n) : graph.down(n)) below[d] = 1;
+    Nodes tips;
+    for (auto n : on_branch)
+        if (!below[n]) tips.push_back(n);
+    return tips;
+}
+
 Node start_of_symbol(const RevisionGraph& graph, const RelativeSpec& r) {
     Nodes nodes = graph.resolve(r.label.empty() ? r.symbol : r.label + "@" + r.symbol);
     if (nodes.size() > 1) fail(graph, fmt::format("Ambiguous walk from '{}'", r.symbol));
@@ -86,6 +106,7 @@ Nodes parse_upgrade_target(const RevisionGraph& graph, const Nodes& current,
         start = start_of_symbol(graph, {"", r.symbol, 0});
     } else {
         Nodes from = r.label.empty() ? current : graph.filter_for_lineage(current, r.label);
+        if (from.empty() && !r.label.empty()) from = branch_tips(graph, current, r.label, true);
         if (from.size() > 1) fail(graph, "Ambiguous upgrade from multiple current revisions");
         if (!from.empty()) start = from.front();
     }
@@ -164,6 +185,7 @@ DowngradeTarget parse_downgrade_target(const RevisionGraph& graph, const Nodes& 
     const bool from_current = r.symbol.empty();
     if (from_current) {
         Nodes from = r.label.empty() ? current : graph.filter_for_lineage(current, r.label);
+        if (from.empty() && !r.label.empty()) from = branch_tips(graph, current, r.label, false);
         if (from.empty()) fail(graph, didnt_produce(r.steps));
         if (from.size() > 1) fail(graph, "Ambiguous walk");
         r.symbol = graph.id(from.front());
