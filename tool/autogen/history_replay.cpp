@@ -16,14 +16,14 @@ void replay_history(Database& db, History& history) {
         const Section* section = script.section(Direction::upgrade, dialect);
         if (!section) {
             throw usage_error(fmt::format("{}: revision {} has no upgrade section for {}",
-                                          script.file.string(), script.revision, dialect));
+                                          script.file, script.revision, dialect));
         }
         try {
             db.execute(section->sql, section->marker_line + 1);
         } catch (const StatementError& e) {
             throw usage_error(fmt::format(
                 "{}:{}: replaying revision {} in a scratch database failed: {} (statement: {})",
-                script.file.string(), e.line, script.revision, e.message,
+                script.file, e.line, script.revision, e.message,
                 e.statement.substr(0, e.statement.find('\n'))));
         }
     }

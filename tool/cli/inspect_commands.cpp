@@ -64,7 +64,7 @@ int migrate_history(Session& session, const std::string& app) {
         rows.push_back({{"revision", script.revision},
                         {"down_revisions", script.down_revisions},
                         {"message", script.message},
-                        {"file", script.file.string()}});
+                        {"file", script.file}});
     }
     if (session.reporter().json()) {
         print_json({{"name", history.name()}, {"revisions", rows}});
@@ -142,7 +142,7 @@ int migrate_verify(Session& session) {
                 ++verified;
                 continue;
             }
-            const auto& file = graph.script(n).file.string();
+            const auto& file = graph.script(n).file;
             changed.push_back({{"history", history->name()}, {"revision", graph.id(n)}, {"file", file},
                                {"recorded", it->second}, {"current", now}});
             out.error(fmt::format("{}: revision {} changed since it was applied ({}: checksum {} recorded, {} now)",

@@ -17,9 +17,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
-Json result_json(const History& history, const MigrationResult& result) {
+Json result_json(const History& history, const MigrationResult& result, const Reporter& reporter) {
     Json applied = Json::array();
-    for (const auto& s : result.steps) {
+    for (const auto& s : reporter.finished_steps(history.name())) {
         applied.push_back({{"revision", s.revision},
                            {"message", s.message},
                            {"direction", to_string(s.direction)},
@@ -70,9 +70,9 @@ int move_histories(Session& session, const std::vector<History*>& histories, Dir
             Migrator migrator(history, session.database(false), out);
             result = direction == Direction::upgrade ? migrator.upgrade(target) : migrator.downgrade(target);
         }
-        total += result.steps.size();
-        if (out.json()) documents.push_back(result_json(history, result));
-        if (result.steps.empty()) {
+        total += result.applied;
+        if (out.json()) documents.push_back(result_json(history, result, out));
+        if (result.applied == 0) {
             out.line(fmt::format("{} is up to date ({})", history.name(), heads_text(result.heads)));
         }
     }

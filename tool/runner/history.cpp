@@ -23,7 +23,7 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
     MigrationScript full = read_migration_file(script.file, false);
     if (full.revision != script.revision) {
         throw usage_error(fmt::format("{}: the file changed while it was being read (revision {} is now {})",
-                                      script.file.string(), script.revision, full.revision));
+                                      script.file, script.revision, full.revision));
     }
     script.sections = std::move(full.sections);
     script.body_loaded = true;

@@ -79,18 +79,23 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
     return out;
 }
 
+// Reads each step's file to check it has the section that will run. Bodies read only for
+// the check are dropped again, so checking a long plan does not hold every file in memory.
 void check_sections_of(History& history, Dialect dialect, const std::vector<Step>& steps) {
     for (const auto& step : steps) {
+        const bool was_loaded = history.graph().script(step.node).body_loaded;
         const MigrationScript& script = history.body(step.node);
-        if (script.section(step.direction, to_string(dialect))) continue;
+        const bool present = script.section(step.direction, to_string(dialect)) != nullptr;
+        if (!was_loaded) history.release_body(step.node);
+        if (present) continue;
         if (step.direction == Direction::upgrade) {
             throw usage_error(fmt::format("{}: revision {} has no upgrade section",
-                                          script.file.string(), script.revision));
+                                          script.file, script.revision));
         }
         throw failure(fmt::format(
             "{}: cannot downgrade across revision {}: {} has no downgrade section, so it is "
             "irreversible; nothing was changed",
-            history.name(), script.revision, script.file.string()));
+            history.name(), script.revision, script.file));
     }
 }
 
@@ -149,7 +154,7 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
                 replan = true;
                 break;
             }
-            result.steps.push_back(*applied);
+            ++result.applied;
         }
         if (!replan) break;
     }
@@ -203,7 +208,7 @@ void Migrator::execute_section(const Step& step, const Section& section) {
     } catch (const StatementError& e) {
         throw failure(fmt::format("{}: {} of revision {} failed at {}:{}: {} (statement: {})",
                                   history_.name(), to_string(step.direction), script.revision,
-                                  script.file.string(), e.line, e.message, first_line(e.statement)));
+                                  script.file, e.line, e.message, first_line(e.statement)));
     }
 }
 

@@ -17,7 +17,7 @@
 namespace fastappkit {
 
 struct MigrationResult {
-    std::vector<AppliedStep> steps;
+    size_t applied = 0;              // steps run (each also went to Progress::step_finished)
     std::vector<std::string> heads;  // version rows afterwards
 };
 

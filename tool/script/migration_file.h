@@ -22,7 +22,7 @@ struct Section {
 };
 
 struct MigrationScript {
-    std::filesystem::path file;
+    std::string file;  // the path as read; a string, not a path: 10,000 of them stay in memory
     std::string revision;
     std::vector<std::string> down_revisions;  // empty for a base
     std::vector<std::string> branch_labels;

@@ -14,10 +14,10 @@ void append_unique(RevisionGraph::Nodes& nodes, RevisionGraph::Node n) {
     if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
 }
 
-// Breadth-first walk from `from` along `edges`; the start nodes are included.
-std::vector<char> reach(const std::vector<RevisionGraph::Nodes>& edges,
-                        const RevisionGraph::Nodes& from) {
-    std::vector<char> seen(edges.size(), 0);
+// Walk from `from` along `edges(node)`; the start nodes are included.
+template <typename Edges>
+std::vector<char> reach(size_t size, Edges edges, const RevisionGraph::Nodes& from) {
+    std::vector<char> seen(size, 0);
     std::vector<RevisionGraph::Node> todo;
     for (auto n : from) {
         if (!seen[n]) {
@@ -28,7 +28,7 @@ std::vector<char> reach(const std::vector<RevisionGraph::Nodes>& edges,
     while (!todo.empty()) {
         auto n = todo.back();
         todo.pop_back();
-        for (auto next : edges[n]) {
+        for (auto next : edges(n)) {
             if (!seen[next]) {
                 seen[next] = 1;
                 todo.push_back(next);
@@ -57,31 +57,26 @@ void RevisionGraph::fail(const std::string& message) const {
 void RevisionGraph::index_scripts() {
     const auto n = scripts_.size();
     down_.resize(n);
-    deps_.resize(n);
-    normalized_down_.resize(n);
-    all_down_.resize(n);
     children_.resize(n);
-    all_children_.resize(n);
-    labels_.resize(n);
     by_id_.reserve(n);
     for (Node i = 0; i < static_cast<Node>(n); ++i) {
         const auto& s = scripts_[i];
         auto [it, inserted] = by_id_.emplace(s.revision, i);
         if (!inserted) {
             fail(fmt::format("Revision {} is present more than once ({} and {})", s.revision,
-                             scripts_[it->second].file.string(), s.file.string()));
+                             scripts_[it->second].file, s.file));
         }
     }
     for (Node i = 0; i < static_cast<Node>(n); ++i) {
         for (const auto& label : scripts_[i].branch_labels) {
             if (by_id_.count(label)) {
                 fail(fmt::format("{}: branch label '{}' is also a revision id",
-                                 scripts_[i].file.string(), label));
+                                 scripts_[i].file, label));
             }
             auto [it, inserted] = by_label_.emplace(label, i);
             if (!inserted) {
                 fail(fmt::format("{}: Branch name '{}' in revision {} already used by revision {}",
-                                 scripts_[i].file.string(), label, scripts_[i].revision,
+                                 scripts_[i].file, label, scripts_[i].revision,
                                  scripts_[it->second].revision));
             }
             labels_[i].push_back(label);
@@ -95,7 +90,7 @@ void RevisionGraph::link_down_revisions() {
             Node parent = find(d);
             if (parent < 0) {
                 fail(fmt::format("{}: Revision {} referenced from {} is not present",
-                                 scripts_[i].file.string(), d, scripts_[i].revision));
+                                 scripts_[i].file, d, scripts_[i].revision));
             }
             if (parent == i) {
                 fail(fmt::format("Self-loop is detected in revisions ({})", id(i)));
@@ -117,16 +112,19 @@ void RevisionGraph::resolve_dependencies() {
             }
             if (dep < 0) {
                 fail(fmt::format("{}: Revision {} referenced from {} is not present",
-                                 scripts_[i].file.string(), d, scripts_[i].revision));
+                                 scripts_[i].file, d, scripts_[i].revision));
             }
             if (dep == i) fail(fmt::format("Dependency self-loop is detected in revisions ({})", id(i)));
             append_unique(deps_[i], dep);
         }
-        all_down_[i] = down_[i];
-        for (auto dep : deps_[i]) append_unique(all_down_[i], dep);
     }
+    // In node order, so that dependents are listed deterministically.
     for (Node i = 0; i < static_cast<Node>(size()); ++i) {
-        for (auto parent : all_down_[i]) append_unique(all_children_[parent], i);
+        auto deps = deps_.find(i);
+        if (deps == deps_.end()) continue;
+        Nodes& all = all_down_[i] = down_[i];
+        for (auto dep : deps->second) append_unique(all, dep);
+        for (auto parent : all) append_unique(all_children_.try_emplace(parent, children_[parent]).first->second, i);
     }
 }
 
@@ -141,12 +139,12 @@ void RevisionGraph::detect_cycles() const {
         colour[start] = grey;
         while (!stack.empty()) {
             auto& [n, next] = stack.back();
-            if (next == all_down_[n].size()) {
+            if (next == all_down(n).size()) {
                 colour[n] = black;
                 stack.pop_back();
                 continue;
             }
-            Node d = all_down_[n][next++];
+            Node d = all_down(n)[next++];
             if (colour[d] == white) {
                 colour[d] = grey;
                 stack.emplace_back(d, 0);
@@ -176,21 +174,20 @@ void RevisionGraph::detect_cycles() const {
 // A dependency that is already a dependency of one of the revision's ancestors is not an
 // immediate down revision (Alembic's _normalize_depends_on).
 void RevisionGraph::normalize_dependencies() {
-    for (Node i = 0; i < static_cast<Node>(size()); ++i) {
-        normalized_down_[i] = down_[i];
-        if (deps_[i].empty()) continue;
-        Nodes kept = deps_[i];
+    for (const auto& [i, deps] : deps_) {
+        Nodes kept = deps;
         auto below = ancestors({i}, false);
-        for (Node a = 0; a < static_cast<Node>(size()); ++a) {
-            if (a == i || !below[a] || deps_[a].empty()) continue;
+        for (const auto& [a, deps_of_a] : deps_) {
+            if (a == i || !below[a]) continue;
             kept.erase(std::remove_if(kept.begin(), kept.end(),
                                       [&](Node d) {
-                                          return std::find(deps_[a].begin(), deps_[a].end(), d) !=
-                                                 deps_[a].end();
+                                          return std::find(deps_of_a.begin(), deps_of_a.end(), d) !=
+                                                 deps_of_a.end();
                                       }),
                        kept.end());
         }
-        for (auto d : kept) append_unique(normalized_down_[i], d);
+        Nodes& normalized = normalized_down_[i] = down_[i];
+        for (auto d : kept) append_unique(normalized, d);
     }
 }
 
@@ -226,7 +223,7 @@ RevisionGraph::Nodes RevisionGraph::heads() const {
 RevisionGraph::Nodes RevisionGraph::real_heads() const {
     Nodes out;
     for (Node n = 0; n < static_cast<Node>(size()); ++n)
-        if (all_children_[n].empty()) out.push_back(n);
+        if (all_children(n).empty()) out.push_back(n);
     return out;
 }
 
@@ -238,16 +235,18 @@ RevisionGraph::Nodes RevisionGraph::bases() const {
 }
 
 std::vector<char> RevisionGraph::ancestors(const Nodes& from, bool include_dependencies) const {
-    return reach(include_dependencies ? all_down_ : down_, from);
+    if (!include_dependencies) return reach(size(), [this](Node n) -> const Nodes& { return down_[n]; }, from);
+    return reach(size(), [this](Node n) -> const Nodes& { return all_down(n); }, from);
 }
 
 std::vector<char> RevisionGraph::descendants(const Nodes& from, bool include_dependencies) const {
-    return reach(include_dependencies ? all_children_ : children_, from);
+    if (!include_dependencies) return reach(size(), [this](Node n) -> const Nodes& { return children_[n]; }, from);
+    return reach(size(), [this](Node n) -> const Nodes& { return all_children(n); }, from);
 }
 
 bool RevisionGraph::has_label(Node n, const std::string& label) const {
-    const auto& l = labels_[n];
-    return std::find(l.begin(), l.end(), label) != l.end();
+    auto it = labels_.find(n);
+    return it != labels_.end() && std::find(it->second.begin(), it->second.end(), label) != it->second.end();
 }
 
 RevisionGraph::Node RevisionGraph::label_revision(const std::string& label) const {
@@ -335,7 +334,7 @@ RevisionGraph::Node RevisionGraph::resolve_one(const std::string& spec) const {
 }
 
 std::string RevisionGraph::describe(Node n) const {
-    return fmt::format("{} ({})", id(n), script(n).file.string());
+    return fmt::format("{} ({})", id(n), script(n).file);
 }
 
 std::string join_ids(const RevisionGraph& graph, const RevisionGraph::Nodes& nodes) {

@@ -30,10 +30,10 @@ public:
     Node find(const std::string& revision) const;  // exact id, or -1
 
     const Nodes& down(Node n) const { return down_[n]; }                  // versioned down revisions
-    const Nodes& normalized_down(Node n) const { return normalized_down_[n]; }  // + needed deps
-    const Nodes& all_down(Node n) const { return all_down_[n]; }          // + every dependency
-    const Nodes& children(Node n) const { return children_[n]; }          // versioned next revisions
-    const Nodes& all_children(Node n) const { return all_children_[n]; }  // + dependents
+    const Nodes& normalized_down(Node n) const { return or_default(normalized_down_, n, down_[n]); }  // + needed deps
+    const Nodes& all_down(Node n) const { return or_default(all_down_, n, down_[n]); }  // + every dependency
+    const Nodes& children(Node n) const { return children_[n]; }  // versioned next revisions
+    const Nodes& all_children(Node n) const { return or_default(all_children_, n, children_[n]); }  // + dependents
 
     Nodes heads() const;       // no versioned child (Alembic `heads`)
     Nodes real_heads() const;  // no child at all, dependents included (what `heads` resolves to)
@@ -67,13 +67,20 @@ private:
     void propagate_labels();
     Node resolve_ident(const std::string& ident, const std::string& label) const;
     [[noreturn]] void fail(const std::string& message) const;
+    static const Nodes& or_default(const std::unordered_map<Node, Nodes>& sparse, Node n, const Nodes& fallback) {
+        auto it = sparse.find(n);
+        return it == sparse.end() ? fallback : it->second;
+    }
 
     std::string history_;
     std::vector<MigrationScript> scripts_;
     std::unordered_map<std::string, Node> by_id_;
     std::unordered_map<std::string, Node> by_label_;
-    std::vector<Nodes> down_, deps_, normalized_down_, all_down_, children_, all_children_;
-    std::vector<std::vector<std::string>> labels_;  // declared and propagated labels
+    std::vector<Nodes> down_, children_;
+    // Dependencies are rare: only revisions that have (or are) one get an entry here, so a
+    // long linear history costs two small vectors per revision.
+    std::unordered_map<Node, Nodes> deps_, normalized_down_, all_down_, all_children_;
+    std::unordered_map<Node, std::vector<std::string>> labels_;  // declared and propagated labels
 };
 
 // "a, b, c" for messages.

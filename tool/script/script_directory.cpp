@@ -1,21 +1,27 @@
 #include "script/script_directory.h"
 
 #include <algorithm>
+#include <string>
 #include <system_error>
 
 namespace fastappkit {
 
+// File names are kept as plain strings: a std::filesystem::path also stores its parsed
+// components, which for 10,000 files costs megabytes.
 std::vector<MigrationScript> read_script_headers(const std::filesystem::path& versions_dir) {
-    std::vector<std::filesystem::path> files;
+    std::vector<std::string> names;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(versions_dir, ec), end; !ec && it != end;
          it.increment(ec)) {
-        if (it->path().extension() == ".sql" && it->is_regular_file(ec)) files.push_back(it->path());
+        std::string name = it->path().filename().string();
+        if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sql") == 0 && it->is_regular_file(ec)) {
+            names.push_back(std::move(name));
+        }
     }
-    std::sort(files.begin(), files.end());
+    std::sort(names.begin(), names.end());
     std::vector<MigrationScript> scripts;
-    scripts.reserve(files.size());
-    for (const auto& file : files) scripts.push_back(read_migration_file(file, true));
+    scripts.reserve(names.size());
+    for (const auto& name : names) scripts.push_back(read_migration_file(versions_dir / name, true));
     return scripts;
 }
 
