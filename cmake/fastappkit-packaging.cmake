@@ -27,6 +27,10 @@ mark_as_advanced(FASTAPPKIT_INSTALL_CMAKEDIR)
 
 install(TARGETS fastappkit EXPORT fastappkitTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+if(TARGET fastappkit_postgresql)
+  # The runner loads it from <bindir>/../<libdir>/fastappkit (see tool/CMakeLists.txt).
+  install(TARGETS fastappkit_postgresql LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/fastappkit")
+endif()
 install(EXPORT fastappkitTargets
   NAMESPACE fastappkit::
   DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")

@@ -7,7 +7,7 @@
 #include "common/error.h"
 
 #ifdef FASTAPPKIT_WITH_POSTGRESQL
-#include <pqxx/pqxx>
+#include "db/postgres_plugin.h"
 #endif
 
 namespace fastappkit {
@@ -25,44 +25,26 @@ void remove_sqlite_files(const DatabaseUrl& url) {
     }
 }
 
+// PostgreSQL databases are created and dropped by the plugin.
+void reset_server_database(const DatabaseUrl& url, bool create) {
 #ifdef FASTAPPKIT_WITH_POSTGRESQL
-// Runs `sql` on the maintenance database of `url`'s server.
-void run_on_server(const DatabaseUrl& url, const std::vector<std::string>& statements) {
-    DatabaseUrl maintenance = url;
-    maintenance.database = "postgres";
-    try {
-        pqxx::connection connection(maintenance.libpq_conninfo());
-        pqxx::nontransaction work(connection);
-        for (const auto& sql : statements) work.exec(sql);
-    } catch (const std::exception& e) {
-        std::string message = mask_passwords(e.what());
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-        throw failure(fmt::format("Cannot reset database {}: {}", url.masked(), message));
-    }
-}
-
-std::string quoted_identifier(const std::string& name) {
-    std::string out = "\"";
-    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
+    load_and_reset_postgres(url, create);
+#else
+    throw usage_error("This build of fastappkit has no PostgreSQL support; reconfigure it with "
+                      "-DFASTAPPKIT_WITH_POSTGRESQL=ON to use " + url.masked() + ".");
 #endif
+}
 
 }  // namespace
 
 void reset_database(const DatabaseUrl& url) {
     if (url.dialect == Dialect::sqlite) return remove_sqlite_files(url);
-#ifdef FASTAPPKIT_WITH_POSTGRESQL
-    const auto name = quoted_identifier(url.database);
-    run_on_server(url, {"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name});
-#endif
+    reset_server_database(url, true);
 }
 
 void drop_database(const DatabaseUrl& url) {
     if (url.dialect == Dialect::sqlite) return remove_sqlite_files(url);
-#ifdef FASTAPPKIT_WITH_POSTGRESQL
-    run_on_server(url, {"DROP DATABASE IF EXISTS " + quoted_identifier(url.database) + " WITH (FORCE)"});
-#endif
+    reset_server_database(url, false);
 }
 
 }  // namespace fastappkit

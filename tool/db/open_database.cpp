@@ -5,7 +5,7 @@
 #include "db/database.h"
 #include "db/sqlite_database.h"
 #ifdef FASTAPPKIT_WITH_POSTGRESQL
-#include "db/postgres_database.h"
+#include "db/postgres_plugin.h"
 #endif
 
 namespace fastappkit {
@@ -16,7 +16,7 @@ std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOption
             return open_sqlite_database(url, options);
         case Dialect::postgresql:
 #ifdef FASTAPPKIT_WITH_POSTGRESQL
-            return open_postgres_database(url, options);
+            return load_and_open_postgres(url, options);
 #else
             throw usage_error(
                 "This build of fastappkit has no PostgreSQL support; reconfigure it with "

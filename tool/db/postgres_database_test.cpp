@@ -1,7 +1,7 @@
 // The PostgreSQL backend against a real server. Tests that need one run when
 // FASTAPPKIT_TEST_POSTGRES_URL names it (eval "$(bash tests/support/pg-start.sh)") and are
 // skipped otherwise. Each test works in a schema of its own, so tests can run in parallel.
-#include "db/postgres_database.h"
+#include "db/database.h"  // PostgreSQL through open_database: the plugin, as the runner loads it
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -77,7 +77,7 @@ protected:
             fmt::format("fk_test_{}_{}",
                         ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
         for (char& c : schema_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        admin_ = open_postgres_database(url_, {});
+        admin_ = open_database(url_, {});
         admin_->execute(
             fmt::format("DROP SCHEMA IF EXISTS {0} CASCADE; CREATE SCHEMA {0}", schema_));
     }
@@ -88,7 +88,7 @@ protected:
 
     // A runner's connection, working in this test's schema.
     std::unique_ptr<Database> open(const OpenOptions& options = {}) {
-        auto database = open_postgres_database(url_, options);
+        auto database = open_database(url_, options);
         database->execute("SET search_path TO " + schema_);
         return database;
     }
@@ -334,7 +334,7 @@ TEST(PostgresDatabaseConnectTest, RefusedConnectionIsOneSentenceWithoutPassword)
     int port = unused_port();
     auto url = parse(
         fmt::format("postgresql://fastappkit:s3cret-pw-1@127.0.0.1:{}/fastappkit_test", port));
-    std::string message = error_message([&] { open_postgres_database(url, {}); });
+    std::string message = error_message([&] { open_database(url, {}); });
     EXPECT_EQ(
         0u,
         message.find(fmt::format(
@@ -351,7 +351,7 @@ TEST(PostgresDatabaseConnectTest, AuthenticationFailureIsOneSentenceWithoutPassw
     DatabaseUrl good = parse(test_url_text());
     auto url = parse(fmt::format("postgresql://{}:wrong-s3cret-pw@{}:{}/{}", good.user, good.host,
                                  good.port.value_or(5432), good.database));
-    std::string message = error_message([&] { open_postgres_database(url, {}); });
+    std::string message = error_message([&] { open_database(url, {}); });
     EXPECT_EQ(0u, message.find(fmt::format("Cannot connect to {}: ", url.masked()))) << message;
     EXPECT_NE(std::string::npos, message.find(fmt::format(
                                      "password authentication failed for user \"{}\".", good.user)))

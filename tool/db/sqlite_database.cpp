@@ -168,15 +168,25 @@ public:
     Dialect dialect() const override { return Dialect::sqlite; }
     std::string display_url() const override { return display_url_; }
 
+    // Prepares and steps a query of the table instead of scanning sqlite_master (which holds
+    // every table and index of the application). Unlike a look-up in the cached schema, this
+    // sees tables another runner created meanwhile: SQLite re-reads a changed schema when a
+    // name is not found and when a statement runs.
     bool has_table(const std::string& table) override {
         if (!db_) return false;
-        // A lookup in SQLite's in-memory schema: no scan of sqlite_master, which holds every
-        // table and index of the application.
-        const int result = sqlite3_table_column_metadata(db_.get(), "main", table.c_str(), nullptr,
-                                                         nullptr, nullptr, nullptr, nullptr, nullptr);
-        if (result == SQLITE_OK) return true;
-        if (result == SQLITE_ERROR) return false;  // no such table
-        throw_error("Cannot read the schema");
+        const std::string sql = "SELECT 1 FROM " + quote_identifier(table) + " LIMIT 0";
+        for (int attempt = 0;; ++attempt) {
+            sqlite3_stmt* raw = nullptr;
+            int result = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
+            PreparedStatement statement(raw);
+            if (result == SQLITE_OK) result = sqlite3_step(statement.get());
+            if (result == SQLITE_DONE || result == SQLITE_ROW) return true;
+            // Outside a transaction other runners may change the schema between SQLite's own
+            // re-read and the next try: try again.
+            if ((result & 0xff) == SQLITE_SCHEMA && attempt < 10) continue;
+            if (std::string_view(sqlite3_errmsg(db_.get())).rfind("no such table", 0) == 0) return false;
+            throw_error("Cannot read the schema");
+        }
     }
 
     std::vector<std::string> read_versions(const std::string& version_table) override {
