@@ -68,7 +68,8 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
       [ROOT <dir>]               # default: CMAKE_CURRENT_SOURCE_DIR
       [DATABASE_URL <url>]       # default: resolved by the runner at build time
       [APP_PATH <dir>...]        # extra external-app search directories
-      [TARGET_PREFIX <prefix>])  # default: none
+      [TARGET_PREFIX <prefix>]   # default: none
+      [NO_CHECK_TEST])           # do not add the migrate check test
 
   ``ROOT``
     The project root, holding ``fastappkit.toml``. A relative path is relative
@@ -89,6 +90,12 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
 
   ``TARGET_PREFIX``
     Prepended to every target name, for two projects in one build.
+
+  ``NO_CHECK_TEST``
+    Without it, a CTest test ``<prefix>migrate_check`` runs ``fastappkit migrate
+    check``: it fails when someone edits a ``models.sql`` and forgets the
+    migration (on SQLite it opens no database; on PostgreSQL it uses a scratch
+    schema of the configured database).
 
   Targets (none is part of ``ALL``: a plain build never touches a database):
 
@@ -113,9 +120,9 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
 #]=======================================================================]
 function(fastappkit_add_project)
   list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "ROOT;DATABASE_URL;TARGET_PREFIX" "APP_PATH")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "NO_CHECK_TEST" "ROOT;DATABASE_URL;TARGET_PREFIX" "APP_PATH")
   _fastappkit_reject_bad_arguments(fastappkit_add_project
-    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX")
+    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, NO_CHECK_TEST")
 
   set(root "${CMAKE_CURRENT_SOURCE_DIR}")
   if(DEFINED arg_ROOT)
@@ -159,6 +166,13 @@ function(fastappkit_add_project)
   endif()
   _fastappkit_add_migrate_targets("${arg_TARGET_PREFIX}" "${root}" "${config_file}"
     "${build_args}" "${description}")
+  if(NOT arg_NO_CHECK_TEST)
+    # A CI gate: models and migrations must agree (add_test is ignored without enable_testing).
+    add_test(NAME ${arg_TARGET_PREFIX}migrate_check
+      COMMAND fastappkit::fastappkit ${build_args} migrate check
+      WORKING_DIRECTORY "${root}")
+    set_tests_properties(${arg_TARGET_PREFIX}migrate_check PROPERTIES LABELS fastappkit)
+  endif()
 
   # What fastappkit_add_test_fixture() needs; the most recent project wins.
   set_property(GLOBAL PROPERTY _FASTAPPKIT_PROJECT_ROOT "${root}")
