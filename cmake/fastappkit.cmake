@@ -35,6 +35,14 @@ Cache variables
 
   Path of the runner used at configure time (see above). Empty by default.
 
+.. variable:: FASTAPPKIT_TEST_DATABASE_URL
+
+  Empty by default (the environment variable of the same name sets it). A
+  PostgreSQL URL, ``postgresql://user@host:port/app``: every
+  ``fastappkit_add_test_fixture()`` without its own ``DATABASE_URL`` then gets
+  the database ``app_<fixture>`` on that server, created by the fixture's setup
+  and dropped by its cleanup, so the same tests run on SQLite and PostgreSQL.
+
 .. variable:: FASTAPPKIT_STREAM_APP_OUTPUT
 
   ``OFF`` by default. The ``migrate_<app>`` targets of independent external
@@ -55,6 +63,8 @@ set_property(GLOBAL PROPERTY _FASTAPPKIT_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 set(FASTAPPKIT_RUNNER "" CACHE FILEPATH
   "fastappkit runner used to read projects at configure time (empty: fastappkit::fastappkit)")
+set(FASTAPPKIT_TEST_DATABASE_URL "$ENV{FASTAPPKIT_TEST_DATABASE_URL}" CACHE STRING
+  "PostgreSQL server URL for fixtures without DATABASE_URL: each gets database <db>_<fixture>")
 option(FASTAPPKIT_STREAM_APP_OUTPUT
   "Stream migrate_<app> output live (Ninja console pool), migrating external apps one at a time"
   OFF)
@@ -193,7 +203,8 @@ endfunction()
 
   ``DATABASE_URL``
     The fixture's database, created afresh and dropped by the fixture.
-    Default: the SQLite file
+    Default: the database ``<db>_<name>`` on the server of
+    ``FASTAPPKIT_TEST_DATABASE_URL`` when that is set, else the SQLite file
     ``${CMAKE_CURRENT_BINARY_DIR}/fastappkit_fixtures/<name>.db``. Give every
     fixture its own database: fixtures may run in parallel.
 
@@ -229,6 +240,21 @@ function(fastappkit_add_test_fixture)
 
   if(DEFINED arg_DATABASE_URL)
     set(url "${arg_DATABASE_URL}")
+  elseif(FASTAPPKIT_TEST_DATABASE_URL)
+    # postgresql://user@host/app?sslmode=... -> postgresql://user@host/app_<name>?sslmode=...
+    if(NOT FASTAPPKIT_TEST_DATABASE_URL MATCHES "^postgres[a-z0-9+]*://[^?]*/[^/?]+(\\?.*)?$")
+      message(FATAL_ERROR "fastappkit_add_test_fixture(${name}): FASTAPPKIT_TEST_DATABASE_URL is "
+        "not a PostgreSQL URL naming a database.\n"
+        "Help: set it to postgresql://user@host:port/<database>, or leave it empty for SQLite.")
+    endif()
+    string(FIND "${FASTAPPKIT_TEST_DATABASE_URL}" "?" query_at)
+    if(query_at EQUAL -1)
+      set(url "${FASTAPPKIT_TEST_DATABASE_URL}_${name}")
+    else()
+      string(SUBSTRING "${FASTAPPKIT_TEST_DATABASE_URL}" 0 ${query_at} base)
+      string(SUBSTRING "${FASTAPPKIT_TEST_DATABASE_URL}" ${query_at} -1 query)
+      set(url "${base}_${name}${query}")
+    endif()
   else()
     set(db_dir "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_fixtures")
     file(MAKE_DIRECTORY "${db_dir}")

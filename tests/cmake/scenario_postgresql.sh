@@ -50,6 +50,18 @@ assert_in_log "$log" "100% tests passed, 0 tests failed out of 3" "ctest -R sees
 assert_eq "$(psql_server "SELECT count(*) FROM pg_database WHERE datname = '$fixture_db'")" 0 \
   "the fixture's database after cleanup"
 
+step "FASTAPPKIT_TEST_DATABASE_URL: every fixture gets <db>_<fixture> on that server"
+base_db=fastappkit_cmake_module_base
+configure reconfigure_server -D "FASTAPPKIT_TEST_DATABASE_URL=$(database_url $base_db)"
+log=$WORK/logs/ctest_server.log
+run_ok "$log" "$CTEST" --test-dir "$BUILD" --output-on-failure -R '^sees_migrated_db$' -FC shop_db
+derived_url=$(database_url "${base_db}_shop_db")
+assert_eq "$(psql "$derived_url" -X -q -t -A -c 'SELECT version_num FROM alembic_version')" c0c0c0c0c002 \
+  "the core version row in ${base_db}_shop_db (cleanup held back)"
+run_ok "$WORK/logs/ctest_server_cleanup.log" "$CTEST" --test-dir "$BUILD" -R '^shop_db_cleanup$' -FS shop_db
+assert_eq "$(psql_server "SELECT count(*) FROM pg_database WHERE datname = '${base_db}_shop_db'")" 0 \
+  "the derived fixture database after cleanup"
+
 if [[ -n "$password" ]]; then
   step "the password appears in no output"
   for log in "$WORK"/logs/*.log; do  # (line 1 is this script's echo of the command)
