@@ -51,19 +51,25 @@ void add_app_option(CLI::App* command, Arguments& a) {
     command->add_option("--app", a.history.app, "An external app's history instead of the core one");
 }
 
-void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
-    auto* upgrade = migrate->add_subcommand("upgrade", "Upgrade the shared core history (default: head)");
+// upgrade / downgrade / preview, under `migrate` (the shared history) and under
+// `migrate app NAME` (that app's history): `whose` words the help.
+void add_move_commands(CLI::App* parent, const std::string& whose, Arguments& a, Action& action) {
+    auto* upgrade = parent->add_subcommand("upgrade", "Upgrade " + whose + " (default: head)");
     add_revision(upgrade, a.history.revision, false, "Target revision (default: head)");
     upgrade->final_callback([&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
 
-    auto* downgrade = migrate->add_subcommand("downgrade", "Downgrade the shared core history");
+    auto* downgrade = parent->add_subcommand("downgrade", "Downgrade " + whose);
     add_revision(downgrade, a.history.revision, true, "Target revision: -1, base, or a revision id");
     downgrade->final_callback([&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
 
-    auto* preview = migrate->add_subcommand("preview", "Print the SQL upgrade would run; change nothing");
+    auto* preview = parent->add_subcommand("preview", "Print the SQL the upgrade of " + whose + " would run; change nothing");
     add_revision(preview, a.history.revision, false, "Target (default: head), or FROM:TO offline");
     preview->add_option("--dialect", a.dialect, "sqlite or postgresql, for offline FROM:TO previews");
     preview->final_callback([&] { action = [&](Session& s) { return migrate_preview(s, a.history, a.dialect); }; });
+}
+
+void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
+    add_move_commands(migrate, "the shared core history", a, action);
 
     auto* current = migrate->add_subcommand("current", "Show the revisions the database is at");
     add_app_option(current, a);
@@ -101,18 +107,7 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
     make->add_option("-m,--message", a.message, "Migration message")->required();
     make->final_callback([&] { action = [&](Session& s) { return migrate_autogenerate(s, a.history.app, a.message); }; });
 
-    auto* upgrade = app->add_subcommand("upgrade", "Upgrade this external app's history");
-    add_revision(upgrade, a.history.revision, false, "Target revision (default: head)");
-    upgrade->final_callback([&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
-
-    auto* downgrade = app->add_subcommand("downgrade", "Downgrade this external app's history");
-    add_revision(downgrade, a.history.revision, true, "Target revision");
-    downgrade->final_callback([&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
-
-    auto* preview = app->add_subcommand("preview", "Print the SQL this app's upgrade would run");
-    add_revision(preview, a.history.revision, false, "Target (default: head), or FROM:TO offline");
-    preview->add_option("--dialect", a.dialect, "sqlite or postgresql, for offline previews");
-    preview->final_callback([&] { action = [&](Session& s) { return migrate_preview(s, a.history, a.dialect); }; });
+    add_move_commands(app, "this external app's history", a, action);
 
     // The read-only and stamp commands also answer per app (migrate app NAME current).
     for (auto [name, fn] : std::vector<std::pair<const char*, int (*)(Session&, const std::string&)>>{

@@ -9,6 +9,7 @@
 namespace fastappkit {
 namespace {
 
+using testing::error_of;
 using testing::graph_of;
 using Strings = std::vector<std::string>;
 
@@ -35,14 +36,6 @@ struct Database {
     }
 };
 
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
-}
 
 TEST(PlanTest, LinearUpgradeAndDowngrade) {
     auto g = graph_of({{"a", {}}, {"b", {"a"}}, {"c", {"b"}}});

@@ -1,8 +1,11 @@
 // In-memory histories for the graph, plan and head-maintainer tests.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
 
 #include "script/migration_file.h"
 #include "script/revision_graph.h"
@@ -35,6 +38,16 @@ inline std::vector<std::string> ids(const RevisionGraph& g, const RevisionGraph:
     std::vector<std::string> out;
     for (auto n : nodes) out.push_back(g.id(n));
     return out;
+}
+
+// The message of the fastappkit::Error `fn` throws, or "no error".
+inline std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "no error";
 }
 
 }  // namespace fastappkit::testing

@@ -8,18 +8,11 @@
 namespace fastappkit {
 namespace {
 
+using testing::error_of;
 using testing::graph_of;
 using testing::ids;
 using Strings = std::vector<std::string>;
 
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
-}
 
 TEST(RevisionGraphTest, HeadsAndBasesOfABranchAndMerge) {
     auto g = graph_of({{"a1", {}}, {"b1", {"a1"}}, {"c1", {"a1"}}, {"d1", {"b1", "c1"}}, {"e1", {}}});
