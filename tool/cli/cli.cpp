@@ -40,9 +40,8 @@ void add_revision(CLI::App* command, std::string& target, bool required, const c
     positional->excludes(flag);
     if (required) {
         // One of the two must be present; checked after parsing so both spellings work.
-        command->callback([command, &target] {
+        command->callback([&target] {
             if (target.empty()) throw CLI::RequiredError("revision");
-            (void)command;
         });
     }
 }

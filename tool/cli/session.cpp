@@ -19,7 +19,8 @@ Session::Session(GlobalOptions options)
     root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
                                                        : fs::path(options_.project_root))
                 .lexically_normal();
-    if (root_.has_filename() == false && root_ != root_.root_path()) root_ = root_.parent_path();
+    // "dir/" normalises to "dir/" (an empty last component): drop it, so messages read "dir".
+    if (!root_.has_filename() && root_ != root_.root_path()) root_ = root_.parent_path();
 }
 
 bool Session::standalone() {
