@@ -60,7 +60,9 @@ $python "$bench_dir/gen_project.py" "$big" --core "$large" --apps 0 --no-alembic
 
 step "(b) apply everything to an empty SQLite file: fastappkit vs sqlite3 running the same statements"
 hyperfine -N --warmup 1 --runs 10 \
-  --prepare "rm -f $medium/bench.db $medium/bench.db-journal $medium/floor.db $medium/floor.db-journal $medium/exact.db $medium/exact.db-journal" \
+  --prepare "rm -f $medium/bench.db $medium/bench.db-journal" \
+  --prepare "rm -f $medium/exact.db $medium/exact.db-journal" \
+  --prepare "rm -f $medium/floor.db $medium/floor.db-journal" \
   --export-markdown "$results/apply-all.md" --export-json "$results/apply-all.json" \
   -n "fastappkit migrate all" "$runner --project-root $medium -q migrate all" \
   -n "sqlite3 exact.db < floor-exact.sql" "sqlite3 $medium/exact.db '.read $medium/floor-exact.sql'" \

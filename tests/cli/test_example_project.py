@@ -77,6 +77,49 @@ class ExampleProject(CliTestCase):
         self.assertRegex(res.out, r"(?m)^analytics\s+alembic_version_analytics\s+at \w+\s+\d+ applied, up to date$")
         self.assertRegex(res.out, r"(?m)^payments\s+alembic_version_payments\s+at \w+\s+\d+ applied, up to date$")
 
+    def test_autogenerate_workflow(self):
+        """The seed's "add a model" workflow: edit apps/blog/models.sql, makemigrations, review,
+        migrate all; check is the CI gate before and after."""
+        self.ok("migrate", "all")
+        self.ok("migrate", "check")
+        versions = os.path.join(self.project.root, "core", "db", "migrations", "versions")
+        files_before = set(os.listdir(versions))
+
+        with open(os.path.join(self.project.root, "apps", "blog", "models.sql"), "a") as models:
+            models.write("\nCREATE TABLE blog_reaction (\n    id INTEGER PRIMARY KEY,\n"
+                         "    post_id INTEGER NOT NULL REFERENCES blog_post (id),\n    kind TEXT NOT NULL\n);\n"
+                         "CREATE INDEX blog_reaction_post_idx ON blog_reaction (post_id);\n")
+        res = self.fk("migrate", "check")
+        self.assertEqual(res.code, 1, res.out + res.err)
+        self.assertIn("blog_reaction", res.out + res.err)
+
+        res = self.ok("migrate", "app", "blog", "makemigrations", "-m", "add reactions")
+        new_files = set(os.listdir(versions)) - files_before
+        self.assertEqual(len(new_files), 1, res.out)
+        new_file = os.path.join(versions, new_files.pop())
+        with open(new_file) as f:
+            text = f.read()
+        self.assertIn(f"-- down_revision: {CORE_HEAD}\n", text)
+        self.assertIn("-- message: add reactions\n", text)
+        revision = re.search(r"(?m)^-- revision: ([0-9a-f]{12})$", text).group(1)
+        self.assertTrue(os.path.basename(new_file).startswith(revision + "_"))
+
+        tables_before = set(self.db.user_tables())
+        res = self.ok("migrate", "all")
+        self.assertRegex(res.out, rf"(?m)^core {revision} add reactions … \d+ ms$")
+        self.assertEqual(self.db.columns("blog_reaction"), ["id", "post_id", "kind"])
+        self.assertVersions([revision])
+        self.ok("migrate", "check")
+
+        res = self.ok("migrate", "app", "blog", "makemigrations", "-m", "nothing new")
+        self.assertIn("No changes detected", res.out)
+        self.assertEqual(len(set(os.listdir(versions)) - files_before), 1)
+
+        self.ok("migrate", "downgrade", "-1")
+        self.assertNotIn("blog_reaction", self.db.user_tables())
+        self.assertVersions([CORE_HEAD])
+        self.assertEqual(set(self.db.user_tables()), tables_before)
+
     def test_round_trip(self):
         # every downgrade reverses its upgrade: down to base and up again gives the same schema
         self.ok("migrate", "all")

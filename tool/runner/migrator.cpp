@@ -129,34 +129,27 @@ MigrationResult Migrator::downgrade(const std::string& target) {
     return run(Direction::downgrade, target);
 }
 
-// Plans without any lock (the no-op path costs one query), then locks the history, re-reads
-// the heads and runs step by step; whenever another runner moved the heads in between, it
-// plans again from the new heads.
+// Locks the history, reads the heads and runs step by step; whenever another runner moved the
+// heads in between, it plans again from the new heads. Files are not re-checked here: callers
+// check every history with pending() first, so that bad input changes nothing (run_step still
+// refuses a step without its section).
 MigrationResult Migrator::run(Direction direction, const std::string& target) {
     MigrationResult result;
-    auto steps = plan(direction, current_nodes(), target);
-    if (steps.empty()) {
-        result.heads = current();
-        return result;
-    }
-    check_sections(steps);
     auto lock = db_.lock_history(history_.version_table());
-    db_.ensure_history_table();
-    for (;;) {
+    for (bool replan = true; replan;) {
         auto versions = current();
-        steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
-        check_sections(steps);
+        auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
+        if (steps.empty()) break;
+        if (result.applied == 0) db_.ensure_history_table();
         HeadMaintainer heads(history_.graph(), versions);
-        bool replan = false;
+        replan = false;
         for (const auto& step : steps) {
-            auto applied = run_step(step, heads);
-            if (!applied) {
+            if (!run_step(step, heads)) {
                 replan = true;
                 break;
             }
             ++result.applied;
         }
-        if (!replan) break;
     }
     result.heads = current();
     return result;
@@ -168,7 +161,9 @@ bool Migrator::heads_moved(const HeadMaintainer& heads) {
 
 std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& heads) {
     const MigrationScript& script = history_.body(step.node);
-    const Section& section = *script.section(step.direction, to_string(db_.dialect()));
+    const Section* found = script.section(step.direction, to_string(db_.dialect()));
+    if (!found) check_sections({step});  // throws the sentence pending() gives
+    const Section& section = *found;
     const auto started = Clock::now();
     auto elapsed_ms = [&] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();

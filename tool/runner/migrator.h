@@ -37,6 +37,7 @@ public:
     };
     Pending pending(Direction direction, const std::string& target);
 
+    // Check the files first with pending(): these run what they find.
     MigrationResult upgrade(const std::string& target);
     MigrationResult downgrade(const std::string& target);
     // Rewrites the version rows to `target` without running migrations (no history rows).
