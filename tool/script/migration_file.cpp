@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <memory>
 
 #include "common/error.h"
 
@@ -331,16 +331,27 @@ private:
                                   std::strerror(errno)));
 }
 
-// The header and the first marker line only: with thousands of files, reading bodies that the
-// revision graph never looks at would dominate the runner's start-up.
-std::string read_header_text(std::ifstream& in) {
+// The file's text; with `header_only`, the header and the first marker line only: with
+// thousands of files, reading bodies that the revision graph never looks at would dominate the
+// runner's start-up. Plain stdio in 4 KiB chunks: a header is usually one read.
+std::string read_text(const std::filesystem::path& file, bool header_only) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+    if (!in) throw_unreadable(file);
     std::string text;
-    std::string line;
-    while (std::getline(in, line)) {
-        text += line;
-        text += '\n';
-        if (marker_body(line)) break;
+    char chunk[4096];
+    size_t scanned = 0;  // text before this offset holds complete lines without a marker
+    while (size_t n = std::fread(chunk, 1, sizeof chunk, in.get())) {
+        text.append(chunk, n);
+        for (size_t eol; header_only && (eol = text.find('\n', scanned)) != std::string::npos;) {
+            std::string_view line(text.data() + scanned, eol - scanned);
+            scanned = eol + 1;
+            if (marker_body(line)) {
+                text.resize(scanned);
+                return text;
+            }
+        }
     }
+    if (std::ferror(in.get())) throw_unreadable(file);
     return text;
 }
 
@@ -366,13 +377,7 @@ MigrationScript parse_migration_text(std::string_view text, const std::filesyste
 }
 
 MigrationScript read_migration_file(const std::filesystem::path& file, bool header_only) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw_unreadable(file);
-    if (header_only) return parse_migration_text(read_header_text(in), file, true);
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    if (in.bad()) throw_unreadable(file);
-    return parse_migration_text(contents.str(), file, false);
+    return parse_migration_text(read_text(file, header_only), file, header_only);
 }
 
 bool is_valid_revision_id(std::string_view revision) {
