@@ -173,28 +173,21 @@ public:
     // sees tables another runner created meanwhile: SQLite re-reads a changed schema when a
     // name is not found and when a statement runs.
     bool has_table(const std::string& table) override {
-        if (!db_) return false;
-        const std::string sql = "SELECT 1 FROM " + quote_identifier(table) + " LIMIT 0";
-        for (int attempt = 0;; ++attempt) {
-            sqlite3_stmt* raw = nullptr;
-            int result = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
-            PreparedStatement statement(raw);
-            if (result == SQLITE_OK) result = sqlite3_step(statement.get());
-            if (result == SQLITE_DONE || result == SQLITE_ROW) return true;
-            // Outside a transaction other runners may change the schema between SQLite's own
-            // re-read and the next try: try again.
-            if ((result & 0xff) == SQLITE_SCHEMA && attempt < 10) continue;
-            if (std::string_view(sqlite3_errmsg(db_.get())).rfind("no such table", 0) == 0) return false;
-            throw_error("Cannot read the schema");
+        PreparedStatement statement;
+        if (!prepare_reading_table("SELECT 1 FROM " + quote_identifier(table) + " LIMIT 0", statement)) {
+            return false;
         }
+        step(statement.get(), "Cannot read the schema");
+        return true;
     }
 
     std::vector<std::string> read_versions(const std::string& version_table) override {
         std::vector<std::string> versions;
-        if (!has_table(version_table)) return versions;
+        PreparedStatement statement;
+        if (!prepare_reading_table("SELECT version_num FROM " + quote_identifier(version_table), statement)) {
+            return versions;  // no version table yet: nothing applied
+        }
         const std::string context = "Cannot read the version table " + version_table;
-        auto statement =
-            prepare("SELECT version_num FROM " + quote_identifier(version_table), context);
         while (step(statement.get(), context)) versions.push_back(column_text(statement.get(), 0));
         return versions;
     }
@@ -311,6 +304,22 @@ private:
         }
         throw failure(
             fmt::format("{} in {}: {}", context, display_url_, sqlite3_errmsg(db_.get())));
+    }
+
+    // Prepares `sql`, a query of one table; false when that table does not exist. Outside a
+    // transaction other runners may change the schema between SQLite's own re-read and the
+    // next try, so a changed schema is tried again.
+    bool prepare_reading_table(const std::string& sql, PreparedStatement& out) const {
+        if (!db_) return false;
+        for (int attempt = 0;; ++attempt) {
+            sqlite3_stmt* raw = nullptr;
+            const int result = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
+            out.reset(raw);
+            if (result == SQLITE_OK) return true;
+            if ((result & 0xff) == SQLITE_SCHEMA && attempt < 10) continue;
+            if (std::string_view(sqlite3_errmsg(db_.get())).rfind("no such table", 0) == 0) return false;
+            throw_error("Cannot read the schema");
+        }
     }
 
     PreparedStatement prepare(const std::string& sql, const std::string& context) const {

@@ -27,11 +27,13 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
     }
     script.sections = std::move(full.sections);
     script.body_loaded = true;
+    for (const auto& section : script.sections) loaded_body_bytes_ += section.sql.size();
     return script;
 }
 
 void History::release_body(RevisionGraph::Node node) {
     MigrationScript& script = graph_->script(node);
+    for (const auto& section : script.sections) loaded_body_bytes_ -= section.sql.size();
     std::vector<Section>().swap(script.sections);
     script.body_loaded = false;
 }

@@ -24,12 +24,15 @@ public:
     const MigrationScript& body(RevisionGraph::Node node);
     // Drops a body that has run, so memory stays flat however long the history is.
     void release_body(RevisionGraph::Node node);
+    // Bytes of SQL held by loaded bodies.
+    size_t loaded_body_bytes() const { return loaded_body_bytes_; }
 
 private:
     std::string name_;
     std::string version_table_;
     std::filesystem::path versions_dir_;
     std::unique_ptr<RevisionGraph> graph_;
+    size_t loaded_body_bytes_ = 0;
 };
 
 // "alembic_version" for core, "alembic_version_<app>" for an external app.

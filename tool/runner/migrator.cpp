@@ -79,14 +79,17 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
     return out;
 }
 
-// Reads each step's file to check it has the section that will run. Bodies read only for
-// the check are dropped again, so checking a long plan does not hold every file in memory.
+// Bodies a check keeps for the run that follows, at most; past it, a long plan's files are
+// read again when they run instead of all being held in memory.
+constexpr size_t kKeptBodyBytes = 1 << 20;
+
+// Reads each step's file to check it has the section that will run.
 void check_sections_of(History& history, Dialect dialect, const std::vector<Step>& steps) {
     for (const auto& step : steps) {
         const bool was_loaded = history.graph().script(step.node).body_loaded;
         const MigrationScript& script = history.body(step.node);
         const bool present = script.section(step.direction, to_string(dialect)) != nullptr;
-        if (!was_loaded) history.release_body(step.node);
+        if (!was_loaded && history.loaded_body_bytes() > kKeptBodyBytes) history.release_body(step.node);
         if (present) continue;
         if (step.direction == Direction::upgrade) {
             throw usage_error(fmt::format("{}: revision {} has no upgrade section",

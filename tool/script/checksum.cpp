@@ -35,12 +35,20 @@ std::string normalise_line_endings(std::string_view text) {
     return normalised;
 }
 
+// Fetched once: OpenSSL 3 otherwise looks the algorithm up again on every digest, which costs
+// more than hashing a migration.
+const EVP_MD* sha256() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!md) throw failure("OpenSSL has no SHA-256 implementation available.");
+    return md;
+}
+
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    if (EVP_Digest(data.data(), data.size(), digest, &size, sha256(), nullptr) != 1) {
         throw failure("OpenSSL could not compute a SHA-256 checksum.");
     }
     return to_hex(digest, size);
