@@ -104,10 +104,6 @@ void check_sections_of(History& history, Dialect dialect, const std::vector<Step
 
 }  // namespace
 
-RevisionGraph::Nodes Migrator::current_nodes() {
-    return heads_from_versions(history_.graph(), current());
-}
-
 std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes& heads,
                                  const std::string& target) {
     const auto& graph = history_.graph();

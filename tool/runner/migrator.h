@@ -27,7 +27,6 @@ public:
         : history_(history), db_(db), progress_(progress) {}
 
     std::vector<std::string> current() { return db_.read_versions(history_.version_table()); }
-    RevisionGraph::Nodes current_nodes();
 
     // The version rows now, and the steps `upgrade`/`downgrade` to `target` would run, with
     // their files checked; changes nothing and takes no lock.
