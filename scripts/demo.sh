@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cmake --preset default -DFASTAPPKIT_BUILD_TESTS=OFF
+cmake --preset default
 cmake --build --preset default --target fastappkit
 cmake --install build --prefix build/prefix
 
