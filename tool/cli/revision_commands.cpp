@@ -1,6 +1,5 @@
 // Commands that write migration files or compare them with the models: merge, autogenerate
 // (migrate core -m / makemigrations) and check.
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -128,16 +127,9 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
             fmt::format("{}: a merge needs at least two revisions, got {}", history.name(),
                         parents.empty() ? std::string("none") : join_ids(graph, parents)));
     }
-    const std::string revision = new_revision_id();
-    std::filesystem::create_directories(history.versions_dir());
-    const auto file =
-        history.versions_dir() / fmt::format("{}_{}.sql", revision, revision_slug(message));
-    std::ofstream out(file);
-    out << fmt::format(
-        "-- revision: {}\n-- down_revision: {}\n-- branch_labels:\n-- depends_on:\n-- message: {}\n"
-        "-- create_date: {}\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n",
-        revision, join_ids(graph, parents), message, utc_timestamp().substr(0, 19) + "Z");
-    if (!out) throw failure(fmt::format("Cannot write {}", file.string()));
+    RevisionFile merge{new_revision_id(), {}, message, utc_timestamp().substr(0, 19) + "Z", {}};
+    for (auto n : parents) merge.down_revisions.push_back(graph.id(n));
+    const auto file = write_revision_file(history.versions_dir(), merge);  // empty sections
     session.reporter().line(
         fmt::format("Generated {} merging {}", file.string(), join_ids(graph, parents)));
     return 0;
