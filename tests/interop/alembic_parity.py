@@ -236,6 +236,16 @@ def redundant_dependencies():
     ])
 
 
+def label_on_a_branch_that_depends():
+    """A label set on a branch's second revision names its first too; a dependency's tip shows
+    in `current` beside the row that depends on it."""
+    revs = [R("ac1"), R("ac2", ["ac1"]), R("ax1", depends=["ac1"]), R("ax2", ["ax1"], labels=["ext"])]
+    run_parity("implied", revs, [
+        ("upgrade", "ax1"), ("upgrade", "ext@head"), ("upgrade", "heads"), ("downgrade", "ext@-1"),
+        ("downgrade", "ac1"), ("upgrade", "ac2"), ("downgrade", "base"),
+    ])
+
+
 def merge_of_three():
     revs = [R("mt1"), R("mt2", ["mt1"]), R("mt3", ["mt1"]), R("mt4", ["mt1"]),
             R("mt5", ["mt2", "mt3", "mt4"]), R("mt6", ["mt5"])]
@@ -280,6 +290,7 @@ if __name__ == "__main__":
         ("depends_on a branch label", depends_on_branch_label),
         ("redundant depends_on", redundant_dependencies),
         ("merge of three", merge_of_three),
+        ("label on a branch that depends", label_on_a_branch_that_depends),
         ("external app version table", external_app_table),
         ("stamp base", stamp_base),
     ])
