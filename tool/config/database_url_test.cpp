@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -16,14 +17,7 @@ const fs::path kRoot = "/srv/project";
 DatabaseUrl parse(const std::string& url) { return parse_database_url(url, kRoot); }
 
 std::string error_of(const std::string& url) {
-    try {
-        parse(url);
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "expected a usage_error";
-    return "";
+    return test_support::message_of(ExitCode::usage, [&] { parse(url); });
 }
 
 TEST(DatabaseUrlTest, SqliteRelativeToTheProjectRoot) {
@@ -172,13 +166,8 @@ TEST(DatabaseUrlTest, Dialects) {
     EXPECT_EQ(Dialect::postgresql, parse_dialect("postgres"));
     EXPECT_STREQ("sqlite", to_string(Dialect::sqlite));
     EXPECT_STREQ("postgresql", to_string(Dialect::postgresql));
-    try {
-        parse_dialect("mysql");
-        ADD_FAILURE() << "expected a usage_error";
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        EXPECT_STREQ("Unknown dialect 'mysql' (expected sqlite or postgresql)", error.what());
-    }
+    EXPECT_EQ("Unknown dialect 'mysql' (expected sqlite or postgresql)",
+              test_support::message_of(ExitCode::usage, [] { parse_dialect("mysql"); }));
 }
 
 }  // namespace
