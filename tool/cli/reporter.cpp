@@ -35,7 +35,10 @@ std::vector<AppliedStep> Reporter::finished_steps(const std::string& history) co
     return out;
 }
 
+// Once per run: a session opens a read-only connection before the writing one, and each
+// would announce the same wait.
 void Reporter::waiting(const std::string& message) {
+    if (!announced_.insert(message).second) return;
     if (verbosity_ != Verbosity::quiet) fmt::print(stderr, "{}\n", yellow(message));
 }
 

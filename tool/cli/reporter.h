@@ -2,6 +2,7 @@
 // documents. Colour only on a terminal and never under NO_COLOR; -q prints errors only.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ private:
     Verbosity verbosity_;
     bool colour_;
     std::vector<AppliedStep> finished_;
+    std::set<std::string> announced_;  // waiting messages already printed
 };
 
 }  // namespace fastappkit

@@ -41,6 +41,8 @@ public:
     const Project& project();
     const AppManifest& standalone_app();
 
+    // The URL text from --database-url, DATABASE_URL or .env; nullopt when none is set.
+    std::optional<std::string> configured_database_url();
     DatabaseUrl database_url();
     // Opened once; read-only sessions never create or change a database.
     Database& database(bool read_only);
