@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "config/app_order.h"
+#include "runner/migration_run.h"
 #include "runner/plan.h"
 
 #ifndef FASTAPPKIT_VERSION
@@ -98,7 +99,7 @@ int app_validate(Session& session, const std::string& name) {
     bool checked_database = false;
     try {
         Database& db = session.database(true);
-        session.check_version_table_conflicts({name}, db);
+        check_version_table_conflicts({&history}, db);
         heads_from_versions(graph, db.read_versions(history.version_table()));
         checked_database = true;
     } catch (const Error& e) {
