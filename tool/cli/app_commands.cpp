@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "config/app_order.h"
+#include "runner/migration_run.h"
 #include "runner/plan.h"
 
 #ifndef FASTAPPKIT_VERSION
@@ -99,7 +100,7 @@ int app_validate(Session& session, const std::string& name) {
     const bool checked_database = session.configured_database_url().has_value();
     if (checked_database) {
         Database& db = session.database(true);
-        session.check_version_table_conflicts({name}, db);
+        check_version_table_conflicts({&history}, db);
         heads_from_versions(graph, db.read_versions(history.version_table()));
     }
     session.reporter().line(fmt::format("App '{}' is valid: {} revision{}, version table {}{}", name,

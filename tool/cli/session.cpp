@@ -160,22 +160,4 @@ History& Session::history_for(const std::string& app) {
     return app_history(app);
 }
 
-void Session::check_version_table_conflicts(const std::vector<std::string>& apps, Database& db) {
-    if (apps.empty()) return;
-    const auto shared_rows = db.read_versions("alembic_version");
-    if (shared_rows.empty()) return;
-    for (const auto& app : apps) {
-        const auto& graph = app_history(app).graph();
-        for (const auto& row : shared_rows) {
-            if (graph.find(row) < 0) continue;
-            throw failure(fmt::format(
-                "Version table conflict: revision {} of app '{}' is recorded in the shared "
-                "alembic_version table, but an external app's history belongs in "
-                "alembic_version_{}; move the row there (fastappkit migrate stamp --app {} {}) and "
-                "delete it from alembic_version",
-                row, app, app, app, row));
-        }
-    }
-}
-
 }  // namespace fastappkit
