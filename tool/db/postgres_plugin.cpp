@@ -66,4 +66,9 @@ void load_and_reset_postgres(const DatabaseUrl& url, bool create) {
     symbol<Reset>("fastappkit_postgresql_reset")(url, create);
 }
 
+void load_and_clone_postgres(const DatabaseUrl& from, const DatabaseUrl& to) {
+    using Clone = void(const DatabaseUrl&, const DatabaseUrl&);
+    symbol<Clone>("fastappkit_postgresql_clone")(from, to);
+}
+
 }  // namespace fastappkit
