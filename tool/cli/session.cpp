@@ -96,6 +96,7 @@ History& Session::core_history() {
                 migrations.string()));
         }
         slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+        slot->set_settings(p.migration);
     }
     return *slot;
 }
@@ -138,7 +139,12 @@ History& history_slot(std::map<std::string, std::unique_ptr<History>>& histories
 }  // namespace
 
 History& Session::app_history(const std::string& name) {
-    return history_slot(histories_, external_manifest(name));
+    const AppManifest& manifest = external_manifest(name);
+    History& history = history_slot(histories_, manifest);
+    // The project's settings win over the app's own defaults.
+    history.set_settings(standalone() ? manifest.migration
+                                      : manifest.migration.overridden_by(project().migration));
+    return history;
 }
 
 std::vector<History*> Session::all_histories() {
