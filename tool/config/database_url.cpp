@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <regex>
 
 #include <fmt/format.h>
@@ -26,7 +27,43 @@ const std::regex& url_pattern() {
 
 enum Group { kScheme = 1, kUser, kPassword, kIpv6Host, kHost, kPort, kDatabase, kQuery };
 
-std::string group(const std::smatch& match, Group index) { return match[index].matched ? match[index].str() : ""; }
+// The groups of url_pattern() that matched (nullopt: the group did not take part).
+struct UrlParts {
+    std::optional<std::string> groups[kQuery + 1];
+
+    bool matched(Group index) const { return groups[index].has_value(); }
+    std::string operator[](Group index) const { return groups[index].value_or(""); }
+};
+
+// The pattern's groups for `text`; nullopt when it does not match. A URL whose "://" is
+// followed by '/' (every SQLite file URL) has only one way to match: no user or password, an
+// empty host, no port, the database up to the first '?' and the query after it; that case is
+// split by hand, so the common run never compiles the pattern.
+std::optional<UrlParts> match_url(const std::string& text) {
+    UrlParts parts;
+    const auto scheme_end = text.find("://");
+    const bool scheme_ok =
+        scheme_end != std::string::npos && scheme_end > 0 && std::isalpha(static_cast<unsigned char>(text[0])) &&
+        std::all_of(text.begin() + 1, text.begin() + static_cast<std::ptrdiff_t>(scheme_end), [](unsigned char c) {
+            return std::isalnum(c) || c == '+' || c == '.' || c == '-';
+        });
+    // ('.' in the pattern stops at line breaks: such a text is left to the pattern.)
+    if (scheme_ok && text.compare(scheme_end + 3, 1, "/") == 0 && text.find_first_of("\r\n") == std::string::npos) {
+        parts.groups[kScheme] = text.substr(0, scheme_end);
+        parts.groups[kHost] = "";
+        const auto path_begin = scheme_end + 4;
+        const auto question = text.find('?', path_begin);
+        parts.groups[kDatabase] = text.substr(path_begin, question - path_begin);
+        if (question != std::string::npos) parts.groups[kQuery] = text.substr(question + 1);
+        return parts;
+    }
+    std::smatch match;
+    if (!std::regex_match(text, match, url_pattern())) return std::nullopt;
+    for (int index = kScheme; index <= kQuery; ++index) {
+        if (match[index].matched) parts.groups[index] = match[index].str();
+    }
+    return parts;
+}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -114,30 +151,30 @@ std::filesystem::path absolute_normal(const std::filesystem::path& path) {
     return std::filesystem::absolute(path).lexically_normal();
 }
 
-void parse_sqlite(const std::smatch& match, const std::filesystem::path& root, DatabaseUrl& url) {
-    if (match[kUser].matched || match[kPassword].matched || match[kPort].matched || !group(match, kIpv6Host).empty() ||
-        !group(match, kHost).empty()) {
+void parse_sqlite(const UrlParts& match, const std::filesystem::path& root, DatabaseUrl& url) {
+    if (match.matched(kUser) || match.matched(kPassword) || match.matched(kPort) || !match[kIpv6Host].empty() ||
+        !match[kHost].empty()) {
         throw usage_error(
             fmt::format("Malformed SQLite URL '{}': use sqlite:///relative/path.db or sqlite:////absolute/path.db",
                         mask_url(url.text)));
     }
-    const std::string path = group(match, kDatabase);
+    const std::string path = match[kDatabase];
     if (path.empty() || path == ":memory:") {
         url.sqlite_path = ":memory:";
     } else {
         // root / path is path itself when path is absolute (sqlite:////abs/path.db).
         url.sqlite_path = absolute_normal(root / path);
     }
-    url.params = parse_query(group(match, kQuery));
+    url.params = parse_query(match[kQuery]);
 }
 
-void parse_postgresql(const std::smatch& match, DatabaseUrl& url) {
-    url.user = percent_decode(group(match, kUser));
-    url.password = percent_decode(group(match, kPassword));
-    url.host = percent_decode(match[kIpv6Host].matched ? group(match, kIpv6Host) : group(match, kHost));
-    url.database = percent_decode(group(match, kDatabase));
-    url.params = parse_query(group(match, kQuery));
-    const std::string port_text = group(match, kPort);
+void parse_postgresql(const UrlParts& match, DatabaseUrl& url) {
+    url.user = percent_decode(match[kUser]);
+    url.password = percent_decode(match[kPassword]);
+    url.host = percent_decode(match.matched(kIpv6Host) ? match[kIpv6Host] : match[kHost]);
+    url.database = percent_decode(match[kDatabase]);
+    url.params = parse_query(match[kQuery]);
+    const std::string port_text = match[kPort];
     if (port_text.empty()) return;
     const bool digits = port_text.size() <= 5 &&
                         std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -173,16 +210,16 @@ Dialect parse_dialect(const std::string& name) {
 DatabaseUrl parse_database_url(const std::string& text, const std::filesystem::path& root) {
     DatabaseUrl url;
     url.text = text;
-    std::smatch match;
-    if (!std::regex_match(text, match, url_pattern())) throw_unsupported(text);
-    const std::string scheme_text = lowercase(group(match, kScheme));
+    const std::optional<UrlParts> match = match_url(text);
+    if (!match) throw_unsupported(text);
+    const std::string scheme_text = lowercase((*match)[kScheme]);
     const std::string base_scheme = scheme_text.substr(0, scheme_text.find('+'));  // drop +asyncpg, +psycopg2…
     if (base_scheme == "sqlite") {
         url.dialect = Dialect::sqlite;
-        parse_sqlite(match, root, url);
+        parse_sqlite(*match, root, url);
     } else if (base_scheme == "postgresql" || base_scheme == "postgres") {
         url.dialect = Dialect::postgresql;
-        parse_postgresql(match, url);
+        parse_postgresql(*match, url);
     } else {
         throw_unsupported(text);
     }
