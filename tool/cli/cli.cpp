@@ -2,14 +2,17 @@
 // functions of commands.h. Errors are caught here, once, and turned into exit codes.
 #include "cli/cli.h"
 
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "config/database_url.h"
 
 #ifndef FASTAPPKIT_VERSION
 #define FASTAPPKIT_VERSION "0.0.0"
@@ -180,19 +183,31 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
-int run_action(const Action& action, Session& session) {
+// The error's sentence, passwords masked, on stderr; with --json also as one JSON line on
+// stdout (nlohmann-json escapes control characters an argument may carry).
+int report_error(const GlobalOptions& options, ExitCode code, const std::string& message) {
+    const std::string sentence = mask_passwords(message);
+    Reporter(options.json, Verbosity::normal).error(sentence);
+    if (options.json) {
+        std::cout << nlohmann::json{{"error", sentence}, {"exit_code", static_cast<int>(code)}}.dump(
+                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
+    }
+    return static_cast<int>(code);
+}
+
+int run_action(const Action& action, const GlobalOptions& options) {
     try {
+        Session session(options);
         return action(session);
     } catch (const Error& e) {
-        session.reporter().error(e.what());
-        if (session.options().json) {
-            std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", std::string(e.what()),
-                                     static_cast<int>(e.code()));
-        }
-        return static_cast<int>(e.code());
+        return report_error(options, e.code(), e.what());
+    } catch (const std::filesystem::filesystem_error& e) {
+        // A symlink loop or a directory where a file belongs, met while reading the project.
+        return report_error(options, ExitCode::usage,
+                            fmt::format("Cannot read {}: {}", e.path1().string(), e.code().message()));
     } catch (const std::exception& e) {
-        session.reporter().error(fmt::format("fastappkit: unexpected error: {}", e.what()));
-        return static_cast<int>(ExitCode::failure);
+        return report_error(options, ExitCode::failure, fmt::format("fastappkit: unexpected error: {}", e.what()));
     }
 }
 
@@ -219,12 +234,15 @@ int run_cli(int argc, char** argv) {
 
     try {
         root.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return root.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        int code = root.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        // CLI11's own message may echo an argument holding a URL: masked like every error.
+        const std::string message = mask_passwords(e.what());
+        std::cerr << message << "\nRun with --help for more information.\n";
+        return static_cast<int>(ExitCode::usage);
     }
-    Session session(global);
-    return run_action(action, session);
+    return run_action(action, global);
 }
 
 }  // namespace fastappkit
