@@ -110,10 +110,20 @@ const AppManifest& Session::external_manifest(const std::string& name) {
         }
         return app;
     }
-    const App* app = project().find_app(name);
+    // A command on one app reads that app's manifest only, unless the whole project is loaded.
+    const Project* source = project_ ? &*project_ : nullptr;
+    if (!source) {
+        auto& slot = single_apps_[name];
+        if (!slot) {
+            std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
+            slot = std::make_unique<Project>(load_project_app(root_, extra, name));
+        }
+        source = slot.get();
+    }
+    const App* app = source->find_app(name);
     if (!app) {
         throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
-                                      project().config_file.string()));
+                                      source->config_file.string()));
     }
     if (app->kind != AppKind::external) {
         throw usage_error(fmt::format(

@@ -63,6 +63,7 @@ private:
     std::filesystem::path root_;
     std::optional<bool> standalone_;
     std::optional<Project> project_;
+    std::map<std::string, std::unique_ptr<Project>> single_apps_;  // load_project_app, by app
     std::optional<AppManifest> standalone_app_;
     std::unique_ptr<Database> database_;
     bool database_read_only_ = true;
