@@ -1,6 +1,6 @@
-// Database URLs in SQLAlchemy's grammar (DESIGN 3.3), so that the URL a fastappkit (Python)
-// project already has in its .env works unchanged; and the masking that keeps passwords out of
-// every message.
+// Database URLs in SQLAlchemy's grammar (docs/configuration.md), so that the URL a fastappkit
+// (Python) project already has in its .env works unchanged; and the masking that keeps passwords
+// out of every message.
 #include "config/database_url.h"
 
 #include <algorithm>

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -19,14 +20,7 @@ using Settings = std::map<std::string, std::string>;
 Settings parse(const std::string& text) { return parse_env_text(text, ".env"); }
 
 std::string error_of(const std::string& text) {
-    try {
-        parse(text);
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "expected a usage_error";
-    return "";
+    return test_support::message_of(ExitCode::usage, [&] { parse(text); });
 }
 
 TEST(EnvFileTest, PlainLines) {
@@ -92,23 +86,13 @@ std::string error_reading(const fs::path& file) {
 
 class EnvFileDirTest : public ::testing::Test {
 protected:
-    EnvFileDirTest()
-        : dir_(fs::temp_directory_path() / fmt::format("fastappkit-EnvFileDirTest-{}-{}",
-                                                       ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                                                       ::getpid())) {
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        ::unsetenv(kVariable);
-    }
-    ~EnvFileDirTest() override {
-        ::unsetenv(kVariable);
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-    void write_env(const std::string& text) { std::ofstream(dir_ / ".env") << text; }
+    EnvFileDirTest() { ::unsetenv(kVariable); }
+    ~EnvFileDirTest() override { ::unsetenv(kVariable); }
+    void write_env(const std::string& text) { scratch_.write(".env", text); }
 
     static constexpr const char* kVariable = "FASTAPPKIT_ENV_FILE_TEST_SETTING";
-    fs::path dir_;
+    test_support::ScopedTempDir scratch_;
+    const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(EnvFileDirTest, MissingFileIsEmpty) {
@@ -122,12 +106,8 @@ TEST_F(EnvFileDirTest, ReadsTheFileAndNamesItInErrors) {
     write_env(std::string(kVariable) + "=from-file\n");
     EXPECT_EQ((Settings{{kVariable, "from-file"}}), read_env_file(dir_ / ".env"));
     write_env("# settings\nbroken\n");
-    try {
-        read_env_file(dir_ / ".env");
-        ADD_FAILURE() << "expected a usage_error";
-    } catch (const Error& error) {
-        EXPECT_EQ(fmt::format("{}:2: expected KEY=VALUE", (dir_ / ".env").string()), error.what());
-    }
+    EXPECT_EQ(fmt::format("{}:2: expected KEY=VALUE", (dir_ / ".env").string()),
+              test_support::message_of([&] { read_env_file(dir_ / ".env"); }));
 }
 
 TEST_F(EnvFileDirTest, DirectoryOrSymlinkLoopIsASentenceNamingTheFile) {
