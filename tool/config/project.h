@@ -69,6 +69,13 @@ struct Project {
 // configuration that is broken. `extra_app_paths` are the runner's --app-path values.
 Project load_project(const fs::path& root, const std::vector<fs::path>& extra_app_paths);
 
+// What a command on one app needs: reads <root>/fastappkit.toml and checks its entries, but
+// resolves only the app `name` (reading its manifest when it is external); `apps` holds that
+// app, or nothing when it is not listed, and migration_order is empty. Other apps' manifests
+// are not read.
+Project load_project_app(const fs::path& root, const std::vector<fs::path>& extra_app_paths,
+                         const std::string& name);
+
 // Reads and validates one external app manifest. `expected_name` is the directory name the
 // manifest was found under.
 AppManifest load_manifest(const fs::path& manifest_file, const std::string& expected_name);

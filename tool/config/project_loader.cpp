@@ -397,8 +397,18 @@ bool is_valid_app_name(const std::string& name) {
                        [&](char c) { return lower_or_underscore(c) || (c >= '0' && c <= '9'); });
 }
 
-Project load_project(const fs::path& root, const std::vector<fs::path>& extra_app_paths) {
-    Project project;
+namespace {
+
+// fastappkit.toml read and checked, apps not resolved yet.
+struct ProjectSettings {
+    Project project;  // root, config_file and app_search_path set
+    std::vector<Located> apps;
+    std::vector<Located> migration_order;
+};
+
+ProjectSettings read_project_settings(const fs::path& root, const std::vector<fs::path>& extra_app_paths) {
+    ProjectSettings result;
+    Project& project = result.project;
     project.root = absolute_normal(root);
     project.config_file = project.root / kConfigFileName;
     if (!fs::is_regular_file(project.config_file)) {
@@ -410,20 +420,49 @@ Project load_project(const fs::path& root, const std::vector<fs::path>& extra_ap
     const toml::table& settings = fastappkit_table(document, project.config_file);
     reject_unknown_keys(settings, {"apps", "app_path", "migration"}, project.config_file, "tool.fastappkit");
 
-    const std::optional<std::vector<Located>> apps = optional_string_array(settings, "apps", project.config_file);
+    std::optional<std::vector<Located>> apps = optional_string_array(settings, "apps", project.config_file);
     if (!apps) {
         throw usage_error(fmt::format(
             "{}: [tool.fastappkit] is missing the required key 'apps' (an array of app names, may be empty)",
             project.config_file.string()));
     }
+    result.apps = std::move(*apps);
     const auto app_path = optional_string_array(settings, "app_path", project.config_file);
     project.app_search_path = app_search_path(project.root, app_path.value_or(std::vector<Located>{}), extra_app_paths);
-    project.apps = resolve_apps(*apps, project);
     const toml::table* migration = migration_table(
         settings, project.config_file, {"order", "lock_timeout", "statement_timeout", "lock_retries"});
-    project.migration_order = migration_order(migration_order_setting(migration, project.config_file), project);
+    result.migration_order = migration_order_setting(migration, project.config_file);
     project.migration = migration_settings(migration, project.config_file);
-    return project;
+    return result;
+}
+
+}  // namespace
+
+Project load_project(const fs::path& root, const std::vector<fs::path>& extra_app_paths) {
+    ProjectSettings settings = read_project_settings(root, extra_app_paths);
+    Project& project = settings.project;
+    project.apps = resolve_apps(settings.apps, project);
+    project.migration_order = migration_order(settings.migration_order, project);
+    return std::move(project);
+}
+
+Project load_project_app(const fs::path& root, const std::vector<fs::path>& extra_app_paths,
+                         const std::string& name) {
+    ProjectSettings settings = read_project_settings(root, extra_app_paths);
+    Project& project = settings.project;
+    std::map<std::string, std::string> entry_of_name;
+    for (const Located& located : settings.apps) {
+        const AppEntry entry = parse_app_entry(located);
+        const auto [previous, inserted] = entry_of_name.emplace(entry.name, located.value);
+        if (!inserted) {
+            throw usage_error(fmt::format("{}: app '{}' is listed twice in apps ('{}' and '{}')", located.where,
+                                          entry.name, previous->second, located.value));
+        }
+        if (entry.name != name) continue;
+        project.apps.push_back(entry.kind == AppKind::internal ? resolve_internal_app(entry, located, project)
+                                                               : resolve_external_app(entry, located, project));
+    }
+    return std::move(project);
 }
 
 AppManifest load_manifest(const fs::path& manifest_file, const std::string& expected_name) {
