@@ -176,6 +176,16 @@ public:
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         return guarded([&] { return inner_->query(sql); });
     }
+    bool history_lock_is_exclusive() const override {
+        return guarded([&] { return inner_->history_lock_is_exclusive(); });
+    }
+    std::string batch_elapsed_ms_sql() const override {
+        return guarded([&] { return inner_->batch_elapsed_ms_sql(); });
+    }
+    void execute_transaction(std::string_view section, int first_line,
+                             const std::vector<std::string>& bookkeeping) override {
+        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping); });
+    }
 
 private:
     std::unique_ptr<Database> inner_;

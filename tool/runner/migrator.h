@@ -54,7 +54,9 @@ private:
     // The applied step, or nothing when another runner moved the heads first (plan again).
     std::optional<AppliedStep> run_step(const Step& step, HeadMaintainer& heads);
     bool heads_moved(const HeadMaintainer& heads);
+    AppliedStep run_step_at_once(const Step& step, HeadMaintainer& heads, const Section& section);
     void execute_section(const Step& step, const Section& section);
+    [[noreturn]] void statement_failed(const Step& step, const StatementError& error);
     void record(const Step& step, HeadMaintainer& heads, const Section& section, long long ms);
 
     History& history_;
