@@ -37,11 +37,16 @@ std::string render_version_op(const std::string& t, const VersionOp& op) {
 }
 
 std::string render_history_insert(const HistoryRow& row) {
+    return render_history_insert(row, std::to_string(row.duration_ms));
+}
+
+std::string render_history_insert(const HistoryRow& row, const std::string& duration_sql) {
     return fmt::format(
         "INSERT INTO {} (version_table, revision, direction, checksum, applied_at, duration_ms) "
         "VALUES ({}, {}, {}, {}, {}, {})",
         kHistoryTable, literal(row.version_table), literal(row.revision), literal(row.direction),
-        literal(row.checksum), literal(row.applied_at), row.duration_ms);
+        literal(row.checksum), literal(row.applied_at),
+        duration_sql.empty() ? std::to_string(row.duration_ms) : duration_sql);
 }
 
 std::string utc_timestamp() {

@@ -36,15 +36,6 @@ void write_bytes(const fs::path& file, const std::string& bytes) {
     std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-uint64_t fnv1a(std::string_view bytes) {
-    uint64_t hash = 14695981039346656037ull;
-    for (const char c : bytes) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ull;
-    }
-    return hash;
-}
-
 class HeaderIndexTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -73,7 +64,7 @@ protected:
         const auto at = bytes.find(from);
         ASSERT_NE(std::string::npos, at) << "the index does not hold " << from;
         bytes.replace(at, from.size(), to);
-        const uint64_t checksum = fnv1a(std::string_view(bytes).substr(0, bytes.size() - 8));
+        const uint64_t checksum = header_index_checksum(std::string_view(bytes).substr(0, bytes.size() - 8));
         std::memcpy(bytes.data() + bytes.size() - 8, &checksum, 8);
         write_bytes(index_file(), bytes);
     }
