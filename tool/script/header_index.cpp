@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kMagic = "fastappkit header index 1\n";
+constexpr std::string_view kMagic = "fastappkit header index 2\n";
 
 struct FileKey {
     uint64_t size = 0;
@@ -160,6 +160,19 @@ std::string read_whole_file(const fs::path& file) {
     return bytes;
 }
 
+// A header's optional duration: milliseconds, or all bits set for none.
+constexpr uint64_t kNoDuration = ~uint64_t{0};
+
+std::optional<std::chrono::milliseconds> read_duration(Reader& in) {
+    const uint64_t value = in.u64();
+    if (value == kNoDuration) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<int64_t>(value));
+}
+
+void write_duration(Writer& out, const std::optional<std::chrono::milliseconds>& value) {
+    out.u64(value ? static_cast<uint64_t>(value->count()) : kNoDuration);
+}
+
 // The entries of the index file, sorted by name; nothing when it is missing, corrupt or
 // written for another directory.
 std::vector<Entry> load_index(const fs::path& file, const std::string& versions_dir) {
@@ -194,6 +207,8 @@ std::vector<Entry> load_index(const fs::path& file, const std::string& versions_
         header.depends_on = in.list();
         header.message = in.text();
         header.create_date = in.text();
+        header.timeouts.lock_timeout = read_duration(in);
+        header.timeouts.statement_timeout = read_duration(in);
         if (!entries.empty() && entries.back().name >= entry.name) return {};  // not sorted: corrupt
         entries.push_back(std::move(entry));
     }
@@ -225,6 +240,8 @@ void store_index(const fs::path& file, const std::string& versions_dir, const st
         out.list(header.depends_on);
         out.text(header.message);
         out.text(header.create_date);
+        write_duration(out, header.timeouts.lock_timeout);
+        write_duration(out, header.timeouts.statement_timeout);
     }
     out.u64(fnv1a(out.bytes()));
 
