@@ -19,9 +19,9 @@ namespace fastappkit {
 // offset by its `first_line`; `message` is the database's own message.
 class StatementError : public std::runtime_error {
 public:
-    StatementError(int line, std::string statement, std::string message)
-        : std::runtime_error(message), line(line), statement(std::move(statement)),
-          message(std::move(message)) {}
+    StatementError(int failed_line, std::string failed_statement, std::string database_message)
+        : std::runtime_error(database_message), line(failed_line),
+          statement(std::move(failed_statement)), message(std::move(database_message)) {}
     int line;
     std::string statement;
     std::string message;
