@@ -2,6 +2,7 @@
 // functions of commands.h. Errors are caught here, once, and turned into exit codes.
 #include "cli/cli.h"
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 
@@ -180,6 +181,58 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
+// Levenshtein distance, for suggesting the command a typo meant.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// "Unknown command 'upgrde' for 'fastappkit migrate'; did you mean 'upgrade'?" when the
+// command line stopped at a word that is none of the deepest command's subcommands; empty
+// otherwise (CLI11's own message is better then).
+std::string unknown_command_message(const CLI::App& root) {
+    const CLI::App* command = &root;
+    while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+    const auto subcommands = command->get_subcommands({});
+    if (subcommands.empty()) return {};
+    std::string word;
+    for (const auto& extra : root.remaining(true)) {
+        if (!extra.empty() && extra[0] != '-') {
+            word = extra;
+            break;
+        }
+    }
+    if (word.empty()) return {};
+    std::string path = command->get_name();
+    for (const CLI::App* up = command->get_parent(); up; up = up->get_parent()) {
+        path = up->get_name() + " " + path;
+    }
+    std::string closest;
+    std::size_t best = std::string::npos;
+    for (const CLI::App* sub : subcommands) {
+        const std::size_t distance = edit_distance(word, sub->get_name());
+        if (distance < best) {
+            best = distance;
+            closest = sub->get_name();
+        }
+    }
+    if (best > std::max<std::size_t>(2, closest.size() / 3)) {
+        return fmt::format("Unknown command '{}' for '{}'; run '{} --help' for the list", word,
+                           path, path);
+    }
+    return fmt::format("Unknown command '{}' for '{}'; did you mean '{}'?", word, path, closest);
+}
+
 int run_action(const Action& action, Session& session) {
     try {
         return action(session);
@@ -220,6 +273,11 @@ int run_cli(int argc, char** argv) {
     try {
         root.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (const std::string unknown = e.get_exit_code() == 0 ? "" : unknown_command_message(root);
+            !unknown.empty()) {
+            std::cerr << unknown << "\n";
+            return static_cast<int>(ExitCode::usage);
+        }
         int code = root.exit(e);
         return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
     }
