@@ -81,7 +81,7 @@ History& Session::core_history() {
                 "Migrations directory not found: {} (core); create it or run 'fastappkit core new'",
                 migrations.string()));
         }
-        slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+        slot = std::make_unique<History>("core", version_table_for("core"), migrations / "versions");
     }
     return *slot;
 }
@@ -148,7 +148,7 @@ History& Session::history_for(const std::string& app) {
 
 void Session::check_version_table_conflicts(const std::vector<std::string>& apps, Database& db) {
     if (apps.empty()) return;
-    const auto shared_rows = db.read_versions("alembic_version");
+    const auto shared_rows = db.read_versions(version_table_for("core"));
     if (shared_rows.empty()) return;
     for (const auto& app : apps) {
         const auto& graph = app_history(app).graph();

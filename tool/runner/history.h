@@ -35,7 +35,4 @@ private:
     size_t loaded_body_bytes_ = 0;
 };
 
-// "alembic_version" for core, "alembic_version_<app>" for an external app.
-std::string version_table_for(const std::string& app);
-
 }  // namespace fastappkit
