@@ -3,14 +3,17 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "config/database_url.h"
 
 #ifndef FASTAPPKIT_VERSION
 #define FASTAPPKIT_VERSION "0.0.0"
@@ -32,6 +35,7 @@ struct Arguments {
     bool purge = false;
     bool verbose_list = false;
     bool as_package = false;
+    LintArgs lint;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -119,6 +123,22 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
     }
 }
 
+// migrate lint / migrate test (docs/safety.md).
+void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
+    auto* lint = migrate->add_subcommand(
+        "lint", "Check migrations for risky statements without opening a database; exit 1 on errors");
+    lint->add_option("--app", a.lint.app, "Only this external app's history");
+    lint->add_option("--dialect", a.lint.dialect, "sqlite or postgresql (default: the database URL's)");
+    lint->add_option("--since", a.lint.since, "Only revisions after this one");
+    lint->add_flag("--strict", a.lint.strict, "Warnings fail too");
+    lint->final_callback([&] { action = [&](Session& s) { return migrate_lint(s, a.lint); }; });
+
+    auto* test = migrate->add_subcommand(
+        "test", "On a scratch database, check that every revision's downgrade restores the schema");
+    test->add_option("--app", a.lint.app, "Only this external app's history");
+    test->final_callback([&] { action = [&](Session& s) { return migrate_test(s, a.lint.app); }; });
+}
+
 void add_migrate(CLI::App& root, Arguments& a, Action& action) {
     auto* migrate = root.add_subcommand("migrate", "Create and apply migrations");
     migrate->require_subcommand(1);
@@ -139,6 +159,7 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
         ->final_callback([&] { action = migrate_verify; });
     migrate->add_subcommand("check", "Exit 1 when models and migrations differ")
         ->final_callback([&] { action = migrate_check; });
+    add_safety_commands(migrate, a, action);
 }
 
 void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
@@ -162,7 +183,7 @@ void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
     project->final_callback([&] { action = [&](Session& s) { return core_new(s, a.name); }; });
 }
 
-void add_tooling(CLI::App& root, Action& action) {
+void add_tooling(CLI::App& root, std::string& clone_from, Action& action) {
     root.add_subcommand("describe", "Print the project as JSON (read by the CMake module)")
         ->final_callback([&] { action = describe_project; });
     auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
@@ -170,6 +191,9 @@ void add_tooling(CLI::App& root, Action& action) {
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")
         ->final_callback([&] { action = db_reset; });
     db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
+    auto* clone = db->add_subcommand("clone", "Copy the database --from URL to --database-url (replacing it)");
+    clone->add_option("--from", clone_from, "The database to copy")->required();
+    clone->final_callback([&] { action = [&](Session& s) { return db_clone(s, clone_from); }; });
 }
 
 // Global options may also follow a command (`fastappkit migrate all -q`): unknown options of a
@@ -233,19 +257,31 @@ std::string unknown_command_message(const CLI::App& root) {
     return fmt::format("Unknown command '{}' for '{}'; did you mean '{}'?", word, path, closest);
 }
 
-int run_action(const Action& action, Session& session) {
+// The error's sentence, passwords masked, on stderr; with --json also as one JSON line on
+// stdout (nlohmann-json escapes control characters an argument may carry).
+int report_error(const GlobalOptions& options, ExitCode code, const std::string& message) {
+    const std::string sentence = mask_passwords(message);
+    Reporter(options.json, Verbosity::normal).error(sentence);
+    if (options.json) {
+        std::cout << nlohmann::json{{"error", sentence}, {"exit_code", static_cast<int>(code)}}.dump(
+                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
+    }
+    return static_cast<int>(code);
+}
+
+int run_action(const Action& action, const GlobalOptions& options) {
     try {
+        Session session(options);
         return action(session);
     } catch (const Error& e) {
-        session.reporter().error(e.what());
-        if (session.options().json) {
-            std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", std::string(e.what()),
-                                     static_cast<int>(e.code()));
-        }
-        return static_cast<int>(e.code());
+        return report_error(options, e.code(), e.what());
+    } catch (const std::filesystem::filesystem_error& e) {
+        // A symlink loop or a directory where a file belongs, met while reading the project.
+        return report_error(options, ExitCode::usage,
+                            fmt::format("Cannot read {}: {}", e.path1().string(), e.code().message()));
     } catch (const std::exception& e) {
-        session.reporter().error(fmt::format("fastappkit: unexpected error: {}", e.what()));
-        return static_cast<int>(ExitCode::failure);
+        return report_error(options, ExitCode::failure, fmt::format("fastappkit: unexpected error: {}", e.what()));
     }
 }
 
@@ -267,22 +303,23 @@ int run_cli(int argc, char** argv) {
     root.require_subcommand(1);
     add_migrate(root, arguments, action);
     add_app_and_core(root, arguments, action);
-    add_tooling(root, action);
+    add_tooling(root, arguments.name, action);
     let_options_fall_through(&root);
 
     try {
         root.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return root.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        if (const std::string unknown = e.get_exit_code() == 0 ? "" : unknown_command_message(root);
-            !unknown.empty()) {
-            std::cerr << unknown << "\n";
-            return static_cast<int>(ExitCode::usage);
+        if (const std::string unknown = unknown_command_message(root); !unknown.empty()) {
+            return report_error(global, ExitCode::usage, unknown);
         }
-        int code = root.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        // CLI11's own message may echo an argument holding a URL: masked like every error.
+        const std::string message = mask_passwords(e.what());
+        std::cerr << message << "\nRun with --help for more information.\n";
+        return static_cast<int>(ExitCode::usage);
     }
-    Session session(global);
-    return run_action(action, session);
+    return run_action(action, global);
 }
 
 }  // namespace fastappkit

@@ -2,6 +2,7 @@
 // documents. Colour only on a terminal and never under NO_COLOR; -q prints errors only.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,6 @@ public:
     bool verbose() const { return verbosity_ == Verbosity::verbose; }
 
     void step_finished(const AppliedStep& step) override;
-    // With --json, the steps finished so far for one history (nothing is kept otherwise).
-    std::vector<AppliedStep> finished_steps(const std::string& history) const;
     void waiting(const std::string& message) override;
 
     // A normal line on stdout (suppressed by -q and --json).
@@ -41,7 +40,7 @@ private:
     bool json_;
     Verbosity verbosity_;
     bool colour_;
-    std::vector<AppliedStep> finished_;
+    std::set<std::string> announced_;  // waiting messages already printed
 };
 
 }  // namespace fastappkit

@@ -41,6 +41,8 @@ public:
     const Project& project();
     const AppManifest& standalone_app();
 
+    // The URL text from --database-url, DATABASE_URL or .env; nullopt when none is set.
+    std::optional<std::string> configured_database_url();
     DatabaseUrl database_url();
     // Opened once; read-only sessions never create or change a database.
     Database& database(bool read_only);
@@ -53,10 +55,6 @@ public:
     // The history a command's optional --app NAME selects (core when empty).
     History& history_for(const std::string& app);
 
-    // "Version table conflict": a revision of one of `apps` (external) recorded in the shared
-    // alembic_version table. Reads that table once.
-    void check_version_table_conflicts(const std::vector<std::string>& apps, Database& db);
-
 private:
     const AppManifest& external_manifest(const std::string& name);
 
@@ -65,6 +63,7 @@ private:
     std::filesystem::path root_;
     std::optional<bool> standalone_;
     std::optional<Project> project_;
+    std::map<std::string, std::unique_ptr<Project>> single_apps_;  // load_project_app, by app
     std::optional<AppManifest> standalone_app_;
     std::unique_ptr<Database> database_;
     bool database_read_only_ = true;

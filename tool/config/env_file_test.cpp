@@ -67,10 +67,22 @@ TEST(EnvFileTest, Errors) {
     EXPECT_EQ(".env:1: the value of B has no closing quote", error_of("B='open\n"));
     EXPECT_EQ(".env:1: unexpected text after the quoted value of A", error_of("A=\"x\"y\n"));
     EXPECT_EQ(".env:1: unexpected text after the quoted value of B", error_of("B='x' y\n"));
+    EXPECT_EQ(".env:1: invalid key 'postgresql://u:***@h/db?sslmode' (use letters, digits and underscores)",
+              error_of("postgresql://u:secret@h/db?sslmode=require\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Files and the environment
+
+std::string error_reading(const fs::path& file) {
+    try {
+        read_env_file(file);
+    } catch (const Error& error) {
+        EXPECT_EQ(ExitCode::usage, error.code());
+        return error.what();
+    }
+    return "no error";
+}
 
 class EnvFileDirTest : public ::testing::Test {
 protected:
@@ -96,6 +108,16 @@ TEST_F(EnvFileDirTest, ReadsTheFileAndNamesItInErrors) {
     write_env("# settings\nbroken\n");
     EXPECT_EQ(fmt::format("{}:2: expected KEY=VALUE", (dir_ / ".env").string()),
               test_support::message_of([&] { read_env_file(dir_ / ".env"); }));
+}
+
+TEST_F(EnvFileDirTest, DirectoryOrSymlinkLoopIsASentenceNamingTheFile) {
+    fs::create_directory(dir_ / ".env");
+    EXPECT_EQ(fmt::format("Cannot read {}: it is a directory, not a file", (dir_ / ".env").string()),
+              error_reading(dir_ / ".env"));
+    fs::remove(dir_ / ".env");
+    fs::create_symlink(dir_ / ".env", dir_ / ".env");
+    EXPECT_EQ(fmt::format("Cannot read {}: Too many levels of symbolic links", (dir_ / ".env").string()),
+              error_reading(dir_ / ".env"));
 }
 
 TEST_F(EnvFileDirTest, EnvironmentWinsOverTheFile) {

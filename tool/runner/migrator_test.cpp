@@ -83,7 +83,7 @@ TEST_F(MigratorTest, UpgradeRunsEachStepWithItsVersionAndHistoryRows) {
     add("b", "a");
     add("c", "b");
     const MigrationResult result = migrator().upgrade("head");
-    EXPECT_EQ(3u, result.applied);
+    EXPECT_EQ(3u, result.applied.size());
     EXPECT_EQ(Strings{"c"}, result.heads);
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), progress_.finished);
     EXPECT_EQ(Strings{"c"}, versions());
@@ -94,7 +94,7 @@ TEST_F(MigratorTest, UpgradeRunsEachStepWithItsVersionAndHistoryRows) {
     EXPECT_EQ(64u, rows.front().checksum.size());
     EXPECT_EQ("alembic_version", rows.front().version_table);
 
-    EXPECT_EQ(0u, migrator().upgrade("head").applied);  // the no-op
+    EXPECT_EQ(0u, migrator().upgrade("head").applied.size());  // the no-op
     EXPECT_EQ(3u, history_rows().size());
 }
 
@@ -104,7 +104,7 @@ TEST_F(MigratorTest, DowngradeRevertsAndRecordsIt) {
     migrator().upgrade("head");
     progress_.finished.clear();
     const MigrationResult result = migrator().downgrade("base");
-    EXPECT_EQ(2u, result.applied);
+    EXPECT_EQ(2u, result.applied.size());
     EXPECT_TRUE(result.heads.empty());
     EXPECT_EQ((Strings{"downgrade b", "downgrade a"}), progress_.finished);
     EXPECT_TRUE(versions().empty());
@@ -127,7 +127,7 @@ TEST_F(MigratorTest, PlansAgainWhenAnotherRunnerMovedTheHeads) {
         tx->commit();
     };
     const MigrationResult result = migrator().upgrade("head");
-    EXPECT_EQ(2u, result.applied);
+    EXPECT_EQ(2u, result.applied.size());
     EXPECT_EQ(Strings{"c"}, result.heads);
     EXPECT_EQ((Strings{"upgrade a", "upgrade c"}), progress_.finished);
     EXPECT_EQ((Strings{"upgrade a", "upgrade c"}), history_rows());
@@ -143,7 +143,7 @@ TEST_F(MigratorTest, StopsWhenAnotherRunnerFinishedTheHistory) {
         other->execute("CREATE TABLE t_b (id INTEGER);\n"
                        "UPDATE alembic_version SET version_num = 'b';\n");
     };
-    EXPECT_EQ(1u, migrator().upgrade("head").applied);
+    EXPECT_EQ(1u, migrator().upgrade("head").applied.size());
     EXPECT_EQ(Strings{"b"}, versions());
     EXPECT_EQ(Strings{"upgrade a"}, history_rows());
 }
@@ -153,7 +153,7 @@ TEST_F(MigratorTest, StopsWhenAnotherRunnerFinishedTheHistory) {
 TEST_F(MigratorTest, TransactionFalseSectionRunsOutsideATransaction) {
     add("a", "none");
     add("b", "a", "VACUUM;\n", "", " transaction:false");
-    EXPECT_EQ(2u, migrator().upgrade("head").applied);
+    EXPECT_EQ(2u, migrator().upgrade("head").applied.size());
     EXPECT_EQ(Strings{"b"}, versions());
     EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), history_rows());
 }

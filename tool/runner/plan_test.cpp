@@ -60,6 +60,10 @@ TEST(PlanTest, RelativeTargets) {
     EXPECT_EQ("core: Relative revision +5 didn't produce 5 migrations", message_of([&] { db.upgrade("+5"); }));
     EXPECT_EQ("core: Relative revision -3 didn't produce 3 migrations", message_of([&] { db.downgrade("-3"); }));
     EXPECT_EQ("core: Walked too far", message_of([&] { db.downgrade("a1a1-2"); }));
+    EXPECT_EQ("Relative revision '+99999999999' is out of range: at most 9 digits of steps",
+              message_of([&] { db.upgrade("+99999999999"); }));
+    EXPECT_EQ("core: Relative revision +999999999 didn't produce 999999999 migrations",
+              message_of([&] { db.upgrade("+999999999"); }));
     Database empty{g, {}, {}};
     EXPECT_EQ("core: Relative revision -1 didn't produce 1 migrations", message_of([&] { empty.downgrade("-1"); }));
 }
