@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "db/schema_sql.h"
 #include "runner/sql_renderer.h"
@@ -83,9 +84,9 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
         for (const auto& op : maintainer.update_to_step(step)) {
             statement(render_version_op(history.version_table(), op));
         }
-        statement(render_history_insert({history.version_table(), script.revision,
-                                         to_string(step.direction), sql_checksum(section->sql),
-                                         utc_timestamp(), 0}));
+        statement(insert_history_sql({history.version_table(), script.revision,
+                                      to_string(step.direction), sql_checksum(section->sql),
+                                      utc_timestamp(), 0}));
         statement("COMMIT");
     }
     return out;
@@ -254,7 +255,7 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
     for (const auto& op : heads.update_to_step(step)) {
         bookkeeping.push_back(render_version_op(history_.version_table(), op));
     }
-    bookkeeping.push_back(render_history_insert({history_.version_table(), script.revision,
+    bookkeeping.push_back(insert_history_sql({history_.version_table(), script.revision,
                                                  to_string(step.direction), sql_checksum(section.sql),
                                                  utc_timestamp(), 0},
                                                 db_.batch_elapsed_ms_sql()));
@@ -295,9 +296,9 @@ void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& se
     for (const auto& op : heads.update_to_step(step)) {
         db_.execute(render_version_op(history_.version_table(), op));
     }
-    db_.execute(render_history_insert({history_.version_table(), script.revision,
-                                       to_string(step.direction), sql_checksum(section.sql),
-                                       utc_timestamp(), ms}));
+    db_.execute(insert_history_sql({history_.version_table(), script.revision,
+                                    to_string(step.direction), sql_checksum(section.sql),
+                                    utc_timestamp(), ms}));
 }
 
 std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) {
@@ -328,7 +329,7 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     if (!db_.has_table(history_.version_table())) {
         db_.execute(create_version_table_sql(history_.version_table()));
     }
-    db_.execute(fmt::format("DELETE FROM {}", history_.version_table()));
+    db_.execute(delete_all_versions_sql(history_.version_table()));
     for (const auto& w : wanted) {
         db_.execute(render_version_op(history_.version_table(), {VersionOp::Kind::insert, "", w}));
     }
