@@ -161,9 +161,12 @@ void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
     project->final_callback([&] { action = [&](Session& s) { return core_new(s, a.name); }; });
 }
 
-void add_tooling(CLI::App& root, Action& action) {
+void add_tooling(CLI::App& root, Arguments& a, Action& action) {
     root.add_subcommand("describe", "Print the project as JSON (read by the CMake module)")
         ->final_callback([&] { action = describe_project; });
+    auto* embed = root.add_subcommand("embed", "Write every history as a C++ source for a program to embed");
+    embed->add_option("-o,--output", a.name, "The C++ source to write")->required();
+    embed->final_callback([&] { action = [&](Session& s) { return embed_migrations(s, a.name); }; });
     auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
     db->require_subcommand(1);
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")
@@ -214,7 +217,7 @@ int run_cli(int argc, char** argv) {
     root.require_subcommand(1);
     add_migrate(root, arguments, action);
     add_app_and_core(root, arguments, action);
-    add_tooling(root, action);
+    add_tooling(root, arguments, action);
     let_options_fall_through(&root);
 
     try {
