@@ -98,6 +98,13 @@ assert_eq "$(sql "$WORK/race.db" 'SELECT count(DISTINCT revision) FROM fastappki
   "distinct revisions in the history"
 assert_eq "$(versions "$WORK/race.db")" "$HEADS" "version rows after the race"
 
+step "racing threads of one process apply each revision once"
+run_ok "$WORK/logs/threads.log" "$PROGRAM" --threads 8 "sqlite:///$WORK/threads.db"
+assert_eq "$(grep -c '^applied ' "$WORK/logs/threads.log")" 15 "revisions applied by all threads together"
+assert_eq "$(sql "$WORK/threads.db" "SELECT count(DISTINCT revision) || ' ' || count(*) FROM fastappkit_history")" \
+  "15 15" "history rows after the threads"
+assert_eq "$(versions "$WORK/threads.db")" "$HEADS" "version rows after the threads"
+
 step "a database ahead of the program is refused and left unchanged"
 cat >"$CORE/f0f0f0f0f0f1_newer.sql" <<'SQL'
 -- revision: f0f0f0f0f0f1
