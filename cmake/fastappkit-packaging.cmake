@@ -30,7 +30,7 @@ mark_as_advanced(FASTAPPKIT_INSTALL_CMAKEDIR)
 
 install(TARGETS fastappkit EXPORT fastappkitTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-set(_fastappkit_libraries fastappkit_runtime fastappkit_embedded)
+set(_fastappkit_libraries fastappkit_common fastappkit_runtime fastappkit_embedded)
 set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL OFF)
 if(TARGET fastappkit_embedded_postgresql)
   list(APPEND _fastappkit_libraries fastappkit_embedded_postgresql)

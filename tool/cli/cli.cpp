@@ -2,14 +2,17 @@
 // functions of commands.h. Errors are caught here, once, and turned into exit codes.
 #include "cli/cli.h"
 
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "config/database_url.h"
 
 #ifndef FASTAPPKIT_VERSION
 #define FASTAPPKIT_VERSION "0.0.0"
@@ -31,6 +34,7 @@ struct Arguments {
     bool purge = false;
     bool verbose_list = false;
     bool as_package = false;
+    LintArgs lint;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -118,6 +122,22 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
     }
 }
 
+// migrate lint / migrate test (DESIGN 12).
+void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
+    auto* lint = migrate->add_subcommand(
+        "lint", "Check migrations for risky statements without opening a database; exit 1 on errors");
+    lint->add_option("--app", a.lint.app, "Only this external app's history");
+    lint->add_option("--dialect", a.lint.dialect, "sqlite or postgresql (default: the database URL's)");
+    lint->add_option("--since", a.lint.since, "Only revisions after this one");
+    lint->add_flag("--strict", a.lint.strict, "Warnings fail too");
+    lint->final_callback([&] { action = [&](Session& s) { return migrate_lint(s, a.lint); }; });
+
+    auto* test = migrate->add_subcommand(
+        "test", "On a scratch database, check that every revision's downgrade restores the schema");
+    test->add_option("--app", a.lint.app, "Only this external app's history");
+    test->final_callback([&] { action = [&](Session& s) { return migrate_test(s, a.lint.app); }; });
+}
+
 void add_migrate(CLI::App& root, Arguments& a, Action& action) {
     auto* migrate = root.add_subcommand("migrate", "Create and apply migrations");
     migrate->require_subcommand(1);
@@ -138,6 +158,7 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
         ->final_callback([&] { action = migrate_verify; });
     migrate->add_subcommand("check", "Exit 1 when models and migrations differ")
         ->final_callback([&] { action = migrate_check; });
+    add_safety_commands(migrate, a, action);
 }
 
 void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
@@ -172,6 +193,9 @@ void add_tooling(CLI::App& root, Arguments& a, Action& action) {
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")
         ->final_callback([&] { action = db_reset; });
     db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
+    auto* clone = db->add_subcommand("clone", "Copy the database --from URL to --database-url (replacing it)");
+    clone->add_option("--from", a.name, "The database to copy")->required();
+    clone->final_callback([&] { action = [&](Session& s) { return db_clone(s, a.name); }; });
 }
 
 // Global options may also follow a command (`fastappkit migrate all -q`): unknown options of a
@@ -183,19 +207,31 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
-int run_action(const Action& action, Session& session) {
+// The error's sentence, passwords masked, on stderr; with --json also as one JSON line on
+// stdout (nlohmann-json escapes control characters an argument may carry).
+int report_error(const GlobalOptions& options, ExitCode code, const std::string& message) {
+    const std::string sentence = mask_passwords(message);
+    Reporter(options.json, Verbosity::normal).error(sentence);
+    if (options.json) {
+        std::cout << nlohmann::json{{"error", sentence}, {"exit_code", static_cast<int>(code)}}.dump(
+                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
+    }
+    return static_cast<int>(code);
+}
+
+int run_action(const Action& action, const GlobalOptions& options) {
     try {
+        Session session(options);
         return action(session);
     } catch (const Error& e) {
-        session.reporter().error(e.what());
-        if (session.options().json) {
-            std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", std::string(e.what()),
-                                     static_cast<int>(e.code()));
-        }
-        return static_cast<int>(e.code());
+        return report_error(options, e.code(), e.what());
+    } catch (const std::filesystem::filesystem_error& e) {
+        // A symlink loop or a directory where a file belongs, met while reading the project.
+        return report_error(options, ExitCode::usage,
+                            fmt::format("Cannot read {}: {}", e.path1().string(), e.code().message()));
     } catch (const std::exception& e) {
-        session.reporter().error(fmt::format("fastappkit: unexpected error: {}", e.what()));
-        return static_cast<int>(ExitCode::failure);
+        return report_error(options, ExitCode::failure, fmt::format("fastappkit: unexpected error: {}", e.what()));
     }
 }
 
@@ -222,12 +258,15 @@ int run_cli(int argc, char** argv) {
 
     try {
         root.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return root.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        int code = root.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        // CLI11's own message may echo an argument holding a URL: masked like every error.
+        const std::string message = mask_passwords(e.what());
+        std::cerr << message << "\nRun with --help for more information.\n";
+        return static_cast<int>(ExitCode::usage);
     }
-    Session session(global);
-    return run_action(action, session);
+    return run_action(action, global);
 }
 
 }  // namespace fastappkit

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 // Every script of `history` with its body, file names relative to the project root. Reading
 // the whole files checks them, so a malformed migration fails here with path:line: message.
 EmbeddedHistory embedded_history(History& history, const fs::path& root) {
-    EmbeddedHistory out{history.name(), history.version_table(), {}};
+    EmbeddedHistory out{history.name(), history.version_table(), {}, history.settings()};
     const auto& graph = history.graph();
     for (RevisionGraph::Node n = 0; n < static_cast<RevisionGraph::Node>(graph.size()); ++n) {
         MigrationScript script = history.body(n);

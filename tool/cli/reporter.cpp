@@ -27,7 +27,10 @@ void Reporter::step_finished(const AppliedStep& step) {
                      dim(fmt::format("… {} ms", step.duration_ms))));
 }
 
+// Once per run: a session opens a read-only connection before the writing one, and each
+// would announce the same wait.
 void Reporter::waiting(const std::string& message) {
+    if (!announced_.insert(message).second) return;
     if (verbosity_ != Verbosity::quiet) fmt::print(stderr, "{}\n", yellow(message));
 }
 

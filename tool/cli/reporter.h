@@ -2,6 +2,7 @@
 // documents. Colour only on a terminal and never under NO_COLOR; -q prints errors only.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ private:
     bool json_;
     Verbosity verbosity_;
     bool colour_;
+    std::set<std::string> announced_;  // waiting messages already printed
 };
 
 }  // namespace fastappkit

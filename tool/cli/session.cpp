@@ -16,9 +16,19 @@ Session::Session(GlobalOptions options)
       reporter_(options_.json, options_.quiet     ? Verbosity::quiet
                                : options_.verbose ? Verbosity::verbose
                                                   : Verbosity::normal) {
-    root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
-                                                       : fs::path(options_.project_root))
-                .lexically_normal();
+    try {
+        root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
+                                                           : fs::path(options_.project_root))
+                    .lexically_normal();
+    } catch (const fs::filesystem_error&) {
+        // getcwd() fails once the working directory has been deleted.
+        throw usage_error(options_.project_root.empty()
+                              ? "The current directory no longer exists: change to the project directory "
+                                "or pass --project-root"
+                              : fmt::format("Cannot resolve --project-root '{}': the current directory no "
+                                            "longer exists; pass an absolute path",
+                                            options_.project_root));
+    }
     // "dir/" normalises to "dir/" (an empty last component): drop it, so messages read "dir".
     if (!root_.has_filename() && root_ != root_.root_path()) root_ = root_.parent_path();
 }
@@ -47,11 +57,15 @@ const AppManifest& Session::standalone_app() {
     return *standalone_app_;
 }
 
-DatabaseUrl Session::database_url() {
-    std::optional<std::string> url;
-    if (!options_.database_url.empty()) url = options_.database_url;
-    if (!url) url = lookup_setting("DATABASE_URL", root_);
+std::optional<std::string> Session::configured_database_url() {
+    if (!options_.database_url.empty()) return options_.database_url;
+    std::optional<std::string> url = lookup_setting("DATABASE_URL", root_);
     if (!url && standalone()) url = lookup_setting("DATABASE_URL", standalone_app().dir);
+    return url;
+}
+
+DatabaseUrl Session::database_url() {
+    const std::optional<std::string> url = configured_database_url();
     if (!url) {
         throw usage_error(fmt::format(
             "No database URL: pass --database-url, set DATABASE_URL, or add DATABASE_URL to {}",
@@ -82,6 +96,7 @@ History& Session::core_history() {
                 migrations.string()));
         }
         slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+        slot->set_settings(p.migration);
     }
     return *slot;
 }
@@ -95,10 +110,20 @@ const AppManifest& Session::external_manifest(const std::string& name) {
         }
         return app;
     }
-    const App* app = project().find_app(name);
+    // A command on one app reads that app's manifest only, unless the whole project is loaded.
+    const Project* source = project_ ? &*project_ : nullptr;
+    if (!source) {
+        auto& slot = single_apps_[name];
+        if (!slot) {
+            std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
+            slot = std::make_unique<Project>(load_project_app(root_, extra, name));
+        }
+        source = slot.get();
+    }
+    const App* app = source->find_app(name);
     if (!app) {
         throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
-                                      project().config_file.string()));
+                                      source->config_file.string()));
     }
     if (app->kind != AppKind::external) {
         throw usage_error(fmt::format(
@@ -124,7 +149,12 @@ History& history_slot(std::map<std::string, std::unique_ptr<History>>& histories
 }  // namespace
 
 History& Session::app_history(const std::string& name) {
-    return history_slot(histories_, external_manifest(name));
+    const AppManifest& manifest = external_manifest(name);
+    History& history = history_slot(histories_, manifest);
+    // The project's settings win over the app's own defaults.
+    history.set_settings(standalone() ? manifest.migration
+                                      : manifest.migration.overridden_by(project().migration));
+    return history;
 }
 
 std::vector<History*> Session::all_histories() {

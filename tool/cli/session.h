@@ -41,6 +41,8 @@ public:
     const Project& project();
     const AppManifest& standalone_app();
 
+    // The URL text from --database-url, DATABASE_URL or .env; nullopt when none is set.
+    std::optional<std::string> configured_database_url();
     DatabaseUrl database_url();
     // Opened once; read-only sessions never create or change a database.
     Database& database(bool read_only);
@@ -61,6 +63,7 @@ private:
     std::filesystem::path root_;
     std::optional<bool> standalone_;
     std::optional<Project> project_;
+    std::map<std::string, std::unique_ptr<Project>> single_apps_;  // load_project_app, by app
     std::optional<AppManifest> standalone_app_;
     std::unique_ptr<Database> database_;
     bool database_read_only_ = true;

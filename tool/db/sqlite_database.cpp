@@ -156,15 +156,57 @@ private:
 
 class NoHistoryLock : public HistoryLock {};
 
+std::string url_option(const DatabaseUrl& url, const std::string& key) {
+    std::string value;
+    for (const auto& [name, text] : url.params)
+        if (name == key) value = text;  // the last one wins, as in SQLite
+    return value;
+}
+
+// The file: URI that SQLite opens, carrying the URL's SQLite options (sqlite.org/uri.html; the
+// driver's options are not SQLite's). A read-only open drops mode=rw/rwc, which SQLite would
+// refuse as less restrictive than the open flags.
+std::string sqlite_uri(const std::string& path, const DatabaseUrl& url, bool read_only) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '%' || c == '?' || c == '#' || byte < 0x21 || byte >= 0x7f) {
+            uri += fmt::format("%{:02X}", byte);
+        } else {
+            uri += c;
+        }
+    }
+    char separator = '?';
+    for (const char* key : {"mode", "cache", "immutable", "nolock", "psow", "vfs"}) {
+        const std::string value = url_option(url, key);
+        if (value.empty() || (read_only && std::string(key) == "mode" && value != "ro" && value != "memory")) continue;
+        uri += fmt::format("{}{}=", separator, key);
+        for (const char c : value) {
+            uri += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
+                       ? std::string(1, c)
+                       : fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        }
+        separator = '&';
+    }
+    return uri;
+}
+
 class SqliteDatabase : public Database {
 public:
     SqliteDatabase(const DatabaseUrl& url, const OpenOptions& options)
         : path_(url.sqlite_path.empty() ? std::string(":memory:") : url.sqlite_path.string()),
-          display_url_("sqlite:///" + path_) {
+          display_url_("sqlite:///" + path_),
+          uri_(sqlite_uri(path_, url, options.read_only)) {
         busy_.path = path_;
         busy_.timeout = options.lock_timeout;
         busy_.on_wait = options.on_wait;
+        if (!options.read_only) refuse_read_only_options(url);
         if (options.read_only && path_ != ":memory:" && !file_exists()) return;
+        if (!options.read_only && url_option(url, "mode") == "rw" && path_ != ":memory:" && !file_exists()) {
+            throw failure(fmt::format("Cannot open database {}: the file does not exist, and mode=rw in the "
+                                      "URL keeps SQLite from creating it",
+                                      display_url_));
+        }
         open(options.read_only);
     }
 
@@ -265,6 +307,10 @@ public:
         }
     }
 
+    // SQLite has no lock or statement timeouts: its writers wait on the busy timeout.
+    void limit_transaction(const Timeouts&) override {}
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
+
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         const std::string context = "Cannot run a query";
         require_open(context);
@@ -290,12 +336,23 @@ private:
         return fs::exists(path_, error);
     }
 
+    // A command that writes, on a URL that opens the database read-only: refused before any
+    // work, instead of failing at the first write with SQLite's "readonly database".
+    void refuse_read_only_options(const DatabaseUrl& url) const {
+        for (const auto& [key, value] : {std::pair<const char*, const char*>{"mode", "ro"}, {"immutable", "1"}}) {
+            if (url_option(url, key) != value) continue;
+            throw usage_error(fmt::format("Cannot change database {}: its URL opens it read-only ({}={}); remove "
+                                          "that option to migrate it",
+                                          display_url_, key, value));
+        }
+    }
+
     void open(bool read_only) {
         if (!read_only && path_ != ":memory:") require_parent_directory();
         sqlite3* handle = nullptr;
-        const int flags =
-            read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-        const int result = sqlite3_open_v2(path_.c_str(), &handle, flags, nullptr);
+        const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                          SQLITE_OPEN_URI;
+        const int result = sqlite3_open_v2(uri_.c_str(), &handle, flags, nullptr);
         db_.reset(handle);  // SQLite allocates a handle even when opening fails
         if (result != SQLITE_OK) {
             throw failure(fmt::format("Cannot open database {}: {}", display_url_,
@@ -425,6 +482,7 @@ private:
 
     std::string path_;
     std::string display_url_;
+    std::string uri_;
     BusyWait busy_;  // declared before db_: the connection's busy handler points at it
     Connection db_;
     std::string restore_foreign_keys_;  // for a borrowed connection: how to give it back
@@ -439,6 +497,33 @@ std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const Ope
 std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection, const OpenOptions& options) {
     if (!connection) throw usage_error("migrate_all was given a null SQLite connection.");
     return std::make_unique<SqliteDatabase>(connection, options);
+}
+
+void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to) {
+    const std::string source = from.sqlite_path.string(), target = to.sqlite_path.string();
+    auto fail = [&](const std::string& why) {
+        return failure(fmt::format("Cannot clone {} into {}: {}", source, target, why));
+    };
+    if (source == ":memory:" || target == ":memory:") throw fail("both must be database files");
+    std::error_code error;
+    if (!fs::is_regular_file(from.sqlite_path, error)) throw fail("the source does not exist");
+    auto open = [&](const std::string& path, int flags) {
+        sqlite3* handle = nullptr;
+        const int result = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+        Connection connection(handle);
+        if (result != SQLITE_OK) {
+            throw fail(fmt::format("cannot open {}: {}", path, handle ? sqlite3_errmsg(handle) : "out of memory"));
+        }
+        sqlite3_busy_timeout(handle, 60000);  // a writer on the source holds the copy only briefly
+        return connection;
+    };
+    Connection source_db = open(source, SQLITE_OPEN_READONLY);
+    Connection target_db = open(target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    sqlite3_backup* backup = sqlite3_backup_init(target_db.get(), "main", source_db.get(), "main");
+    if (!backup) throw fail(sqlite3_errmsg(target_db.get()));
+    const int stepped = sqlite3_backup_step(backup, -1);
+    const int finished = sqlite3_backup_finish(backup);
+    if (stepped != SQLITE_DONE || finished != SQLITE_OK) throw fail(sqlite3_errmsg(target_db.get()));
 }
 
 }  // namespace fastappkit

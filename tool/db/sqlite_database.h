@@ -1,4 +1,4 @@
-// The SQLite backend of the Database interface (DESIGN 6).
+// The SQLite backend of the Database interface (docs/databases.md).
 #pragma once
 
 #include <memory>
@@ -17,5 +17,9 @@ std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const Ope
 // Database lives the connection gets the runner's busy handler and foreign_keys = ON; after,
 // it has no busy handler and its foreign_keys setting as before. It is never closed.
 std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection, const OpenOptions& options);
+
+// Copies the database file of `from` into a new file `to` with SQLite's online backup API
+// (a consistent copy even while others write to `from`).
+void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to);
 
 }  // namespace fastappkit

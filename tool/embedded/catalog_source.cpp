@@ -1,16 +1,22 @@
 #include "embedded/catalog_source.h"
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "config/project.h"
 #include "fastappkit/embedded_catalog.h"
 
 namespace fastappkit {
 
 namespace {
+
+long long ms_or_unset(const std::optional<std::chrono::milliseconds>& value) {
+    return value ? static_cast<long long>(value->count()) : catalog::kUnset;
+}
 
 // Collects the strings into one byte array and the records that point into it.
 class CatalogWriter {
@@ -27,9 +33,12 @@ public:
     void add_history(const EmbeddedHistory& history) {
         const size_t first_script = scripts_.size();
         for (const auto& script : history.scripts) add_script(script);
-        histories_.push_back(fmt::format("{{{}, {}, {}, {}}}", span(history.name),
-                                         span(history.version_table), first_script,
-                                         history.scripts.size()));
+        const MigrationSettings& settings = history.settings;
+        histories_.push_back(fmt::format(
+            "{{{}, {}, {}, {}, {}, {}, {}}}", span(history.name), span(history.version_table),
+            first_script, history.scripts.size(), ms_or_unset(settings.timeouts.lock_timeout),
+            ms_or_unset(settings.timeouts.statement_timeout),
+            settings.lock_retries ? static_cast<long long>(*settings.lock_retries) : catalog::kUnset));
     }
 
     std::string source() const {
@@ -48,8 +57,8 @@ public:
         out += array("c::Span", "names", names_, "{0, 0}");
         out += array("c::Section", "sections", sections_, "{0, 0, 0, {0, 0}, {0, 0}}");
         out += array("c::Script", "scripts", scripts_,
-                     "{{0, 0}, {0, 0}, {0, 0}, {0, 0}, 0, 0, 0, 0, 0, 0}");
-        out += array("c::History", "histories", histories_, "{{0, 0}, {0, 0}, 0, 0}");
+                     "{{0, 0}, {0, 0}, {0, 0}, {0, 0}, 0, 0, 0, 0, 0, 0, -1, -1}");
+        out += array("c::History", "histories", histories_, "{{0, 0}, {0, 0}, 0, 0, -1, -1, -1}");
         out += "}  // namespace\n\n";
         out += fmt::format(
             "const fastappkit::catalog::Catalog fastappkit::catalog::embedded = {{\n"
@@ -71,10 +80,11 @@ private:
                 span(section.sql)));
         }
         scripts_.push_back(fmt::format(
-            "{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}", span(script.file), span(script.revision),
-            span(script.message), span(script.create_date), first_name,
+            "{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}", span(script.file),
+            span(script.revision), span(script.message), span(script.create_date), first_name,
             script.down_revisions.size(), script.branch_labels.size(), script.depends_on.size(),
-            first_section, script.sections.size()));
+            first_section, script.sections.size(), ms_or_unset(script.timeouts.lock_timeout),
+            ms_or_unset(script.timeouts.statement_timeout)));
     }
 
     // C++ has no empty arrays: an unused element stands in.

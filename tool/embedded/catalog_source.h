@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/project.h"
 #include "script/migration_file.h"
 
 namespace fastappkit {
@@ -13,6 +14,7 @@ struct EmbeddedHistory {
     std::string name;
     std::string version_table;
     std::vector<MigrationScript> scripts;  // with their bodies; `file` as messages should show it
+    MigrationSettings settings;
 };
 
 std::string render_catalog_source(const std::vector<EmbeddedHistory>& histories);

@@ -2,8 +2,10 @@
 // the same run_migrations as `fastappkit migrate all`.
 #include "fastappkit/embedded.h"
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "common/error.h"
@@ -28,6 +30,11 @@ std::vector<std::string> names_of(const catalog::Catalog& c, std::uint32_t first
     return out;
 }
 
+std::optional<std::chrono::milliseconds> ms_of(std::int64_t value) {
+    if (value == catalog::kUnset) return std::nullopt;
+    return std::chrono::milliseconds(value);
+}
+
 MigrationScript script_of(const catalog::Catalog& c, const catalog::Script& s) {
     MigrationScript script;
     script.file = text_of(c, s.file);
@@ -37,6 +44,7 @@ MigrationScript script_of(const catalog::Catalog& c, const catalog::Script& s) {
     script.down_revisions = names_of(c, s.first_name, s.down_count);
     script.branch_labels = names_of(c, s.first_name + s.down_count, s.label_count);
     script.depends_on = names_of(c, s.first_name + s.down_count + s.label_count, s.depends_count);
+    script.timeouts = {ms_of(s.lock_timeout_ms), ms_of(s.statement_timeout_ms)};
     script.body_loaded = true;
     script.sections.reserve(s.section_count);
     for (std::uint32_t i = 0; i < s.section_count; ++i) {
@@ -68,8 +76,12 @@ std::vector<std::unique_ptr<History>> embedded_histories() {
         for (std::uint32_t i = 0; i < history.script_count; ++i) {
             scripts.push_back(script_of(c, c.scripts[history.first_script + i]));
         }
-        histories.push_back(std::make_unique<History>(
+        auto& added = histories.emplace_back(std::make_unique<History>(
             text_of(c, history.name), text_of(c, history.version_table), std::move(scripts)));
+        MigrationSettings settings;
+        settings.timeouts = {ms_of(history.lock_timeout_ms), ms_of(history.statement_timeout_ms)};
+        if (history.lock_retries != catalog::kUnset) settings.lock_retries = static_cast<int>(history.lock_retries);
+        added->set_settings(settings);
     }
     return histories;
 }

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "runner/test_graphs.h"
+#include "test_support/test_graphs.h"
 
 namespace fastappkit {
 namespace {
 
-using testing::graph_of;
+using test_support::graph_of;
 using Kind = VersionOp::Kind;
 
 std::string describe(const std::vector<VersionOp>& ops) {
@@ -61,6 +61,18 @@ TEST(HeadMaintainerTest, DependencyCountsAsADownRevision) {
     auto g = graph_of({{"a", {}}, {"b", {}, {}, {"a"}}});
     HeadMaintainer heads(g, {"a"});
     EXPECT_EQ("update a->b", describe(heads.update_to_step(up(g, "b"))));
+}
+
+// Alembic can leave the row of a dependency beside the row that depends on it; the next
+// write removes it.
+TEST(HeadMaintainerTest, FirstStepRemovesARowThatIsAnAncestorOfAnother) {
+    auto g = graph_of({{"a", {}}, {"b", {"a"}}, {"x", {}, {}, {"a"}}, {"y", {"x"}}});
+    HeadMaintainer heads(g, {"a", "x"});
+    EXPECT_EQ("delete a; update x->y", describe(heads.update_to_step(up(g, "y"))));
+    EXPECT_EQ((std::vector<std::string>{"y"}), heads.heads());
+    HeadMaintainer other(g, {"x", "a"});
+    EXPECT_EQ("delete a; insert b", describe(other.update_to_step(up(g, "b"))));
+    EXPECT_TRUE(same_heads({"x", "b"}, other.heads()));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// One migration file (DESIGN 4): a `-- key: value` header, then `-- migrate:upgrade` and
-// `-- migrate:downgrade` sections with options on the marker line.
+// One migration file (docs/migration-files.md): a `-- key: value` header, then `-- migrate:upgrade`
+// and `-- migrate:downgrade` sections with options on the marker line.
 #pragma once
 
 #include <filesystem>
@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/timeouts.h"
 
 namespace fastappkit {
 
@@ -29,6 +31,7 @@ struct MigrationScript {
     std::vector<std::string> depends_on;
     std::string message;
     std::string create_date;
+    Timeouts timeouts;              // `-- lock_timeout:` / `-- statement_timeout:` headers
     bool body_loaded = false;       // false when only the header was read
     std::vector<Section> sections;  // in file order; empty until the body is read
 

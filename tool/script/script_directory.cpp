@@ -4,11 +4,14 @@
 #include <string>
 #include <system_error>
 
+#include "script/header_index.h"
+
 namespace fastappkit {
 
 // File names are kept as plain strings: a std::filesystem::path also stores its parsed
 // components, which for 10,000 files costs megabytes.
 std::vector<MigrationScript> read_script_headers(const std::filesystem::path& versions_dir) {
+    if (auto index_dir = header_index_dir()) return read_indexed_headers(versions_dir, *index_dir);
     std::vector<std::string> names;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(versions_dir, ec), end; !ec && it != end;

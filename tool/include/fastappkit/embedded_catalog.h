@@ -8,7 +8,10 @@
 
 namespace fastappkit::catalog {
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
+
+// Timeouts in milliseconds and retry counts; kUnset where the project does not set them.
+inline constexpr std::int64_t kUnset = -1;
 
 struct Span {
     std::uint32_t offset;
@@ -31,12 +34,15 @@ struct Script {
     std::uint32_t first_name;  // in names: down revisions, then branch labels, then depends_on
     std::uint32_t down_count, label_count, depends_count;
     std::uint32_t first_section, section_count;
+    std::int64_t lock_timeout_ms, statement_timeout_ms;  // its own headers
 };
 
 struct History {
     Span name;
     Span version_table;
     std::uint32_t first_script, script_count;
+    std::int64_t lock_timeout_ms, statement_timeout_ms;  // [tool.fastappkit.migration]
+    std::int64_t lock_retries;
 };
 
 struct Catalog {
