@@ -88,7 +88,11 @@ std::optional<UrlParts> split_url(std::string_view text) {
         parts.database = {p + 1, end - p - 1};
         p = end;
     }
-    if (p < n && text[p] == '?') parts.query = {p + 1, n - p - 1};
+    if (p < n && text[p] == '?') {
+        // SQLAlchemy's pattern reads the query with '.', which stops at a line break.
+        if (text.find_first_of("\r\n", p) != npos) return std::nullopt;
+        parts.query = {p + 1, n - p - 1};
+    }
     return parts;
 }
 
@@ -376,6 +380,13 @@ Dialect parse_dialect(const std::string& name) {
 DatabaseUrl parse_database_url(const std::string& text, const std::filesystem::path& root) {
     DatabaseUrl url;
     url.text = text;
+    // Not echoed: the URL would break the one-line message (and may hold a password).
+    const auto control = std::find_if(text.begin(), text.end(),
+                                      [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    if (control != text.end()) {
+        throw usage_error(fmt::format("Unsupported database URL: it holds a control character at position {}",
+                                      control - text.begin() + 1));
+    }
     const std::optional<UrlParts> parts = split_url(text);
     if (!parts) throw_unsupported(text);
     const std::string scheme_text = lowercase(part(text, parts->scheme));
