@@ -3,7 +3,10 @@
 #   bin/fastappkit
 #   lib/cmake/fastappkit/fastappkitConfig.cmake         includes the two files below
 #   lib/cmake/fastappkit/fastappkitConfigVersion.cmake  SameMinorVersion
-#   lib/cmake/fastappkit/fastappkitTargets*.cmake       the imported fastappkit::fastappkit
+#   lib/cmake/fastappkit/fastappkitTargets*.cmake       the imported fastappkit::fastappkit,
+#                                                       fastappkit::embedded, fastappkit::postgresql
+#   lib/libfastappkit_*.a                               the embedded API's static libraries
+#   include/fastappkit/                                 its headers (embedded.h)
 #   lib/cmake/fastappkit/fastappkit.cmake               the fastappkit_* functions
 #   lib/cmake/fastappkit/fastappkit-fixture-setup.cmake run by fixture setup tests
 #   share/fastappkit/templates/                          scaffolding templates
@@ -27,6 +30,16 @@ mark_as_advanced(FASTAPPKIT_INSTALL_CMAKEDIR)
 
 install(TARGETS fastappkit EXPORT fastappkitTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+set(_fastappkit_libraries fastappkit_common fastappkit_runtime fastappkit_embedded)
+set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL OFF)
+if(TARGET fastappkit_embedded_postgresql)
+  list(APPEND _fastappkit_libraries fastappkit_embedded_postgresql)
+  set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL ON)
+endif()
+install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/tool/include/fastappkit"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 if(TARGET fastappkit_postgresql)
   # The runner loads it from <bindir>/../<libdir>/fastappkit (see tool/CMakeLists.txt).
   install(TARGETS fastappkit_postgresql LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/fastappkit")

@@ -373,6 +373,87 @@ function(fastappkit_add_test)
   set_property(TEST ${arg_NAME} APPEND PROPERTY ENVIRONMENT "DATABASE_URL=${url}")
 endfunction()
 
+#[=======================================================================[.rst:
+.. command:: fastappkit_embed_migrations
+
+  Compiles the project's migrations into a program, which then migrates its own
+  database with one call (``#include <fastappkit/embedded.h>``,
+  ``fastappkit::migrate_all(url)``)::
+
+    fastappkit_embed_migrations(<target>
+      [ROOT <dir>]               # default: CMAKE_CURRENT_SOURCE_DIR
+      [APP_PATH <dir>...])       # extra external-app search directories
+
+  Adds to ``<target>`` a C++ source that the runner (``fastappkit embed``)
+  generates at build time from every history of the project (core, then the
+  external apps in ``migrate all`` order), and links ``<target>`` to
+  ``fastappkit::embedded`` (SQLite). Link ``fastappkit::postgresql`` as well
+  for PostgreSQL URLs.
+
+  ``ROOT`` and ``APP_PATH`` are read as by ``fastappkit_add_project()``.
+
+  Editing a migration file, ``fastappkit.toml`` or an app manifest regenerates
+  the source; adding or removing a migration file re-runs CMake. A malformed
+  migration fails the build with the runner's ``path:line: message``.
+#]=======================================================================]
+function(fastappkit_embed_migrations target)
+  list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "ROOT" "APP_PATH")
+  _fastappkit_reject_bad_arguments(fastappkit_embed_migrations "ROOT, APP_PATH")
+  if(NOT TARGET "${target}")
+    message(FATAL_ERROR "fastappkit_embed_migrations(): there is no target named '${target}'.\n"
+      "Help: call it after add_executable(${target} ...) or add_library(${target} ...).")
+  endif()
+  get_target_property(aliased "${target}" ALIASED_TARGET)
+  get_target_property(imported "${target}" IMPORTED)
+  if(aliased OR imported)
+    message(FATAL_ERROR "fastappkit_embed_migrations(): '${target}' is an alias or imported "
+      "target; sources cannot be added to it.\n"
+      "Help: pass the name of a target this project builds.")
+  endif()
+
+  set(root "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(DEFINED arg_ROOT)
+    cmake_path(ABSOLUTE_PATH arg_ROOT BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+      NORMALIZE OUTPUT_VARIABLE root)
+  endif()
+  if(NOT IS_DIRECTORY "${root}")
+    message(FATAL_ERROR "fastappkit_embed_migrations(): the project root ${root} is not a "
+      "directory.\n"
+      "Help: pass ROOT <dir>, the directory that holds fastappkit.toml.")
+  endif()
+
+  _fastappkit_app_search_path(app_paths ${arg_APP_PATH})
+  set(project_args --project-root "${root}")
+  foreach(dir IN LISTS app_paths)
+    list(APPEND project_args --app-path "${dir}")
+  endforeach()
+  _fastappkit_configure_time_runner(runner)
+  _fastappkit_describe("${runner}" "${root}" "${project_args}" description)
+  _fastappkit_json(root "${description}" root)
+
+  # Editing one of these regenerates the source; adding a migration file re-configures (the
+  # globs are CONFIGURE_DEPENDS), and so does editing the project file or a manifest.
+  _fastappkit_json_array(inputs "${description}" inputs)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${inputs})
+  _fastappkit_json_array(versions_dirs "${description}" versions_dirs)
+  set(migration_files)
+  foreach(dir IN LISTS versions_dirs)
+    file(GLOB files CONFIGURE_DEPENDS "${dir}/*.sql")
+    list(APPEND migration_files ${files})
+  endforeach()
+
+  set(output "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_embedded/${target}_migrations.cpp")
+  add_custom_command(OUTPUT "${output}"
+    COMMAND fastappkit::fastappkit ${project_args} --quiet embed --output "${output}"
+    DEPENDS ${migration_files} ${inputs} fastappkit::fastappkit
+    WORKING_DIRECTORY "${root}"
+    COMMENT "fastappkit: embedding the migrations of ${root} in ${target}"
+    COMMAND_EXPAND_LISTS VERBATIM)
+  target_sources("${target}" PRIVATE "${output}")
+  target_link_libraries("${target}" PRIVATE fastappkit::embedded)
+endfunction()
+
 # The tests <test>_clone (setup: a copy of the fixture's database) and <test>_unclone
 # (cleanup: drop it) around <test>, as a fixture of their own; the copy's URL goes to out_var.
 function(_fastappkit_add_clone test fixture fixture_url out_var)

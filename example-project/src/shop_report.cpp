@@ -1,4 +1,5 @@
-// shop_report: a tiny consumer of the shop's migrated database.
+// shop_report: a tiny consumer of the shop's database. It migrates the database itself at
+// start (the migrations are compiled in: fastappkit_embed_migrations in CMakeLists.txt), then:
 //
 //   shop_report                      list every table with its row count and the version rows
 //   shop_report --check-schema       exit 1 unless every table and column the migrations
@@ -13,6 +14,7 @@
 // path is relative to the project root, as for fastappkit itself. The project root is
 // --project-root, else the current directory.
 
+#include <fastappkit/embedded.h>
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -307,6 +309,11 @@ int main(int argc, char** argv) {
     try {
         const auto path =
             sqlite_path_from_url(resolve_database_url(url, project_root), project_root);
+        fastappkit::MigrateOptions options;
+        options.on_applied = [](const fastappkit::AppliedMigration& m) {
+            std::cout << "migrated " << m.history << " " << m.revision << " " << m.message << "\n";
+        };
+        fastappkit::migrate_all("sqlite:///" + path, options);
         const auto db = open_database(path, mode != "report" && mode != "--check-schema");
         std::cout << "database: " << path << "\n";
         if (mode == "--check-schema") return check_schema(db.get());
@@ -316,5 +323,8 @@ int main(int argc, char** argv) {
     } catch (const Failure& failure) {
         std::cerr << "shop_report: " << failure.what() << "\n";
         return 1;
+    } catch (const fastappkit::Error& error) {
+        std::cerr << "shop_report: " << error.what() << "\n";
+        return error.exit_code();
     }
 }

@@ -24,6 +24,15 @@ for app in $apps; do
 done
 DATABASE_URL="sqlite:///$db" build status migrate_status
 
+step "shop_report migrates a fresh database itself at start"
+run_ok "$WORK/logs/shop_report.log" "$BUILD/shop_report" --check-schema \
+  --database-url "sqlite:///$WORK/self.db" --project-root "$SHOP"
+assert_in_log "$WORK/logs/shop_report.log" "migrated payments 3c9a8f1e6d24" "shop_report's own migration"
+assert_eq "$(sql "$WORK/self.db" 'SELECT version_num FROM alembic_version')" 27ac5b9e0f43 \
+  "core version row after shop_report"
+run_ok "$WORK/logs/shop_report_verify.log" "$PREFIX/bin/fastappkit" --project-root "$SHOP" \
+  --database-url "sqlite:///$WORK/self.db" migrate verify
+
 step "ctest"
 run_ok "$WORK/logs/ctest.log" "$CTEST" --test-dir "$BUILD" --output-on-failure
 assert_in_log "$WORK/logs/ctest.log" "100% tests passed" "example-project's tests"

@@ -41,16 +41,20 @@ int describe_project(Session& session) {
         apps.push_back(app_json(app));
         if (app.manifest) inputs.push_back(app.manifest->manifest_file.string());
     }
+    // Every history's versions/ directory, in `migrate all` order (fastappkit_embed_migrations).
+    Json versions_dirs = Json::array({(project.core_migrations_dir() / "versions").string()});
     Json order = Json::array();
     for (const auto& step : external_app_order(project)) {
         order.push_back({{"name", step.name}, {"depends_on", step.depends_on}});
+        versions_dirs.push_back((project.find_app(step.name)->manifest->migrations_dir / "versions").string());
     }
     std::cout << Json{{"fastappkit_version", FASTAPPKIT_VERSION},
                       {"root", project.root.string()},
                       {"config_file", project.config_file.string()},
                       {"inputs", inputs},
                       {"apps", apps},
-                      {"external_order", order}}
+                      {"external_order", order},
+                      {"versions_dirs", versions_dirs}}
                      .dump(2)
               << "\n";
     return 0;

@@ -184,17 +184,20 @@ void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
     project->final_callback([&] { action = [&](Session& s) { return core_new(s, a.name); }; });
 }
 
-void add_tooling(CLI::App& root, std::string& clone_from, Action& action) {
+void add_tooling(CLI::App& root, Arguments& a, Action& action) {
     root.add_subcommand("describe", "Print the project as JSON (read by the CMake module)")
         ->final_callback([&] { action = describe_project; });
+    auto* embed = root.add_subcommand("embed", "Write every history as a C++ source for a program to embed");
+    embed->add_option("-o,--output", a.name, "The C++ source to write")->required();
+    embed->final_callback([&] { action = [&](Session& s) { return embed_migrations(s, a.name); }; });
     auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
     db->require_subcommand(1);
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")
         ->final_callback([&] { action = db_reset; });
     db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
     auto* clone = db->add_subcommand("clone", "Copy the database --from URL to --database-url (replacing it)");
-    clone->add_option("--from", clone_from, "The database to copy")->required();
-    clone->final_callback([&] { action = [&](Session& s) { return db_clone(s, clone_from); }; });
+    clone->add_option("--from", a.name, "The database to copy")->required();
+    clone->final_callback([&] { action = [&](Session& s) { return db_clone(s, a.name); }; });
 }
 
 // Global options may also follow a command (`fastappkit migrate all -q`): unknown options of a
@@ -304,7 +307,7 @@ int run_cli(int argc, char** argv) {
     root.require_subcommand(1);
     add_migrate(root, arguments, action);
     add_app_and_core(root, arguments, action);
-    add_tooling(root, arguments.name, action);
+    add_tooling(root, arguments, action);
     let_options_fall_through(&root);
 
     try {

@@ -52,6 +52,9 @@ int app_list(Session& session, bool verbose);
 int app_validate(Session& session, const std::string& name);
 int describe_project(Session& session);
 
+// embed_command.cpp
+int embed_migrations(Session& session, const std::string& output);
+
 // scaffold.cpp
 int core_new(Session& session, const std::string& name);
 int app_new(Session& session, const std::string& name, bool as_package);

@@ -1,27 +1,12 @@
-// The one exception type of the runner. Every error carries the exit code it maps to and a
-// message that is a complete sentence naming the file, app or revision involved. It is caught
-// once, in main().
+// The one exception type of the runner (fastappkit/error.h) and its two kinds. Every error is
+// caught once, in main() (or returned to the program by the embedded API).
 #pragma once
 
-#include <stdexcept>
 #include <string>
 
+#include "fastappkit/error.h"
+
 namespace fastappkit {
-
-enum class ExitCode : int {
-    ok = 0,
-    failure = 1,  // a migration or the database failed, or the database's state forbids it
-    usage = 2,    // bad usage, configuration, or migration files
-};
-
-class Error : public std::runtime_error {
-public:
-    Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
-    ExitCode code() const noexcept { return code_; }
-
-private:
-    ExitCode code_;
-};
 
 // Bad usage, configuration or migration files: exit 2, nothing touched.
 inline Error usage_error(const std::string& message) { return Error(ExitCode::usage, message); }

@@ -28,7 +28,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 struct ConnectionCloser {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+    bool owned = true;  // false for a connection the program lent (borrow_sqlite_connection)
+    void operator()(sqlite3* db) const noexcept {
+        if (owned) sqlite3_close_v2(db);
+    }
 };
 using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
 
@@ -208,6 +211,29 @@ public:
         open(options.read_only);
     }
 
+    // A connection the program opened: configured like ours while it is lent, given back with
+    // no busy handler and its foreign_keys setting as it was.
+    SqliteDatabase(sqlite3* borrowed, const OpenOptions& options)
+        : path_(borrowed_path(borrowed)), display_url_("sqlite:///" + path_),
+          db_(borrowed, ConnectionCloser{false}) {
+        busy_.path = path_;
+        busy_.timeout = options.lock_timeout;
+        busy_.on_wait = options.on_wait;
+        auto rows = query("PRAGMA foreign_keys");
+        restore_foreign_keys_ = !rows.empty() && rows[0].size() == 1 && rows[0][0] == "0"
+                                    ? "PRAGMA foreign_keys = OFF"
+                                    : "";
+        configure();
+    }
+
+    ~SqliteDatabase() override {
+        if (!db_ || db_.get_deleter().owned) return;
+        sqlite3_busy_handler(db_.get(), nullptr, nullptr);
+        if (!restore_foreign_keys_.empty()) {
+            sqlite3_exec(db_.get(), restore_foreign_keys_.c_str(), nullptr, nullptr, nullptr);
+        }
+    }
+
     Dialect dialect() const override { return Dialect::sqlite; }
     std::string display_url() const override { return display_url_; }
 
@@ -329,9 +355,18 @@ private:
             throw failure(fmt::format("Cannot open database {}: {}", display_url_,
                                       handle ? sqlite3_errmsg(handle) : sqlite3_errstr(result)));
         }
+        configure();
+    }
+
+    void configure() {
         sqlite3_extended_result_codes(db_.get(), 1);
         sqlite3_busy_handler(db_.get(), &BusyWait::handle, &busy_);
         run("PRAGMA foreign_keys = ON", "Cannot enable foreign keys");
+    }
+
+    static std::string borrowed_path(sqlite3* db) {
+        const char* file = sqlite3_db_filename(db, "main");
+        return file && *file ? std::string(file) : std::string(":memory:");
     }
 
     void require_parent_directory() const {
@@ -447,12 +482,18 @@ private:
     std::string uri_;
     BusyWait busy_;  // declared before db_: the connection's busy handler points at it
     Connection db_;
+    std::string restore_foreign_keys_;  // for a borrowed connection: how to give it back
 };
 
 }  // namespace
 
 std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const OpenOptions& options) {
     return std::make_unique<SqliteDatabase>(url, options);
+}
+
+std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection, const OpenOptions& options) {
+    if (!connection) throw usage_error("migrate_all was given a null SQLite connection.");
+    return std::make_unique<SqliteDatabase>(connection, options);
 }
 
 void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to) {

@@ -5,11 +5,18 @@
 
 #include "db/database.h"
 
+struct sqlite3;
+
 namespace fastappkit {
 
 // Opens url.sqlite_path (or ":memory:"). Read-only on a missing file opens nothing and behaves
 // as an empty database, so read-only commands never create a file.
 std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const OpenOptions& options);
+
+// A connection the program already has, used as it is (read_only is ignored). While the
+// Database lives the connection gets the runner's busy handler and foreign_keys = ON; after,
+// it has no busy handler and its foreign_keys setting as before. It is never closed.
+std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection, const OpenOptions& options);
 
 // Copies the database file of `from` into a new file `to` with SQLite's online backup API
 // (a consistent copy even while others write to `from`).

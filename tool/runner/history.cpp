@@ -11,6 +11,11 @@ History::History(std::string name, std::string version_table, std::filesystem::p
     : name_(std::move(name)), version_table_(std::move(version_table)),
       versions_dir_(std::move(versions_dir)) {}
 
+History::History(std::string name, std::string version_table, std::vector<MigrationScript> scripts)
+    : name_(std::move(name)), version_table_(std::move(version_table)), in_memory_(true) {
+    graph_ = std::make_unique<RevisionGraph>(name_, std::move(scripts));
+}
+
 const RevisionGraph& History::graph() {
     if (!graph_) graph_ = std::make_unique<RevisionGraph>(name_, read_script_headers(versions_dir_));
     return *graph_;
@@ -32,6 +37,7 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
 }
 
 void History::release_body(RevisionGraph::Node node) {
+    if (in_memory_) return;
     MigrationScript& script = graph_->script(node);
     for (const auto& section : script.sections) loaded_body_bytes_ -= section.sql.size();
     std::vector<Section>().swap(script.sections);

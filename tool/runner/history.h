@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/project.h"
 #include "script/revision_graph.h"
@@ -15,6 +16,9 @@ namespace fastappkit {
 class History {
 public:
     History(std::string name, std::string version_table, std::filesystem::path versions_dir);
+    // A history held in memory, every script with its body (a program's embedded migrations):
+    // no file is read and bodies are never released.
+    History(std::string name, std::string version_table, std::vector<MigrationScript> scripts);
 
     const std::string& name() const { return name_; }
     const std::string& version_table() const { return version_table_; }
@@ -37,6 +41,7 @@ private:
     std::filesystem::path versions_dir_;
     std::unique_ptr<RevisionGraph> graph_;
     size_t loaded_body_bytes_ = 0;
+    bool in_memory_ = false;
     MigrationSettings settings_;
 };
 
