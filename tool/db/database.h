@@ -92,6 +92,27 @@ public:
     // its line (`first_line` is the line of sql's first character in its file).
     virtual void execute(std::string_view sql, int first_line = 1) = 0;
 
+    // True when lock_history() keeps every other runner off the history until it is released
+    // (PostgreSQL's advisory lock), so that heads read under it cannot move; false when runners
+    // serialise per transaction only (SQLite).
+    virtual bool history_lock_is_exclusive() const { return false; }
+    // An SQL expression for the milliseconds since the database received the current
+    // statement batch, for a history row sent together with its section; empty when the
+    // backend has none.
+    virtual std::string batch_elapsed_ms_sql() const { return {}; }
+    // One migration's transactional part in one transaction, committed: `section` (as
+    // execute() runs it, `first_line` likewise), then each of `bookkeeping`. Throws
+    // StatementError naming a failing statement of the section, fastappkit::Error when a
+    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it all in
+    // one round trip.
+    virtual void execute_transaction(std::string_view section, int first_line,
+                                     const std::vector<std::string>& bookkeeping) {
+        auto transaction = begin();
+        execute(section, first_line);
+        for (const auto& statement : bookkeeping) execute(statement);
+        transaction->commit();
+    }
+
     // Runs one statement and returns its rows, every value as text and NULL as nullopt, in
     // the current transaction if one is open. For schema introspection (autogen/), so that it
     // is ordinary SQL. Throws fastappkit::Error (failure) naming the database.

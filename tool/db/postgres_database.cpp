@@ -84,6 +84,12 @@ public:
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
     std::unique_ptr<Transaction> begin() override;
     void execute(std::string_view sql, int first_line) override;
+    bool history_lock_is_exclusive() const override { return true; }
+    std::string batch_elapsed_ms_sql() const override {
+        return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
+    }
+    void execute_transaction(std::string_view section, int first_line,
+                             const std::vector<std::string>& bookkeeping) override;
 
     // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
     pqxx::result run(const std::string& sql);
@@ -368,6 +374,33 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
             failed.lock_not_available = error.sqlstate() == "55P03";
             throw failed;
         }
+    }
+}
+
+// BEGIN, the section, the bookkeeping and COMMIT as one simple query: one round trip instead
+// of one per statement. Should it fail, the transaction is rolled back and run again
+// statement by statement (and rolled back) to name the failing statement.
+void PostgresDatabase::execute_transaction(std::string_view section, int first_line,
+                                           const std::vector<std::string>& bookkeeping) {
+    if (in_transaction_)
+        throw failure(fmt::format("A transaction is already open on {}.", display_url()));
+    std::string batch = "BEGIN;\n";
+    batch += section;
+    batch += "\n;\n";  // the section may end in a comment or without a semicolon
+    for (const auto& statement : bookkeeping) batch += statement + ";\n";
+    batch += "COMMIT";
+    try {
+        run(batch);
+        return;
+    } catch (const pqxx::sql_error& error) {
+        rollback_quietly();  // BEGIN ran: the failure left an aborted transaction block
+        {
+            auto transaction = begin();  // rolled back when it goes out of scope
+            execute(section, first_line);
+            for (const auto& statement : bookkeeping) own_query(statement);
+        }
+        // Statement by statement, nothing failed: report what the batch met.
+        throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
     }
 }
 

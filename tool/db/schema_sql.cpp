@@ -53,10 +53,14 @@ std::string create_history_table_sql() {
 }
 
 std::string insert_history_sql(const HistoryRow& row) {
+    return insert_history_sql(row, std::to_string(row.duration_ms));
+}
+
+std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql) {
     return fmt::format("INSERT INTO {} ({}) VALUES ({}, {}, {}, {}, {}, {})", kHistoryTable,
                        kHistoryColumns, literal(row.version_table), literal(row.revision),
                        literal(row.direction), literal(row.checksum), literal(row.applied_at),
-                       row.duration_ms);
+                       duration_sql.empty() ? std::to_string(row.duration_ms) : duration_sql);
 }
 
 }  // namespace fastappkit

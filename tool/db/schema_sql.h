@@ -25,5 +25,7 @@ std::string delete_all_versions_sql(const std::string& table);
 // CREATE TABLE IF NOT EXISTS fastappkit_history (…).
 std::string create_history_table_sql();
 std::string insert_history_sql(const HistoryRow& row);
+// With `duration_sql` (an SQL expression, when not empty) in place of row.duration_ms.
+std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql);
 
 }  // namespace fastappkit
