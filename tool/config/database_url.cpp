@@ -369,14 +369,6 @@ std::string conninfo_value(const std::string& value) {
 
 }  // namespace
 
-const char* to_string(Dialect dialect) { return dialect == Dialect::sqlite ? "sqlite" : "postgresql"; }
-
-Dialect parse_dialect(const std::string& name) {
-    if (name == "sqlite") return Dialect::sqlite;
-    if (name == "postgresql" || name == "postgres") return Dialect::postgresql;
-    throw usage_error(fmt::format("Unknown dialect '{}' (expected sqlite or postgresql)", name));
-}
-
 DatabaseUrl parse_database_url(const std::string& text, const std::filesystem::path& root) {
     DatabaseUrl url;
     url.text = text;

@@ -8,13 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "config/dialect.h"
+
 namespace fastappkit {
-
-enum class Dialect { sqlite, postgresql };
-
-const char* to_string(Dialect dialect);  // "sqlite" / "postgresql"
-// "sqlite" / "postgresql" (also "postgres"); usage_error otherwise.
-Dialect parse_dialect(const std::string& name);
 
 struct DatabaseUrl {
     Dialect dialect = Dialect::sqlite;

@@ -75,13 +75,7 @@ TEST(EnvFileTest, Errors) {
 // Files and the environment
 
 std::string error_reading(const fs::path& file) {
-    try {
-        read_env_file(file);
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    return "no error";
+    return test_support::message_of(ExitCode::usage, [&] { read_env_file(file); });
 }
 
 class EnvFileDirTest : public ::testing::Test {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -228,13 +229,9 @@ TEST(Linter, IgnoreLineWithoutReasonOrKnownRuleIsAnError) {
 TEST(Linter, TimeoutHeadersAreValidated) {
     File file{"SELECT 1;"};
     file.extra_header = "-- lock_timeout: soon\n";
-    try {
-        lint(file);
-        FAIL() << "no error";
-    } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "v/a1.sql:4: invalid lock_timeout 'soon'; expected a whole number and "
-                               "a unit, such as 500ms, 5s or 2min");
-    }
+    EXPECT_EQ(test_support::message_of([&] { lint(file); }),
+              "v/a1.sql:4: invalid lock_timeout 'soon'; expected a whole number and a unit, such "
+              "as 500ms, 5s or 2min");
 }
 
 TEST(Linter, EveryRuleHasAStableIdAndSeverity) {

@@ -6,12 +6,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -39,16 +39,10 @@ void write_bytes(const fs::path& file, const std::string& bytes) {
 class HeaderIndexTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        root_ = fs::temp_directory_path() /
-                fmt::format("fastappkit-header-index-{}-{}", tick, std::random_device{}());
-        versions_ = root_ / "versions";
-        cache_ = root_ / "cache";
         fs::create_directories(versions_);
         write("0001_a.sql", migration("aaa", "none", "first"));
         write("0002_b.sql", migration("bbb", "aaa", "second"));
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     void write(const std::string& name, const std::string& text) { write_bytes(versions_ / name, text); }
 
@@ -69,7 +63,10 @@ protected:
         write_bytes(index_file(), bytes);
     }
 
-    fs::path root_, versions_, cache_;
+    test_support::ScopedTempDir scratch_;
+    const fs::path root_ = scratch_.path();
+    const fs::path versions_ = root_ / "versions";
+    const fs::path cache_ = root_ / "cache";
 };
 
 TEST_F(HeaderIndexTest, ReturnsTheHeadersAndUsesTheIndexWhileFilesAreUnchanged) {
@@ -183,14 +180,8 @@ TEST_F(HeaderIndexTest, AnUnwritableCacheIsSkipped) {
 TEST_F(HeaderIndexTest, ABadFileStillFailsAfterItWasIndexed) {
     read();
     write("0002_b.sql", "-- revision: bbb\nSELECT 1;\n");
-    try {
-        read();
-        FAIL() << "expected a usage error";
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        EXPECT_NE(std::string::npos, std::string(error.what()).find("0002_b.sql:2: SQL before the first"))
-            << error.what();
-    }
+    const std::string message = test_support::message_of(ExitCode::usage, [&] { read(); });
+    EXPECT_NE(std::string::npos, message.find("0002_b.sql:2: SQL before the first")) << message;
 }
 
 TEST_F(HeaderIndexTest, AMissingDirectoryIsAnEmptyHistory) {
