@@ -20,9 +20,9 @@ namespace fastappkit {
 // offset by its `first_line`; `message` is the database's own message.
 class StatementError : public std::runtime_error {
 public:
-    StatementError(int line, std::string statement, std::string message)
-        : std::runtime_error(message), line(line), statement(std::move(statement)),
-          message(std::move(message)) {}
+    StatementError(int failed_line, std::string failed_statement, std::string database_message)
+        : std::runtime_error(database_message), line(failed_line),
+          statement(std::move(failed_statement)), message(std::move(database_message)) {}
     int line;
     std::string statement;
     std::string message;
@@ -92,13 +92,34 @@ public:
     // its line (`first_line` is the line of sql's first character in its file).
     virtual void execute(std::string_view sql, int first_line = 1) = 0;
 
+    // True when lock_history() keeps every other runner off the history until it is released
+    // (PostgreSQL's advisory lock), so that heads read under it cannot move; false when runners
+    // serialise per transaction only (SQLite).
+    virtual bool history_lock_is_exclusive() const { return false; }
+    // An SQL expression for the milliseconds since the database received the current
+    // statement batch, for a history row sent together with its section; empty when the
+    // backend has none.
+    virtual std::string batch_elapsed_ms_sql() const { return {}; }
+    // One migration's transactional part in one transaction, committed: `section` (as
+    // execute() runs it, `first_line` likewise), then each of `bookkeeping`. Throws
+    // StatementError naming a failing statement of the section, fastappkit::Error when a
+    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it all in
+    // one round trip.
+    virtual void execute_transaction(std::string_view section, int first_line,
+                                     const std::vector<std::string>& bookkeeping) {
+        auto transaction = begin();
+        execute(section, first_line);
+        for (const auto& statement : bookkeeping) execute(statement);
+        transaction->commit();
+    }
+
     // Runs one statement and returns its rows, every value as text and NULL as nullopt, in
     // the current transaction if one is open. For schema introspection (autogen/), so that it
     // is ordinary SQL. Throws fastappkit::Error (failure) naming the database.
     virtual std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) = 0;
 
-    // Lock and statement timeouts (DESIGN 12) for the rest of the open transaction (PostgreSQL:
-    // SET LOCAL). Backends without such settings (SQLite) ignore them.
+    // Lock and statement timeouts (docs/safety.md) for the rest of the open transaction
+    // (PostgreSQL: SET LOCAL). Backends without such settings (SQLite) ignore them.
     virtual void limit_transaction(const Timeouts& timeouts) = 0;
     // The same for statements run outside a transaction, until the returned scope ends.
     virtual std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) = 0;

@@ -158,6 +158,58 @@ TEST_F(PostgresDatabaseTest, StatementErrorNamesFailingStatementAndItsLine) {
     EXPECT_EQ(Strings{"one"}, database->read_versions("t"));
 }
 
+TEST_F(PostgresDatabaseTest, ExecuteTransactionCommitsSectionAndBookkeepingTogether) {
+    auto database = open();
+    database->execute(create_version_table);
+    EXPECT_TRUE(database->history_lock_is_exclusive());
+    database->execute("CREATE TABLE timing (ms INTEGER)");
+    database->execute_transaction(
+        "CREATE TABLE account (id INTEGER);\nINSERT INTO account VALUES (1);\n-- a trailing comment",
+        5,
+        {"INSERT INTO alembic_version_payments VALUES ('aaaa')",
+         "INSERT INTO timing VALUES (" + database->batch_elapsed_ms_sql() + ")"});
+    auto other = open();
+    EXPECT_EQ(Strings{"aaaa"}, other->read_versions("alembic_version_payments"));
+    const auto accounts = other->query("SELECT id FROM account");
+    ASSERT_EQ(1u, accounts.size());
+    EXPECT_EQ("1", *accounts[0][0]);
+    const auto ms = other->query("SELECT ms FROM timing");
+    ASSERT_EQ(1u, ms.size());
+    EXPECT_GE(std::stoi(*ms[0][0]), 0);
+}
+
+TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChangesNothing) {
+    auto database = open();
+    database->execute(create_version_table);
+    const std::string section =
+        "CREATE TABLE account (version_num VARCHAR(32));\n"
+        "INSERT INTO account VALUES ('one');\n"
+        "INSERT INTO\n"
+        "  nope VALUES ('two');\n";
+    const auto error = test_support::thrown<StatementError>([&] {
+        database->execute_transaction(section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"});
+    });
+    ASSERT_TRUE(error);
+    EXPECT_EQ(12, error->line);
+    EXPECT_EQ("INSERT INTO\n  nope VALUES ('two')", error->statement);
+    EXPECT_EQ("relation \"nope\" does not exist", error->message);
+    EXPECT_FALSE(database->has_table("account"));  // rolled back, the re-run too
+    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
+
+    // A failing bookkeeping statement: a failure naming the database; nothing committed.
+    EXPECT_EQ(fmt::format("{}: relation \"nope\" does not exist.", url_.masked()),
+              error_message([&] {
+                  database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
+                                                {"INSERT INTO nope VALUES ('aaaa')"});
+              }));
+    EXPECT_FALSE(database->has_table("account"));
+
+    // The connection is usable again.
+    database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
+                                  {"INSERT INTO alembic_version_payments VALUES ('bbbb')"});
+    EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
+}
+
 TEST_F(PostgresDatabaseTest, CreateIndexConcurrentlyRunsOutsideTransaction) {
     auto database = open();
     database->execute(

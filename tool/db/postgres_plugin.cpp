@@ -185,6 +185,16 @@ public:
     std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override {
         return guarded([&] { return inner_->limit_session(timeouts); });
     }
+    bool history_lock_is_exclusive() const override {
+        return guarded([&] { return inner_->history_lock_is_exclusive(); });
+    }
+    std::string batch_elapsed_ms_sql() const override {
+        return guarded([&] { return inner_->batch_elapsed_ms_sql(); });
+    }
+    void execute_transaction(std::string_view section, int first_line,
+                             const std::vector<std::string>& bookkeeping) override {
+        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping); });
+    }
 
 private:
     std::unique_ptr<Database> inner_;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <string_view>
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -26,6 +28,9 @@ std::optional<std::filesystem::path> header_index_dir();
 std::vector<MigrationScript> read_indexed_headers(
     const std::filesystem::path& versions_dir, const std::filesystem::path& index_dir,
     std::chrono::nanoseconds racy_window = std::chrono::seconds(2));
+
+// The checksum that ends an index file, over everything before it (for tests).
+uint64_t header_index_checksum(std::string_view bytes);
 
 // The index file `read_indexed_headers` uses for `versions_dir` (for tests).
 std::filesystem::path header_index_file(const std::filesystem::path& versions_dir,

@@ -36,15 +36,6 @@ void write_bytes(const fs::path& file, const std::string& bytes) {
     std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-uint64_t fnv1a(std::string_view bytes) {
-    uint64_t hash = 14695981039346656037ull;
-    for (const char c : bytes) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ull;
-    }
-    return hash;
-}
-
 class HeaderIndexTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -73,7 +64,7 @@ protected:
         const auto at = bytes.find(from);
         ASSERT_NE(std::string::npos, at) << "the index does not hold " << from;
         bytes.replace(at, from.size(), to);
-        const uint64_t checksum = fnv1a(std::string_view(bytes).substr(0, bytes.size() - 8));
+        const uint64_t checksum = header_index_checksum(std::string_view(bytes).substr(0, bytes.size() - 8));
         std::memcpy(bytes.data() + bytes.size() - 8, &checksum, 8);
         write_bytes(index_file(), bytes);
     }
@@ -97,6 +88,19 @@ TEST_F(HeaderIndexTest, ReturnsTheHeadersAndUsesTheIndexWhileFilesAreUnchanged) 
     EXPECT_EQ((versions_ / "0002_b.sql").string(), second[1].file);
     EXPECT_EQ(std::vector<std::string>{"aaa"}, second[1].down_revisions);
     EXPECT_FALSE(second[1].body_loaded);
+}
+
+TEST_F(HeaderIndexTest, KeepsTimeoutHeaders) {
+    write("0003_c.sql", "-- revision: ccc\n-- down_revision: bbb\n-- lock_timeout: 2s\n"
+                        "-- statement_timeout: 1min\n\n-- migrate:upgrade\nSELECT 1;\n");
+    read();
+    patch_index("second", "SECOND");
+    const auto indexed = read();
+    ASSERT_EQ(3u, indexed.size());
+    EXPECT_EQ("SECOND", indexed[1].message);  // from the index
+    EXPECT_EQ(std::chrono::milliseconds(2000), indexed[2].timeouts.lock_timeout);
+    EXPECT_EQ(std::chrono::milliseconds(60000), indexed[2].timeouts.statement_timeout);
+    EXPECT_FALSE(indexed[1].timeouts.any());
 }
 
 TEST_F(HeaderIndexTest, AFileChangedUnderTheSameSizeAndModificationTimeIsReadAgain) {
