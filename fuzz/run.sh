@@ -10,11 +10,14 @@ seconds=${2:-25}
 work=$build/fuzz/corpora
 example=example-project
 
-seed() {  # seed TARGET FILE...
-  mkdir -p "$work/$1/seeds" "$work/$1/found"
-  local target=$1
+seed() {  # seed TARGET FILE...: copies under numbered names (several files are models.sql)
+  local target=$1 i=0
   shift
-  cp "$@" "$work/$target/seeds/"
+  mkdir -p "$work/$target/seeds" "$work/$target/found"
+  for file in "$@"; do
+    i=$((i + 1))
+    cp "$file" "$work/$target/seeds/$i-$(basename "$file")"
+  done
 }
 
 migrations=$(find "$example" -path '*/versions/*.sql' | sort)

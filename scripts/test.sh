@@ -23,6 +23,7 @@ cmake -S . -B build-check -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD
   -DFASTAPPKIT_TEST_POSTGRES_URL="$FASTAPPKIT_TEST_POSTGRES_URL"
 cmake --build build-check
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/support/lsan.supp"
 ctest --test-dir build-check --output-on-failure -j 2 -L unit
 ctest --test-dir build-check --output-on-failure -j 2 -L cli -R '_sqlite$'
 bash fuzz/run.sh build-check "${FASTAPPKIT_FUZZ_SECONDS:-20}"
