@@ -286,7 +286,7 @@ std::vector<std::string> SchemaDiff::describe() const {
 bool is_bookkeeping_table(const std::string& table) {
     const std::string name = lower_ascii(table);
     return name == "alembic_version" || name.rfind("alembic_version_", 0) == 0 ||
-           name == "fastappkit_history";
+           name == "fastappkit_history" || name == "fastappkit_unfinished";
 }
 
 SchemaDiff diff_schemas(const Schema& from, const Schema& to) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/interruption.h"
 #include "common/error.h"
 
 #ifndef FASTAPPKIT_VERSION
@@ -31,6 +32,8 @@ struct Arguments {
     bool purge = false;
     bool verbose_list = false;
     bool as_package = false;
+    bool applied = false;
+    bool rolled_back = false;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -87,6 +90,17 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
     add_app_option(stamp, a);
     stamp->add_flag("--purge", a.purge, "Delete every version row first");
     stamp->final_callback([&] { action = [&](Session& s) { return migrate_stamp(s, a.history, a.purge); }; });
+
+    auto* resolve = migrate->add_subcommand(
+        "resolve", "Record the outcome of a transaction:false section an interrupted run left unfinished");
+    add_revision(resolve, a.history.revision, true, "The revision whose section was interrupted");
+    add_app_option(resolve, a);
+    auto* applied = resolve->add_flag("--applied", a.applied, "It completed: record it as applied");
+    auto* rolled_back = resolve->add_flag("--rolled-back", a.rolled_back, "It left nothing behind: drop the mark");
+    applied->excludes(rolled_back);
+    resolve->final_callback([&] {
+        action = [&](Session& s) { return migrate_resolve(s, a.history, a.applied, a.rolled_back); };
+    });
 
     auto* merge = migrate->add_subcommand("merge", "Write a revision merging several heads");
     merge->add_option("-m,--message", a.message, "Message of the merge revision")->required();
@@ -180,17 +194,27 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
+void report_error(Session& session, const std::string& message, int code) {
+    session.reporter().error(message);
+    if (session.options().json) {
+        std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", message, code);
+    }
+}
+
 int run_action(const Action& action, Session& session) {
     try {
         return action(session);
-    } catch (const Error& e) {
-        session.reporter().error(e.what());
-        if (session.options().json) {
-            std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", std::string(e.what()),
-                                     static_cast<int>(e.code()));
-        }
-        return static_cast<int>(e.code());
     } catch (const std::exception& e) {
+        // Whatever failed after Ctrl-C failed because of it (an interrupted statement, a lock
+        // wait given up), and its transaction has been rolled back by now.
+        if (Interruption::requested()) {
+            report_error(session, session.reporter().interruption_message(), kInterruptedExitCode);
+            return kInterruptedExitCode;
+        }
+        if (const auto* error = dynamic_cast<const Error*>(&e)) {
+            report_error(session, error->what(), static_cast<int>(error->code()));
+            return static_cast<int>(error->code());
+        }
         session.reporter().error(fmt::format("fastappkit: unexpected error: {}", e.what()));
         return static_cast<int>(ExitCode::failure);
     }
@@ -223,6 +247,7 @@ int run_cli(int argc, char** argv) {
         int code = root.exit(e);
         return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
     }
+    Interruption interruption;
     Session session(global);
     return run_action(action, session);
 }

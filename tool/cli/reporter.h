@@ -2,6 +2,7 @@
 // documents. Colour only on a terminal and never under NO_COLOR; -q prints errors only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,11 @@ public:
     bool json() const { return json_; }
     bool verbose() const { return verbosity_ == Verbosity::verbose; }
 
+    void step_started(const AppliedStep& step, bool transactional) override;
     void step_finished(const AppliedStep& step) override;
+    // The one sentence of a command stopped by Ctrl-C or SIGTERM: which revision was rolled
+    // back (or left half done by a transaction:false section), and how many ran before it.
+    std::string interruption_message() const;
     // With --json, the steps finished so far for one history (nothing is kept otherwise).
     std::vector<AppliedStep> finished_steps(const std::string& history) const;
     void waiting(const std::string& message) override;
@@ -42,6 +47,9 @@ private:
     Verbosity verbosity_;
     bool colour_;
     std::vector<AppliedStep> finished_;
+    std::optional<AppliedStep> running_;  // started, not finished
+    bool running_transactional_ = true;
+    size_t finished_count_ = 0;
 };
 
 }  // namespace fastappkit
