@@ -1,5 +1,6 @@
-"""Configuration (backend-independent, run once on SQLite): every error rule of DESIGN 3.1/3.2,
-migration file errors, .env parsing and the database URL's precedence, external app resolution."""
+"""Configuration (backend-independent, run once on SQLite): every error rule of
+docs/configuration.md, migration file errors, .env parsing and the database URL's precedence,
+external app resolution."""
 import json
 import os
 

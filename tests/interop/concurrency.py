@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Concurrent runners (DESIGN section 6, "Concurrency"): any number of runners may start at
+"""Concurrent runners (docs/databases.md, "Concurrency"): any number of runners may start at
 once; no revision is ever applied twice and none fails because another runner is active.
 
 Every migration inserts its revision into a per-history log table, so a revision applied twice

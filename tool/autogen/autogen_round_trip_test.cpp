@@ -10,6 +10,7 @@
 #include "autogen/schema_diff.h"
 #include "common/error.h"
 #include "script/migration_file.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -398,14 +399,12 @@ TEST(AutogenSqliteRebuild, FailsWhenForeignKeyNoLongerHolds) {
     auto live = introspector->open_scratch(target);
     live->db().execute(kAccount + kChild + kAccountRows +
                        "INSERT INTO membership (id, account_id) VALUES (10, 99);");
-    try {
-        live->db().execute(sql.upgrade.text());
-        FAIL() << "the rebuild should fail";
-    } catch (const StatementError& e) {
-        EXPECT_EQ(e.message,
-                  "CHECK constraint failed: a foreign key does not hold after the table rebuild "
-                  "(see PRAGMA foreign_key_check)");
-    }
+    const auto error =
+        test_support::thrown<StatementError>([&] { live->db().execute(sql.upgrade.text()); });
+    ASSERT_TRUE(error) << "the rebuild should fail";
+    EXPECT_EQ(error->message,
+              "CHECK constraint failed: a foreign key does not hold after the table rebuild "
+              "(see PRAGMA foreign_key_check)");
     // The runner's process ends with the failure; closing the connection rolls back.
     live->db().execute("ROLLBACK");
     EXPECT_TRUE(diff_schemas(introspector->read_schema(live->db()), before).empty());

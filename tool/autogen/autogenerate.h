@@ -1,7 +1,7 @@
-// Autogenerate (DESIGN 9): the schema the declared models describe against the schema a
-// history's migrations build, each made in a scratch schema of the target's dialect and read
-// by the same introspector; their difference becomes a new migration, or `migrate check`'s
-// verdict. The target database's own tables are never read.
+// Autogenerate (docs/architecture.md): the schema the declared models describe against the schema a
+// history's migrations build, each made in a scratch schema of the target's dialect and read by the
+// same introspector; their difference becomes a new migration, or `migrate check`'s verdict. The
+// target database's own tables are never read.
 #pragma once
 
 #include <filesystem>

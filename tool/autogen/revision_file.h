@@ -1,5 +1,5 @@
-// A new migration file (DESIGN 4): header, then the upgrade and downgrade sections, written as
-// versions/<revision>_<slug>.sql.
+// A new migration file (docs/migration-files.md): header, then the upgrade and downgrade sections,
+// written as versions/<revision>_<slug>.sql.
 #pragma once
 
 #include <filesystem>

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "config/app_order.h"
+#include "runner/migration_run.h"
 #include "runner/plan.h"
 
 #ifndef FASTAPPKIT_VERSION
@@ -95,14 +96,12 @@ int app_validate(Session& session, const std::string& name) {
         session.reporter().line(fmt::format("Warning: app '{}' has several heads ({}); merge them",
                                             name, join_ids(graph, graph.heads())));
     }
-    bool checked_database = false;
-    try {
+    // Without a database URL those checks are skipped; a URL that is set must be valid.
+    const bool checked_database = session.configured_database_url().has_value();
+    if (checked_database) {
         Database& db = session.database(true);
-        session.check_version_table_conflicts({name}, db);
+        check_version_table_conflicts({&history}, db);
         heads_from_versions(graph, db.read_versions(history.version_table()));
-        checked_database = true;
-    } catch (const Error& e) {
-        if (e.code() != ExitCode::usage) throw;  // no database configured: skip those checks
     }
     session.reporter().line(fmt::format("App '{}' is valid: {} revision{}, version table {}{}", name,
                                         graph.size(), graph.size() == 1 ? "" : "s",

@@ -2,15 +2,19 @@
 // functions of commands.h. Errors are caught here, once, and turned into exit codes.
 #include "cli/cli.h"
 
+#include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/interruption.h"
 #include "common/error.h"
+#include "config/database_url.h"
 
 #ifndef FASTAPPKIT_VERSION
 #define FASTAPPKIT_VERSION "0.0.0"
@@ -194,29 +198,37 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
-void report_error(Session& session, const std::string& message, int code) {
-    session.reporter().error(message);
-    if (session.options().json) {
-        std::cout << fmt::format("{{\"error\": {:?}, \"exit_code\": {}}}\n", message, code);
+// The error's sentence, passwords masked, on stderr; with --json also as one JSON line on
+// stdout (nlohmann-json escapes control characters an argument may carry).
+int report_error(const GlobalOptions& options, ExitCode code, const std::string& message) {
+    const std::string sentence = mask_passwords(message);
+    Reporter(options.json, Verbosity::normal).error(sentence);
+    if (options.json) {
+        std::cout << nlohmann::json{{"error", sentence}, {"exit_code", static_cast<int>(code)}}.dump(
+                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
     }
+    return static_cast<int>(code);
 }
 
-int run_action(const Action& action, Session& session) {
+int run_action(const Action& action, const GlobalOptions& options) {
+    std::optional<Session> session;  // outlives the try: its reporter words an interruption
     try {
-        return action(session);
+        session.emplace(options);
+        return action(*session);
     } catch (const std::exception& e) {
         // Whatever failed after Ctrl-C failed because of it (an interrupted statement, a lock
         // wait given up), and its transaction has been rolled back by now.
-        if (Interruption::requested()) {
-            report_error(session, session.reporter().interruption_message(), kInterruptedExitCode);
-            return kInterruptedExitCode;
+        if (Interruption::requested() && session) {
+            return report_error(options, ExitCode::interrupted, session->reporter().interruption_message());
         }
-        if (const auto* error = dynamic_cast<const Error*>(&e)) {
-            report_error(session, error->what(), static_cast<int>(error->code()));
-            return static_cast<int>(error->code());
+        if (const auto* error = dynamic_cast<const Error*>(&e)) return report_error(options, error->code(), e.what());
+        if (const auto* error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+            // A symlink loop or a directory where a file belongs, met while reading the project.
+            return report_error(options, ExitCode::usage,
+                                fmt::format("Cannot read {}: {}", error->path1().string(), error->code().message()));
         }
-        session.reporter().error(fmt::format("fastappkit: unexpected error: {}", e.what()));
-        return static_cast<int>(ExitCode::failure);
+        return report_error(options, ExitCode::failure, fmt::format("fastappkit: unexpected error: {}", e.what()));
     }
 }
 
@@ -243,13 +255,16 @@ int run_cli(int argc, char** argv) {
 
     try {
         root.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return root.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        int code = root.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        // CLI11's own message may echo an argument holding a URL: masked like every error.
+        const std::string message = mask_passwords(e.what());
+        std::cerr << message << "\nRun with --help for more information.\n";
+        return static_cast<int>(ExitCode::usage);
     }
     Interruption interruption;
-    Session session(global);
-    return run_action(action, session);
+    return run_action(action, global);
 }
 
 }  // namespace fastappkit

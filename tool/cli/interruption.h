@@ -10,9 +10,6 @@ namespace fastappkit {
 
 class Database;
 
-// Exit code of a command stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
-inline constexpr int kInterruptedExitCode = 130;
-
 class Interruption {
 public:
     // Installs the handlers and starts the watcher; the destructor undoes both.

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "config/app_order.h"
+#include "runner/migration_run.h"
 #include "runner/migrator.h"
 
 namespace fastappkit {
@@ -17,18 +18,18 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
-Json result_json(const History& history, const MigrationResult& result, const Reporter& reporter) {
+Json result_json(const HistoryOutcome& outcome) {
     Json applied = Json::array();
-    for (const auto& s : reporter.finished_steps(history.name())) {
+    for (const auto& s : outcome.applied) {
         applied.push_back({{"revision", s.revision},
                            {"message", s.message},
                            {"direction", to_string(s.direction)},
                            {"duration_ms", s.duration_ms}});
     }
-    return {{"name", history.name()},
-            {"version_table", history.version_table()},
+    return {{"name", outcome.name},
+            {"version_table", outcome.version_table},
             {"applied", applied},
-            {"heads", result.heads}};
+            {"heads", outcome.heads}};
 }
 
 std::string heads_text(const std::vector<std::string>& heads) {
@@ -47,35 +48,25 @@ const std::string& or_head(const std::string& revision) {
     return revision.empty() ? head : revision;
 }
 
-// Moves `histories` towards `target`. Every history's files are read, and every pending step
-// is planned and its file checked, on a read-only connection before anything changes; the
-// database is opened for writing only when there is work (so bad input and the no-op leave
-// it untouched, and a missing SQLite file is not created for nothing).
+// Moves `histories` towards `target` (run_migrations checks everything before writing) and
+// prints the outcome.
 int move_histories(Session& session, const std::vector<History*>& histories, Direction direction,
                    const std::string& target, const std::vector<std::string>& external_apps) {
     const auto started = Clock::now();
-    for (History* history : histories) history->graph();
     auto& out = session.reporter();
-    std::vector<Migrator::Pending> pending;
-    Database& reader = session.database(true);
-    session.check_version_table_conflicts(external_apps, reader);
-    for (History* history : histories) pending.push_back(Migrator(*history, reader, out).pending(direction, target));
+    RunRequest request{histories, direction, target, {}};
+    for (const auto& app : external_apps) request.conflict_checked.push_back(&session.app_history(app));
+    const RunResult result = run_migrations(
+        request, [&session](bool read_only) -> Database& { return session.database(read_only); }, out);
 
     Json documents = Json::array();
-    size_t total = 0;
-    for (size_t i = 0; i < histories.size(); ++i) {
-        History& history = *histories[i];
-        MigrationResult result{{}, pending[i].heads};
-        if (!pending[i].steps.empty()) {
-            Migrator migrator(history, session.database(false), out);
-            result = direction == Direction::upgrade ? migrator.upgrade(target) : migrator.downgrade(target);
-        }
-        total += result.applied;
-        if (out.json()) documents.push_back(result_json(history, result, out));
-        if (result.applied == 0) {
-            out.line(fmt::format("{} is up to date ({})", history.name(), heads_text(result.heads)));
+    for (const auto& outcome : result.histories) {
+        if (out.json()) documents.push_back(result_json(outcome));
+        if (outcome.applied.empty()) {
+            out.line(fmt::format("{} is up to date ({})", outcome.name, heads_text(outcome.heads)));
         }
     }
+    const size_t total = result.applied_count();
     if (out.json()) {
         std::cout << Json{{"histories", documents}, {"applied", total}, {"duration_ms", elapsed_ms(started)}}.dump(2)
                   << "\n";

@@ -28,21 +28,16 @@ void Reporter::step_started(const AppliedStep& step, bool transactional) {
 void Reporter::step_finished(const AppliedStep& step) {
     running_.reset();
     ++finished_count_;
-    if (json_) finished_.push_back(step);
     const std::string arrow = step.direction == Direction::upgrade ? "" : "(downgrade) ";
     std::string what = arrow + step.message;
     line(fmt::format("{} {} {}{}", bold(step.history), step.revision, what.empty() ? "" : what + " ",
                      dim(fmt::format("… {} ms", step.duration_ms))));
 }
 
-std::vector<AppliedStep> Reporter::finished_steps(const std::string& history) const {
-    std::vector<AppliedStep> out;
-    for (const auto& step : finished_)
-        if (step.history == history) out.push_back(step);
-    return out;
-}
-
+// Once per run: a session opens a read-only connection before the writing one, and each
+// would announce the same wait.
 void Reporter::waiting(const std::string& message) {
+    if (!announced_.insert(message).second) return;
     if (verbosity_ != Verbosity::quiet) fmt::print(stderr, "{}\n", yellow(message));
 }
 

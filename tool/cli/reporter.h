@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,6 @@ public:
     // The one sentence of a command stopped by Ctrl-C or SIGTERM: which revision was rolled
     // back (or left half done by a transaction:false section), and how many ran before it.
     std::string interruption_message() const;
-    // With --json, the steps finished so far for one history (nothing is kept otherwise).
-    std::vector<AppliedStep> finished_steps(const std::string& history) const;
     void waiting(const std::string& message) override;
 
     // A normal line on stdout (suppressed by -q and --json).
@@ -46,7 +45,7 @@ private:
     bool json_;
     Verbosity verbosity_;
     bool colour_;
-    std::vector<AppliedStep> finished_;
+    std::set<std::string> announced_;  // waiting messages already printed
     std::optional<AppliedStep> running_;  // started, not finished
     bool running_transactional_ = true;
     size_t finished_count_ = 0;

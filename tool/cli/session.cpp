@@ -17,9 +17,19 @@ Session::Session(GlobalOptions options)
       reporter_(options_.json, options_.quiet     ? Verbosity::quiet
                                : options_.verbose ? Verbosity::verbose
                                                   : Verbosity::normal) {
-    root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
-                                                       : fs::path(options_.project_root))
-                .lexically_normal();
+    try {
+        root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
+                                                           : fs::path(options_.project_root))
+                    .lexically_normal();
+    } catch (const fs::filesystem_error&) {
+        // getcwd() fails once the working directory has been deleted.
+        throw usage_error(options_.project_root.empty()
+                              ? "The current directory no longer exists: change to the project directory "
+                                "or pass --project-root"
+                              : fmt::format("Cannot resolve --project-root '{}': the current directory no "
+                                            "longer exists; pass an absolute path",
+                                            options_.project_root));
+    }
     // "dir/" normalises to "dir/" (an empty last component): drop it, so messages read "dir".
     if (!root_.has_filename() && root_ != root_.root_path()) root_ = root_.parent_path();
 }
@@ -48,11 +58,15 @@ const AppManifest& Session::standalone_app() {
     return *standalone_app_;
 }
 
-DatabaseUrl Session::database_url() {
-    std::optional<std::string> url;
-    if (!options_.database_url.empty()) url = options_.database_url;
-    if (!url) url = lookup_setting("DATABASE_URL", root_);
+std::optional<std::string> Session::configured_database_url() {
+    if (!options_.database_url.empty()) return options_.database_url;
+    std::optional<std::string> url = lookup_setting("DATABASE_URL", root_);
     if (!url && standalone()) url = lookup_setting("DATABASE_URL", standalone_app().dir);
+    return url;
+}
+
+DatabaseUrl Session::database_url() {
+    const std::optional<std::string> url = configured_database_url();
     if (!url) {
         throw usage_error(fmt::format(
             "No database URL: pass --database-url, set DATABASE_URL, or add DATABASE_URL to {}",
@@ -149,24 +163,6 @@ History& Session::history_for(const std::string& app) {
         return core_history();
     }
     return app_history(app);
-}
-
-void Session::check_version_table_conflicts(const std::vector<std::string>& apps, Database& db) {
-    if (apps.empty()) return;
-    const auto shared_rows = db.read_versions("alembic_version");
-    if (shared_rows.empty()) return;
-    for (const auto& app : apps) {
-        const auto& graph = app_history(app).graph();
-        for (const auto& row : shared_rows) {
-            if (graph.find(row) < 0) continue;
-            throw failure(fmt::format(
-                "Version table conflict: revision {} of app '{}' is recorded in the shared "
-                "alembic_version table, but an external app's history belongs in "
-                "alembic_version_{}; move the row there (fastappkit migrate stamp --app {} {}) and "
-                "delete it from alembic_version",
-                row, app, app, app, row));
-        }
-    }
 }
 
 }  // namespace fastappkit

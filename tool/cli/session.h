@@ -44,6 +44,8 @@ public:
     const Project& project();
     const AppManifest& standalone_app();
 
+    // The URL text from --database-url, DATABASE_URL or .env; nullopt when none is set.
+    std::optional<std::string> configured_database_url();
     DatabaseUrl database_url();
     // Opened once; read-only sessions never create or change a database.
     Database& database(bool read_only);
@@ -55,10 +57,6 @@ public:
     std::vector<History*> all_histories();
     // The history a command's optional --app NAME selects (core when empty).
     History& history_for(const std::string& app);
-
-    // "Version table conflict": a revision of one of `apps` (external) recorded in the shared
-    // alembic_version table. Reads that table once.
-    void check_version_table_conflicts(const std::vector<std::string>& apps, Database& db);
 
 private:
     const AppManifest& external_manifest(const std::string& name);

@@ -1,5 +1,5 @@
-// The order of `migrate all` (DESIGN 7): a stable topological sort of the external apps over
-// their `requires`, so that `apps` order is kept wherever the requirements allow it.
+// The order of `migrate all` (docs/configuration.md): a stable topological sort of the external
+// apps over their `requires`, so that `apps` order is kept wherever the requirements allow it.
 #include "config/app_order.h"
 
 #include <algorithm>

@@ -15,8 +15,8 @@ struct AppStep {
 };
 
 // An app with a `requires` key depends on exactly those apps; one without depends on the app
-// placed just before it in the returned order (DESIGN 7: "the external app before it in that
-// order"), which is `apps` order unless a `requires` moved something.
+// placed just before it in the returned order (docs/configuration.md, "Migration order"),
+// which is `apps` order unless a `requires` moved something.
 // Throws usage_error for a `requires` cycle or a required app that is not in `apps`.
 std::vector<AppStep> external_app_order(const Project& project);
 

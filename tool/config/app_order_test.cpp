@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -48,14 +49,8 @@ std::vector<std::string> order_of(std::vector<App> apps) {
 }
 
 std::string error_of(std::vector<App> apps) {
-    try {
-        external_app_order(project_of(std::move(apps)));
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "expected a usage_error";
-    return "";
+    return test_support::message_of(ExitCode::usage,
+                                    [&] { external_app_order(project_of(std::move(apps))); });
 }
 
 TEST(AppOrderTest, NoExternalApps) { EXPECT_TRUE(order_of({internal("blog")}).empty()); }

@@ -1,11 +1,12 @@
-// Database URLs in SQLAlchemy's grammar (DESIGN 3.3), so that the URL a fastappkit (Python)
-// project already has in its .env works unchanged; and the masking that keeps passwords out of
-// every message.
+// Database URLs in SQLAlchemy's grammar (docs/configuration.md), so that the URL a fastappkit
+// (Python) project already has in its .env works unchanged; and the masking that keeps passwords
+// out of every message.
 #include "config/database_url.h"
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -15,18 +16,81 @@ namespace fastappkit {
 
 namespace {
 
-// SQLAlchemy's URL pattern (sqlalchemy/engine/url.py): the password runs to the first '@', so
-// an unencoded '/' or ':' in it still parses. Groups: 1 scheme, 2 user, 3 password, 4 IPv6
-// host, 5 host, 6 port, 7 database, 8 query.
-const std::regex& url_pattern() {
-    static const std::regex pattern(R"(^([A-Za-z][A-Za-z0-9+.\-]*)://(?:([^:/]*)(?::([^@]*))?@)?)"
-                                    R"((?:(?:\[([^/?]+)\]|([^/:?]*))(?::([^/?]*))?)?(?:/([^?]*))?(?:\?(.*))?$)");
-    return pattern;
+constexpr std::size_t npos = std::string_view::npos;
+
+// Where one part of a URL lies in its text; `pos == npos` when the part is absent.
+struct Span {
+    std::size_t pos = npos;
+    std::size_t len = 0;
+    bool present() const { return pos != npos; }
+};
+
+struct UrlParts {
+    Span scheme, user, password, ipv6_host, host, port, database, query;
+};
+
+std::string part(std::string_view text, Span span) {
+    return span.present() ? std::string(text.substr(span.pos, span.len)) : std::string();
 }
 
-enum Group { kScheme = 1, kUser, kPassword, kIpv6Host, kHost, kPort, kDatabase, kQuery };
+bool is_scheme_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-'; }
 
-std::string group(const std::smatch& match, Group index) { return match[index].matched ? match[index].str() : ""; }
+// SQLAlchemy's URL grammar (sqlalchemy/engine/url.py), read by hand in one pass: a regex
+// would recurse once per character and overflow the stack on a long URL. The password runs
+// to the first '@' after the user's ':', so an unencoded '/' or ':' in it still parses; without
+// a password, the user runs to the last '@' before the first ':' or '/'.
+std::optional<UrlParts> split_url(std::string_view text) {
+    UrlParts parts;
+    const std::size_t n = text.size();
+    if (n == 0 || !std::isalpha(static_cast<unsigned char>(text[0]))) return std::nullopt;
+    std::size_t p = 1;
+    while (p < n && is_scheme_char(text[p])) ++p;
+    if (text.substr(p, 3) != "://") return std::nullopt;
+    parts.scheme = {0, p};
+    p += 3;
+
+    std::size_t user_end = text.find_first_of(":/", p);
+    if (user_end == npos) user_end = n;
+    const std::size_t password_end = user_end < n && text[user_end] == ':' ? text.find('@', user_end + 1) : npos;
+    if (password_end != npos) {
+        parts.user = {p, user_end - p};
+        parts.password = {user_end + 1, password_end - user_end - 1};
+        p = password_end + 1;
+    } else if (const std::size_t at = text.substr(p, user_end - p).rfind('@'); at != npos) {
+        parts.user = {p, at};
+        p += at + 1;
+    }
+
+    std::size_t host_end = text.find_first_of("/?", p);
+    if (host_end == npos) host_end = n;
+    if (p < n && text[p] == '[') {
+        // "[v6]" followed by ":port", "/", "?" or the end; the last such ']' wins.
+        for (std::size_t close = host_end; close-- > p + 1;) {
+            if (text[close] == ']' && close > p + 1 && (close + 1 == host_end || text[close + 1] == ':')) {
+                parts.ipv6_host = {p + 1, close - p - 1};
+                p = close + 1;
+                break;
+            }
+        }
+    }
+    if (!parts.ipv6_host.present()) {
+        const std::size_t end = std::min(text.find_first_of("/:?", p), n);
+        parts.host = {p, end - p};
+        p = end;
+    }
+    if (p < n && text[p] == ':') {
+        const std::size_t end = std::min(text.find_first_of("/?", p + 1), n);
+        parts.port = {p + 1, end - p - 1};
+        p = end;
+    }
+    if (p < n && text[p] == '/') {
+        const std::size_t end = std::min(text.find('?', p + 1), n);
+        parts.database = {p + 1, end - p - 1};
+        p = end;
+    }
+    if (p < n && text[p] == '?') parts.query = {p + 1, n - p - 1};
+    return parts;
+}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -88,19 +152,155 @@ std::string mask_query(const std::string& query) {
     return fmt::format("{}", fmt::join(items, "&"));
 }
 
-// Masks by position in the matched text, so everything but the secrets reads as given.
+std::string mask_url(const std::string& text);
+
+bool is_token_break(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '"' || c == '`' || c == '<' || c == '>';
+}
+
+// Where the user of a `user:password@` in token[0, at) starts: after the last "://", else
+// after a leading "scheme:/" (a URL missing a slash), else at the token's start.
+std::size_t userinfo_start(std::string_view prefix) {
+    if (const std::size_t slashes = prefix.rfind("://"); slashes != npos) return slashes + 3;
+    std::size_t p = 0;
+    if (!prefix.empty() && std::isalpha(static_cast<unsigned char>(prefix[0]))) {
+        while (p < prefix.size() && is_scheme_char(prefix[p])) ++p;
+        if (p + 1 < prefix.size() && prefix[p] == ':' && prefix[p + 1] == '/') {
+            while (++p < prefix.size() && prefix[p] == '/') {
+            }
+            return p;
+        }
+    }
+    return 0;
+}
+
+// Replaces the password of anything shaped like `user:password@host` with ***, whether or not
+// it is a well-formed URL (postgresql:/u:pw@h, postgresql//u:pw@h, u:pw@h/db). A password
+// holding '@' runs to the last '@' before the host's '/' or '?'.
+std::string mask_userinfo(const std::string& text) {
+    std::string out;
+    std::size_t t = 0;
+    while (t < text.size()) {
+        if (is_token_break(text[t])) {
+            out += text[t++];
+            continue;
+        }
+        std::size_t e = t;
+        while (e < text.size() && !is_token_break(text[e])) ++e;
+        const std::string_view token(text.data() + t, e - t);
+        t = e;
+        const std::size_t at = token.find('@');
+        if (at == npos) {
+            out += token;
+            continue;
+        }
+        const std::size_t user = userinfo_start(token.substr(0, at));
+        const std::size_t colon = token.substr(0, at).find(':', user);
+        if (colon == npos || colon + 1 == at) {
+            out += token;
+            continue;
+        }
+        const std::size_t host_end = std::min(token.find_first_of("/?", at), token.size());
+        const std::size_t last_at = token.substr(0, host_end).rfind('@');
+        out += token.substr(0, colon + 1);
+        out += "***";
+        out += token.substr(last_at);
+    }
+    return out;
+}
+
+bool equals_ignoring_case(std::string_view text, std::string_view lower) {
+    if (text.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
+    }
+    return true;
+}
+
+// `password = value` (libpq's conninfo, a URL's query): the value, quoted or bare, becomes ***.
+std::string mask_password_parameters(const std::string& text) {
+    constexpr std::string_view key = "password";
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (!equals_ignoring_case(std::string_view(text).substr(i, key.size()), key)) {
+            out += text[i++];
+            continue;
+        }
+        std::size_t p = i + key.size();
+        const auto skip_blanks = [&] {
+            while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+        };
+        skip_blanks();
+        if (p >= text.size() || text[p] != '=') {
+            out += text.substr(i, key.size());
+            i += key.size();
+            continue;
+        }
+        ++p;
+        skip_blanks();
+        std::size_t end = p;
+        if (p < text.size() && (text[p] == '\'' || text[p] == '"')) {
+            const char quote = text[p];
+            for (end = p + 1; end < text.size() && text[end] != quote; ++end) {
+                if (text[end] == '\\') ++end;
+            }
+            end = end < text.size() ? end + 1 : p;  // an unclosed quote is not a value
+        } else {
+            while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) &&
+                   std::string_view("&'\"").find(text[end]) == npos) {
+                ++end;
+            }
+        }
+        out += text.substr(i, p - i);
+        if (end > p) out += "***";
+        i = end > p ? end : p;
+    }
+    return out;
+}
+
+// SQLite's URI parameters (https://sqlite.org/uri.html) are passed to SQLite; the Python
+// driver's connect arguments that SQLAlchemy accepts in a URL are accepted and have no effect
+// on a migration. Anything else is refused, so that an option is never silently ignored.
+void check_sqlite_options(const DatabaseUrl& url) {
+    static const std::vector<std::pair<std::string, std::vector<std::string>>> sqlite_values = {
+        {"mode", {"ro", "rw", "rwc", "memory"}}, {"cache", {"shared", "private"}},
+        {"immutable", {"0", "1"}},               {"nolock", {"0", "1"}},
+        {"psow", {"0", "1"}},                    {"vfs", {}}};
+    static const std::vector<std::string> driver_options = {"uri", "check_same_thread", "timeout",
+                                                            "isolation_level", "detect_types", "cached_statements"};
+    for (const auto& [key, value] : url.params) {
+        if (std::find(driver_options.begin(), driver_options.end(), key) != driver_options.end()) continue;
+        const auto known = std::find_if(sqlite_values.begin(), sqlite_values.end(),
+                                        [&key = key](const auto& option) { return option.first == key; });
+        if (known == sqlite_values.end()) {
+            throw usage_error(fmt::format(
+                "Unknown SQLite URL option '{}' in '{}': supported are SQLite's mode, cache, immutable, nolock, "
+                "psow and vfs, and the driver's uri, check_same_thread, timeout, isolation_level, detect_types and "
+                "cached_statements",
+                mask_passwords(key), mask_url(url.text)));
+        }
+        const auto& values = known->second;
+        if (!values.empty() && std::find(values.begin(), values.end(), value) == values.end()) {
+            throw usage_error(fmt::format("Invalid value '{}' of SQLite URL option '{}' in '{}': expected {}",
+                                          mask_passwords(value), key, mask_url(url.text), fmt::join(values, ", ")));
+        }
+    }
+}
+
+// Masks by position in the parsed text, so everything but the secrets reads as given.
 std::string mask_url(const std::string& text) {
-    std::smatch match;
-    if (!std::regex_match(text, match, url_pattern())) return mask_passwords(text);
+    const std::optional<UrlParts> parts = split_url(text);
+    if (!parts) return mask_passwords(text);
     std::string masked = text;
     // The query first: it lies after the password, so the password's position stays valid.
-    if (match[kQuery].matched) {
-        masked.replace(match.position(kQuery), match.length(kQuery), mask_query(match[kQuery].str()));
+    if (parts->query.present()) {
+        masked.replace(parts->query.pos, parts->query.len, mask_query(part(text, parts->query)));
     }
-    if (match[kPassword].matched && match.length(kPassword) > 0) {
-        masked.replace(match.position(kPassword), match.length(kPassword), "***");
+    if (parts->password.present() && parts->password.len > 0) {
+        masked.replace(parts->password.pos, parts->password.len, "***");
     }
-    return masked;
+    return mask_passwords(masked);
 }
 
 [[noreturn]] void throw_unsupported(const std::string& url) {
@@ -114,36 +314,39 @@ std::filesystem::path absolute_normal(const std::filesystem::path& path) {
     return std::filesystem::absolute(path).lexically_normal();
 }
 
-void parse_sqlite(const std::smatch& match, const std::filesystem::path& root, DatabaseUrl& url) {
-    if (match[kUser].matched || match[kPassword].matched || match[kPort].matched || !group(match, kIpv6Host).empty() ||
-        !group(match, kHost).empty()) {
+void parse_sqlite(const UrlParts& parts, const std::filesystem::path& root, DatabaseUrl& url) {
+    const std::string& text = url.text;
+    if (parts.user.present() || parts.port.present() || parts.ipv6_host.present() || parts.host.len > 0) {
         throw usage_error(
             fmt::format("Malformed SQLite URL '{}': use sqlite:///relative/path.db or sqlite:////absolute/path.db",
-                        mask_url(url.text)));
+                        mask_url(text)));
     }
-    const std::string path = group(match, kDatabase);
+    const std::string path = part(text, parts.database);
     if (path.empty() || path == ":memory:") {
         url.sqlite_path = ":memory:";
     } else {
         // root / path is path itself when path is absolute (sqlite:////abs/path.db).
         url.sqlite_path = absolute_normal(root / path);
     }
-    url.params = parse_query(group(match, kQuery));
+    url.params = parse_query(part(text, parts.query));
+    check_sqlite_options(url);
 }
 
-void parse_postgresql(const std::smatch& match, DatabaseUrl& url) {
-    url.user = percent_decode(group(match, kUser));
-    url.password = percent_decode(group(match, kPassword));
-    url.host = percent_decode(match[kIpv6Host].matched ? group(match, kIpv6Host) : group(match, kHost));
-    url.database = percent_decode(group(match, kDatabase));
-    url.params = parse_query(group(match, kQuery));
-    const std::string port_text = group(match, kPort);
+void parse_postgresql(const UrlParts& parts, DatabaseUrl& url) {
+    const std::string& text = url.text;
+    url.user = percent_decode(part(text, parts.user));
+    url.password = percent_decode(part(text, parts.password));
+    url.host = percent_decode(parts.ipv6_host.present() ? part(text, parts.ipv6_host) : part(text, parts.host));
+    url.database = percent_decode(part(text, parts.database));
+    url.params = parse_query(part(text, parts.query));
+    const std::string port_text = part(text, parts.port);
     if (port_text.empty()) return;
     const bool digits = port_text.size() <= 5 &&
                         std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; });
     const int number = digits ? std::stoi(port_text) : 0;
     if (number < 1 || number > 65535) {
-        throw usage_error(fmt::format("Invalid port '{}' in database URL '{}'", port_text, mask_url(url.text)));
+        throw usage_error(fmt::format("Invalid port '{}' in database URL '{}'", mask_passwords(port_text),
+                                      mask_url(url.text)));
     }
     url.port = number;
 }
@@ -173,16 +376,16 @@ Dialect parse_dialect(const std::string& name) {
 DatabaseUrl parse_database_url(const std::string& text, const std::filesystem::path& root) {
     DatabaseUrl url;
     url.text = text;
-    std::smatch match;
-    if (!std::regex_match(text, match, url_pattern())) throw_unsupported(text);
-    const std::string scheme_text = lowercase(group(match, kScheme));
+    const std::optional<UrlParts> parts = split_url(text);
+    if (!parts) throw_unsupported(text);
+    const std::string scheme_text = lowercase(part(text, parts->scheme));
     const std::string base_scheme = scheme_text.substr(0, scheme_text.find('+'));  // drop +asyncpg, +psycopg2…
     if (base_scheme == "sqlite") {
         url.dialect = Dialect::sqlite;
-        parse_sqlite(match, root, url);
+        parse_sqlite(*parts, root, url);
     } else if (base_scheme == "postgresql" || base_scheme == "postgres") {
         url.dialect = Dialect::postgresql;
-        parse_postgresql(match, url);
+        parse_postgresql(*parts, url);
     } else {
         throw_unsupported(text);
     }
@@ -215,11 +418,7 @@ std::string DatabaseUrl::libpq_conninfo() const {
 }
 
 std::string mask_passwords(const std::string& text) {
-    static const std::regex userinfo(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:)[^\s@]+@)");
-    static const std::regex parameter(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&'"]+))",
-                                      std::regex::icase);
-    const std::string without_userinfo = std::regex_replace(text, userinfo, "$1***@");
-    return std::regex_replace(without_userinfo, parameter, "$1***");
+    return mask_password_parameters(mask_userinfo(text));
 }
 
 }  // namespace fastappkit

@@ -1,4 +1,5 @@
-// Database URLs (DESIGN 3.3): sqlite:///relative.db, sqlite:////abs.db, postgresql://...
+// Database URLs (docs/configuration.md): sqlite:///relative.db, sqlite:////abs.db,
+// postgresql://...
 #pragma once
 
 #include <filesystem>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -16,14 +17,7 @@ const fs::path kRoot = "/srv/project";
 DatabaseUrl parse(const std::string& url) { return parse_database_url(url, kRoot); }
 
 std::string error_of(const std::string& url) {
-    try {
-        parse(url);
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "expected a usage_error";
-    return "";
+    return test_support::message_of(ExitCode::usage, [&] { parse(url); });
 }
 
 TEST(DatabaseUrlTest, SqliteRelativeToTheProjectRoot) {
@@ -166,19 +160,60 @@ TEST(DatabaseUrlTest, MaskPasswordsInFreeText) {
     EXPECT_EQ("already masked postgresql://app:***@db", mask_passwords("already masked postgresql://app:***@db"));
 }
 
+// Anything shaped like user:password@, well-formed URL or not, loses its password.
+TEST(DatabaseUrlTest, MaskPasswordsInMalformedUrls) {
+    EXPECT_EQ("postgresql:/u:***@h/db", mask_passwords("postgresql:/u:pw@h/db"));
+    EXPECT_EQ("postgresql//u:***@h/db", mask_passwords("postgresql//u:pw@h/db"));
+    EXPECT_EQ("postgresql ://u:***@h/db", mask_passwords("postgresql ://u:pw@h/db"));
+    EXPECT_EQ("u:***@h/db", mask_passwords("u:pw@h/db"));
+    EXPECT_EQ("invalid key 'postgresql://u:***@h/db?password' here",
+              mask_passwords("invalid key 'postgresql://u:pw@h/db?password' here"));
+    EXPECT_EQ("\"postgresql://u:***@h/db\"", mask_passwords("\"postgresql://u:p@ss@h/db\""));
+    EXPECT_EQ("user@host and u:@h", mask_passwords("user@host and u:@h"));
+    for (const char* url : {"postgresql:/u:pw@h/db", "postgresql//u:pw@h/db", "u:pw@h/db", "postgresql ://u:pw@h/db"}) {
+        const std::string message = error_of(url);
+        EXPECT_EQ(std::string::npos, message.find("pw")) << message;
+    }
+}
+
+// A URL is read in one pass: a long one is an ordinary error, not a stack overflow.
+TEST(DatabaseUrlTest, LongUrls) {
+    const std::string long_path(30000, 'a');
+    EXPECT_EQ(fs::path("/srv/project/" + long_path), parse("sqlite:///" + long_path).sqlite_path);
+    EXPECT_EQ(long_path, parse("postgresql://u:" + long_path + "@h/db").password);
+    const std::string masked = mask_passwords("x postgresql://u:" + long_path + "@h/db password=" + long_path);
+    EXPECT_EQ("x postgresql://u:***@h/db password=***", masked);
+    EXPECT_NE(std::string::npos, error_of("mysql://" + long_path).find("Unsupported database URL"));
+}
+
+TEST(DatabaseUrlTest, UserRunsToTheLastAtWithoutPassword) {
+    const DatabaseUrl url = parse("postgresql://a@b@host/db");
+    EXPECT_EQ("a@b", url.user);
+    EXPECT_EQ("host", url.host);
+    EXPECT_EQ("db", url.database);
+}
+
+TEST(DatabaseUrlTest, SqliteOptions) {
+    EXPECT_EQ((Params{{"mode", "ro"}, {"cache", "shared"}, {"uri", "true"}}),
+              parse("sqlite:///app.db?mode=ro&cache=shared&uri=true").params);
+    EXPECT_EQ(
+        "Unknown SQLite URL option 'journal' in 'sqlite:///app.db?journal=wal': supported are SQLite's mode, "
+        "cache, immutable, nolock, psow and vfs, and the driver's uri, check_same_thread, timeout, "
+        "isolation_level, detect_types and cached_statements",
+        error_of("sqlite:///app.db?journal=wal"));
+    EXPECT_EQ("Invalid value 'readonly' of SQLite URL option 'mode' in 'sqlite:///app.db?mode=readonly': "
+              "expected ro, rw, rwc, memory",
+              error_of("sqlite:///app.db?mode=readonly"));
+}
+
 TEST(DatabaseUrlTest, Dialects) {
     EXPECT_EQ(Dialect::sqlite, parse_dialect("sqlite"));
     EXPECT_EQ(Dialect::postgresql, parse_dialect("postgresql"));
     EXPECT_EQ(Dialect::postgresql, parse_dialect("postgres"));
     EXPECT_STREQ("sqlite", to_string(Dialect::sqlite));
     EXPECT_STREQ("postgresql", to_string(Dialect::postgresql));
-    try {
-        parse_dialect("mysql");
-        ADD_FAILURE() << "expected a usage_error";
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        EXPECT_STREQ("Unknown dialect 'mysql' (expected sqlite or postgresql)", error.what());
-    }
+    EXPECT_EQ("Unknown dialect 'mysql' (expected sqlite or postgresql)",
+              test_support::message_of(ExitCode::usage, [] { parse_dialect("mysql"); }));
 }
 
 }  // namespace

@@ -7,10 +7,12 @@
 #include <iterator>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "config/database_url.h"
 
 namespace fastappkit {
 
@@ -110,7 +112,9 @@ std::map<std::string, std::string> parse_env_text(const std::string& text, const
         if (equals == std::string_view::npos) throw usage_error(fmt::format("{}: expected KEY=VALUE", at));
         const std::string_view key = trim(content.substr(0, equals));
         if (!is_key(key)) {
-            throw usage_error(fmt::format("{}: invalid key '{}' (use letters, digits and underscores)", at, key));
+            // A line holding a bare URL reads as a key: its password stays out of the message.
+            throw usage_error(fmt::format("{}: invalid key '{}' (use letters, digits and underscores)", at,
+                                          mask_passwords(std::string(key))));
         }
         settings[std::string(key)] = parse_value(content.substr(equals + 1), key, at);
     }
@@ -118,7 +122,13 @@ std::map<std::string, std::string> parse_env_text(const std::string& text, const
 }
 
 std::map<std::string, std::string> read_env_file(const std::filesystem::path& file) {
-    if (!std::filesystem::exists(file)) return {};
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(file, error);
+    if (status.type() == std::filesystem::file_type::not_found) return {};
+    if (error) throw usage_error(fmt::format("Cannot read {}: {}", file.string(), error.message()));
+    if (std::filesystem::is_directory(status)) {
+        throw usage_error(fmt::format("Cannot read {}: it is a directory, not a file", file.string()));
+    }
     std::ifstream stream(file, std::ios::binary);
     if (!stream) throw usage_error(fmt::format("Cannot read {}", file.string()));
     const std::string text{std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -19,14 +20,7 @@ using Settings = std::map<std::string, std::string>;
 Settings parse(const std::string& text) { return parse_env_text(text, ".env"); }
 
 std::string error_of(const std::string& text) {
-    try {
-        parse(text);
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "expected a usage_error";
-    return "";
+    return test_support::message_of(ExitCode::usage, [&] { parse(text); });
 }
 
 TEST(EnvFileTest, PlainLines) {
@@ -73,30 +67,32 @@ TEST(EnvFileTest, Errors) {
     EXPECT_EQ(".env:1: the value of B has no closing quote", error_of("B='open\n"));
     EXPECT_EQ(".env:1: unexpected text after the quoted value of A", error_of("A=\"x\"y\n"));
     EXPECT_EQ(".env:1: unexpected text after the quoted value of B", error_of("B='x' y\n"));
+    EXPECT_EQ(".env:1: invalid key 'postgresql://u:***@h/db?sslmode' (use letters, digits and underscores)",
+              error_of("postgresql://u:secret@h/db?sslmode=require\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Files and the environment
 
+std::string error_reading(const fs::path& file) {
+    try {
+        read_env_file(file);
+    } catch (const Error& error) {
+        EXPECT_EQ(ExitCode::usage, error.code());
+        return error.what();
+    }
+    return "no error";
+}
+
 class EnvFileDirTest : public ::testing::Test {
 protected:
-    EnvFileDirTest()
-        : dir_(fs::temp_directory_path() / fmt::format("fastappkit-EnvFileDirTest-{}-{}",
-                                                       ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                                                       ::getpid())) {
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        ::unsetenv(kVariable);
-    }
-    ~EnvFileDirTest() override {
-        ::unsetenv(kVariable);
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-    void write_env(const std::string& text) { std::ofstream(dir_ / ".env") << text; }
+    EnvFileDirTest() { ::unsetenv(kVariable); }
+    ~EnvFileDirTest() override { ::unsetenv(kVariable); }
+    void write_env(const std::string& text) { scratch_.write(".env", text); }
 
     static constexpr const char* kVariable = "FASTAPPKIT_ENV_FILE_TEST_SETTING";
-    fs::path dir_;
+    test_support::ScopedTempDir scratch_;
+    const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(EnvFileDirTest, MissingFileIsEmpty) {
@@ -110,12 +106,18 @@ TEST_F(EnvFileDirTest, ReadsTheFileAndNamesItInErrors) {
     write_env(std::string(kVariable) + "=from-file\n");
     EXPECT_EQ((Settings{{kVariable, "from-file"}}), read_env_file(dir_ / ".env"));
     write_env("# settings\nbroken\n");
-    try {
-        read_env_file(dir_ / ".env");
-        ADD_FAILURE() << "expected a usage_error";
-    } catch (const Error& error) {
-        EXPECT_EQ(fmt::format("{}:2: expected KEY=VALUE", (dir_ / ".env").string()), error.what());
-    }
+    EXPECT_EQ(fmt::format("{}:2: expected KEY=VALUE", (dir_ / ".env").string()),
+              test_support::message_of([&] { read_env_file(dir_ / ".env"); }));
+}
+
+TEST_F(EnvFileDirTest, DirectoryOrSymlinkLoopIsASentenceNamingTheFile) {
+    fs::create_directory(dir_ / ".env");
+    EXPECT_EQ(fmt::format("Cannot read {}: it is a directory, not a file", (dir_ / ".env").string()),
+              error_reading(dir_ / ".env"));
+    fs::remove(dir_ / ".env");
+    fs::create_symlink(dir_ / ".env", dir_ / ".env");
+    EXPECT_EQ(fmt::format("Cannot read {}: Too many levels of symbolic links", (dir_ / ".env").string()),
+              error_reading(dir_ / ".env"));
 }
 
 TEST_F(EnvFileDirTest, EnvironmentWinsOverTheFile) {

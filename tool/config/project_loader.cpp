@@ -1,4 +1,4 @@
-// Reads fastappkit.toml and external app manifests (DESIGN 3.1, 3.2). This is the only file
+// Reads fastappkit.toml and external app manifests (docs/configuration.md). This is the only file
 // that includes toml++: the header is heavy, and TOML is parsed in one place only.
 #include <algorithm>
 #include <cstdlib>

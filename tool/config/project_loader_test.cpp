@@ -10,53 +10,17 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
 
-// A scratch directory named after the running test, removed afterwards.
-class ScratchDir {
-public:
-    ScratchDir() {
-        const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                fmt::format("fastappkit-{}-{}-{}", test->test_suite_name(), test->name(), ::getpid());
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-    std::string str(const std::string& relative = "") const {
-        return relative.empty() ? path_.string() : (path_ / relative).string();
-    }
-    void write(const std::string& relative, const std::string& text) const {
-        fs::create_directories((path_ / relative).parent_path());
-        std::ofstream(path_ / relative) << text;
-    }
-    void mkdir(const std::string& relative) const { fs::create_directories(path_ / relative); }
-
-private:
-    fs::path path_;
-};
+using test_support::message_of;
+using test_support::ScopedTempDir;
 
 std::string manifest_text(const std::string& name, const std::string& extra = "") {
     return fmt::format("[tool.fastappkit]\nname = \"{}\"\nversion = \"0.1.0\"\nmigrations = \"migrations\"\n{}", name,
                        extra);
-}
-
-// The usage_error message `action` throws; a test failure when it throws nothing.
-std::string usage_error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "expected a usage_error";
-    return "";
 }
 
 // Keeps FASTAPPKIT_APP_PATH of the developer's shell out of the tests.
@@ -83,10 +47,10 @@ protected:
     std::string config() const { return scratch.str("fastappkit.toml"); }
     std::string load_error(const std::string& toml) {
         scratch.write("fastappkit.toml", toml);
-        return usage_error_of([&] { load_project(scratch.path(), {}); });
+        return message_of(ExitCode::usage, [&] { load_project(scratch.path(), {}); });
     }
 
-    ScratchDir scratch;
+    ScopedTempDir scratch;
 
 private:
     std::optional<std::string> saved_app_path_;
@@ -98,7 +62,7 @@ TEST_F(ProjectLoaderTest, MissingConfigurationFileNamesTheNormalisedRoot) {
     EXPECT_EQ(fmt::format("Configuration file not found: {}/fastappkit.toml (run from the project root or pass "
                           "--project-root)",
                           scratch.str()),
-              usage_error_of([&] { load_project(scratch.path() / "sub" / ".." / ".", {}); }));
+              message_of(ExitCode::usage, [&] { load_project(scratch.path() / "sub" / ".." / ".", {}); }));
 }
 
 TEST_F(ProjectLoaderTest, EmptyAppsList) {
@@ -352,7 +316,7 @@ protected:
     std::string manifest() const { return scratch.str("payments/fastappkit.toml"); }
     std::string manifest_error(const std::string& toml) {
         scratch.write("payments/fastappkit.toml", toml);
-        return usage_error_of([&] { load_manifest(scratch.path() / "payments/fastappkit.toml", "payments"); });
+        return message_of(ExitCode::usage, [&] { load_manifest(scratch.path() / "payments/fastappkit.toml", "payments"); });
     }
     void SetUp() override {
         ProjectTestBase::SetUp();
@@ -387,7 +351,7 @@ TEST_F(ProjectManifestTest, EmptyRequiresIsPresent) {
 
 TEST_F(ProjectManifestTest, MissingManifest) {
     EXPECT_EQ(fmt::format("App manifest not found: {}", scratch.str("billing/fastappkit.toml")),
-              usage_error_of([&] { load_manifest(scratch.path() / "billing/fastappkit.toml", "billing"); }));
+              message_of(ExitCode::usage, [&] { load_manifest(scratch.path() / "billing/fastappkit.toml", "billing"); }));
 }
 
 TEST_F(ProjectManifestTest, MissingRequiredKeys) {
@@ -496,7 +460,7 @@ TEST_F(ProjectStandaloneTest, SeveralManifestsAreAnError) {
     EXPECT_EQ(
         fmt::format("{}: several app manifests found ({}, {}); a standalone app's checkout holds exactly one",
                     scratch.str(), scratch.str("billing/fastappkit.toml"), scratch.str("payments/fastappkit.toml")),
-        usage_error_of([&] { find_standalone_manifest(scratch.path()); }));
+        message_of(ExitCode::usage, [&] { find_standalone_manifest(scratch.path()); }));
 }
 
 }  // namespace

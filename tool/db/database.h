@@ -85,7 +85,7 @@ public:
     // Ctrl-C: stops the running statement and makes every later statement, transaction and
     // lock wait of this connection fail, so that the work unwinds (rolling back). Called from
     // another thread, possibly more than once; never throws.
-    virtual void interrupt() noexcept = 0;
+    virtual void interrupt() noexcept {}
 
     virtual std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) = 0;
     // SQLite: BEGIN IMMEDIATE (waiting with the busy timeout). PostgreSQL: BEGIN.

@@ -1,4 +1,4 @@
-// The PostgreSQL backend (DESIGN 6), written to the libpqxx 6.4 API.
+// The PostgreSQL backend (docs/databases.md), written to the libpqxx 6.4 API.
 //
 // A connection holds one pqxx::nontransaction for its whole life, and transactions are plain
 // BEGIN / COMMIT / ROLLBACK statements sent through it. libpqxx allows one transaction object

@@ -1,5 +1,5 @@
-// The PostgreSQL backend (DESIGN 6). It lives in a plugin, fastappkit_postgresql.so, loaded on
-// first use, so the runner's start-up and memory on SQLite do not pay for libpq and the
+// The PostgreSQL backend (docs/databases.md). It lives in a plugin, fastappkit_postgresql.so,
+// loaded on first use, so the runner's start-up and memory on SQLite do not pay for libpq and the
 // Kerberos, LDAP and TLS libraries it brings. postgres_plugin.cpp (in the runner) loads it;
 // postgres_database.cpp and postgres_admin.cpp (in the plugin) implement it.
 #pragma once

@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -58,14 +59,7 @@ int unused_port() {
 // The message of the fastappkit::Error that `open` throws.
 template <typename F>
 std::string error_message(F open) {
-    try {
-        open();
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::failure, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "no error";
-    return "";
+    return test_support::message_of(ExitCode::failure, open);
 }
 
 class PostgresDatabaseTest : public ::testing::Test {
@@ -155,14 +149,11 @@ TEST_F(PostgresDatabaseTest, StatementErrorNamesFailingStatementAndItsLine) {
         "INSERT INTO\n"
         "  nope VALUES ('two');\n"
         "INSERT INTO t VALUES ('three');\n";
-    try {
-        database->execute(sql, 10);
-        FAIL() << "no StatementError";
-    } catch (const StatementError& error) {
-        EXPECT_EQ(13, error.line);  // the comment line starts the statement
-        EXPECT_EQ("-- the next one fails\nINSERT INTO\n  nope VALUES ('two')", error.statement);
-        EXPECT_EQ("relation \"nope\" does not exist", error.message);
-    }
+    const auto error = test_support::thrown<StatementError>([&] { database->execute(sql, 10); });
+    ASSERT_TRUE(error);
+    EXPECT_EQ(13, error->line);  // the comment line starts the statement
+    EXPECT_EQ("-- the next one fails\nINSERT INTO\n  nope VALUES ('two')", error->statement);
+    EXPECT_EQ("relation \"nope\" does not exist", error->message);
     // Outside a transaction each statement commits on its own.
     EXPECT_EQ(Strings{"one"}, database->read_versions("t"));
 }
@@ -175,12 +166,10 @@ TEST_F(PostgresDatabaseTest, CreateIndexConcurrentlyRunsOutsideTransaction) {
     EXPECT_NO_THROW(database->execute("DROP INDEX t_version_num"));
 
     auto transaction = database->begin();  // inside a transaction the server refuses it
-    try {
-        database->execute("CREATE INDEX CONCURRENTLY t_version_num ON t (version_num)");
-        FAIL() << "no StatementError";
-    } catch (const StatementError& error) {
-        EXPECT_EQ("CREATE INDEX CONCURRENTLY cannot run inside a transaction block", error.message);
-    }
+    const auto error = test_support::thrown<StatementError>(
+        [&] { database->execute("CREATE INDEX CONCURRENTLY t_version_num ON t (version_num)"); });
+    ASSERT_TRUE(error);
+    EXPECT_EQ("CREATE INDEX CONCURRENTLY cannot run inside a transaction block", error->message);
 }
 
 TEST_F(PostgresDatabaseTest, DollarQuotedFunctionBodyIsOneStatement) {
@@ -246,12 +235,10 @@ TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
     database->ensure_history_table();
     EXPECT_FALSE(database->has_table("fastappkit_history"));
     EXPECT_EQ(0u, database->read_history("alembic_version").size());
-    try {
-        database->execute(create_version_table);
-        FAIL() << "no StatementError";
-    } catch (const StatementError& error) {
-        EXPECT_EQ("cannot execute CREATE TABLE in a read-only transaction", error.message);
-    }
+    const auto error =
+        test_support::thrown<StatementError>([&] { database->execute(create_version_table); });
+    ASSERT_TRUE(error);
+    EXPECT_EQ("cannot execute CREATE TABLE in a read-only transaction", error->message);
 }
 
 TEST_F(PostgresDatabaseTest, SecondRunnerTimesOutWhileLockIsHeld) {

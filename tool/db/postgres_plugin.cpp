@@ -1,17 +1,27 @@
+// Loads the PostgreSQL plugin and calls into it. Every call runs inside the plugin's guard
+// (db/plugin_abi.h), and the errors it reports are rethrown here as the runner's own types,
+// so the runner never depends on catching an exception type of another shared object.
 #include "db/postgres_plugin.h"
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "db/plugin_abi.h"
 
 #ifndef FASTAPPKIT_PLUGIN_RELATIVE_DIR
 #define FASTAPPKIT_PLUGIN_RELATIVE_DIR "../lib/fastappkit"
+#endif
+#ifndef FASTAPPKIT_VERSION
+#define FASTAPPKIT_VERSION "0.0.0"
 #endif
 
 namespace fastappkit {
@@ -22,48 +32,172 @@ namespace {
 
 constexpr const char* kPluginFile = "fastappkit_postgresql.so";
 
-// Beside the runner (build tree), then the installed plugin directory.
+// Beside the runner (build tree), then the installed plugin directory; FASTAPPKIT_PLUGIN (a
+// file) replaces both, for tests and unusual installs.
 std::vector<fs::path> plugin_candidates() {
+    if (const char* file = std::getenv("FASTAPPKIT_PLUGIN"); file && *file) return {fs::path(file)};
     std::error_code ec;
     fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
     return {exe_dir / kPluginFile, (exe_dir / FASTAPPKIT_PLUGIN_RELATIVE_DIR / kPluginFile).lexically_normal()};
 }
 
-// The plugin stays loaded for the life of the process.
-void* plugin() {
-    static void* handle = [] {
-        std::string errors;
-        for (const auto& candidate : plugin_candidates()) {
-            if (!fs::exists(candidate)) continue;
-            if (void* h = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL)) return h;
-            errors += std::string("; ") + dlerror();
-        }
-        const auto candidates = plugin_candidates();
-        throw failure(fmt::format(
-            "PostgreSQL support is not available: cannot load {} (looked in {} and {}{})", kPluginFile,
-            candidates[0].parent_path().string(), candidates[1].parent_path().string(), errors));
-        return static_cast<void*>(nullptr);
-    }();
-    return handle;
-}
+struct Plugin {
+    fs::path file;
+    void* handle = nullptr;
+    fastappkit_plugin_guard_fn* guard = nullptr;
+};
 
 template <typename Function>
-Function* symbol(const char* name) {
-    void* address = dlsym(plugin(), name);
-    if (!address) throw failure(fmt::format("The PostgreSQL plugin {} lacks {}", kPluginFile, name));
+Function* symbol(const Plugin& plugin, const char* name) {
+    void* address = dlsym(plugin.handle, name);
+    if (!address) {
+        throw failure(fmt::format("The PostgreSQL plugin {} lacks {}: it does not belong to this fastappkit "
+                                  "{}; reinstall fastappkit",
+                                  plugin.file.string(), name, FASTAPPKIT_VERSION));
+    }
     return reinterpret_cast<Function*>(address);
 }
+
+Plugin load_plugin() {
+    std::string errors;
+    const auto candidates = plugin_candidates();
+    for (const auto& candidate : candidates) {
+        std::error_code ec;
+        if (!fs::exists(candidate, ec)) continue;
+        void* handle = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!handle) {
+            errors += std::string("; ") + dlerror();
+            continue;
+        }
+        Plugin plugin{candidate, handle, nullptr};
+        const std::string version = symbol<fastappkit_plugin_version_fn>(plugin, "fastappkit_plugin_version")();
+        if (version != FASTAPPKIT_VERSION) {
+            dlclose(handle);
+            throw failure(fmt::format("The PostgreSQL plugin {} is version {}, but this runner is fastappkit {}; "
+                                      "install both from one build",
+                                      candidate.string(), version, FASTAPPKIT_VERSION));
+        }
+        plugin.guard = symbol<fastappkit_plugin_guard_fn>(plugin, "fastappkit_plugin_guard");
+        return plugin;
+    }
+    std::vector<std::string> dirs;
+    for (const auto& candidate : candidates) dirs.push_back(candidate.parent_path().string());
+    throw failure(fmt::format("PostgreSQL support is not available: cannot load {} (looked in {}{})", kPluginFile,
+                              fmt::join(dirs, " and "), errors));
+}
+
+// The plugin stays loaded for the life of the process.
+const Plugin& plugin() {
+    static const Plugin loaded = load_plugin();
+    return loaded;
+}
+
+// Takes ownership of the plugin's strings and throws the runner's own exception.
+[[noreturn]] void rethrow(fastappkit_plugin_error& error) {
+    const std::string message = error.message ? error.message : "";
+    const std::string statement = error.statement ? error.statement : "";
+    std::free(error.message);
+    std::free(error.statement);
+    switch (error.kind) {
+        case FASTAPPKIT_PLUGIN_STATEMENT_ERROR:
+            throw StatementError(error.line, statement, message);
+        case FASTAPPKIT_PLUGIN_ERROR:
+            throw Error(error.exit_code == static_cast<int>(ExitCode::usage) ? ExitCode::usage : ExitCode::failure,
+                        message);
+        default:
+            throw failure(fmt::format("The PostgreSQL plugin {} failed: {}", plugin().file.string(), message));
+    }
+}
+
+// Runs `call` (which calls into the plugin) inside the plugin's guard; returns its result.
+template <typename Call>
+auto guarded(Call&& call) -> decltype(call()) {
+    using Result = decltype(call());
+    fastappkit_plugin_error error{};
+    if constexpr (std::is_void_v<Result>) {
+        auto body = [](void* context) { (*static_cast<std::remove_reference_t<Call>*>(context))(); };
+        plugin().guard(body, &call, &error);
+        if (error.kind != FASTAPPKIT_PLUGIN_OK) rethrow(error);
+    } else {
+        std::pair<std::remove_reference_t<Call>*, Result> state{&call, Result{}};
+        auto body = [](void* context) {
+            auto* s = static_cast<decltype(state)*>(context);
+            s->second = (*s->first)();
+        };
+        plugin().guard(body, &state, &error);
+        if (error.kind != FASTAPPKIT_PLUGIN_OK) rethrow(error);
+        return std::move(state.second);
+    }
+}
+
+class PluginTransaction : public Transaction {
+public:
+    explicit PluginTransaction(std::unique_ptr<Transaction> inner) : inner_(std::move(inner)) {}
+    void commit() override {
+        guarded([&] { inner_->commit(); });
+    }
+
+private:
+    std::unique_ptr<Transaction> inner_;  // its destructor never throws
+};
+
+// The plugin's Database, every call guarded.
+class PluginDatabase : public Database {
+public:
+    explicit PluginDatabase(std::unique_ptr<Database> inner) : inner_(std::move(inner)) {}
+
+    Dialect dialect() const override {
+        return guarded([&] { return inner_->dialect(); });
+    }
+    std::string display_url() const override {
+        return guarded([&] { return inner_->display_url(); });
+    }
+    bool has_table(const std::string& table) override {
+        return guarded([&] { return inner_->has_table(table); });
+    }
+    std::vector<std::string> read_versions(const std::string& version_table) override {
+        return guarded([&] { return inner_->read_versions(version_table); });
+    }
+    std::vector<HistoryRow> read_history(const std::string& version_table) override {
+        return guarded([&] { return inner_->read_history(version_table); });
+    }
+    void ensure_history_table() override {
+        guarded([&] { inner_->ensure_history_table(); });
+    }
+    void ensure_table(const std::string& table, const std::string& create_sql) override {
+        guarded([&] { inner_->ensure_table(table, create_sql); });
+    }
+    // From the watcher thread; the plugin's own interrupt() never throws.
+    void interrupt() noexcept override { inner_->interrupt(); }
+    std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override {
+        return guarded([&] { return inner_->lock_history(version_table); });
+    }
+    std::unique_ptr<Transaction> begin() override {
+        return std::make_unique<PluginTransaction>(guarded([&] { return inner_->begin(); }));
+    }
+    void execute(std::string_view sql, int first_line) override {
+        guarded([&] { inner_->execute(sql, first_line); });
+    }
+    std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
+        return guarded([&] { return inner_->query(sql); });
+    }
+
+private:
+    std::unique_ptr<Database> inner_;
+};
 
 }  // namespace
 
 std::unique_ptr<Database> load_and_open_postgres(const DatabaseUrl& url, const OpenOptions& options) {
     using Open = Database*(const DatabaseUrl&, const OpenOptions&);
-    return std::unique_ptr<Database>(symbol<Open>("fastappkit_postgresql_open")(url, options));
+    Open* open = symbol<Open>(plugin(), "fastappkit_postgresql_open");
+    return std::make_unique<PluginDatabase>(guarded([&] { return std::unique_ptr<Database>(open(url, options)); }));
 }
 
 void load_and_reset_postgres(const DatabaseUrl& url, bool create) {
     using Reset = void(const DatabaseUrl&, bool);
-    symbol<Reset>("fastappkit_postgresql_reset")(url, create);
+    Reset* reset = symbol<Reset>(plugin(), "fastappkit_postgresql_reset");
+    guarded([&] { reset(url, create); });
 }
 
 }  // namespace fastappkit

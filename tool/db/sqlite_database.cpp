@@ -191,17 +191,59 @@ bool try_lock_byte(int fd, off_t byte) {
     return fcntl(fd, F_OFD_SETLK, &lock) == 0;
 }
 
+std::string url_option(const DatabaseUrl& url, const std::string& key) {
+    std::string value;
+    for (const auto& [name, text] : url.params)
+        if (name == key) value = text;  // the last one wins, as in SQLite
+    return value;
+}
+
+// The file: URI that SQLite opens, carrying the URL's SQLite options (sqlite.org/uri.html; the
+// driver's options are not SQLite's). A read-only open drops mode=rw/rwc, which SQLite would
+// refuse as less restrictive than the open flags.
+std::string sqlite_uri(const std::string& path, const DatabaseUrl& url, bool read_only) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '%' || c == '?' || c == '#' || byte < 0x21 || byte >= 0x7f) {
+            uri += fmt::format("%{:02X}", byte);
+        } else {
+            uri += c;
+        }
+    }
+    char separator = '?';
+    for (const char* key : {"mode", "cache", "immutable", "nolock", "psow", "vfs"}) {
+        const std::string value = url_option(url, key);
+        if (value.empty() || (read_only && std::string(key) == "mode" && value != "ro" && value != "memory")) continue;
+        uri += fmt::format("{}{}=", separator, key);
+        for (const char c : value) {
+            uri += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
+                       ? std::string(1, c)
+                       : fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        }
+        separator = '&';
+    }
+    return uri;
+}
+
 class SqliteDatabase : public Database {
 public:
     SqliteDatabase(const DatabaseUrl& url, const OpenOptions& options)
         : path_(url.sqlite_path.empty() ? std::string(":memory:") : url.sqlite_path.string()),
-          display_url_("sqlite:///" + path_) {
+          display_url_("sqlite:///" + path_),
+          uri_(sqlite_uri(path_, url, options.read_only)) {
         busy_.path = path_;
         busy_.timeout = options.lock_timeout;
         busy_.on_wait = options.on_wait;
+        if (!options.read_only) refuse_read_only_options(url);
         busy_.interrupted = &interrupted_;
         if (options.read_only && path_ != ":memory:" && !file_exists()) return;
         if (options.read_only && path_ != ":memory:") roll_back_hot_journal();
+        if (!options.read_only && url_option(url, "mode") == "rw" && path_ != ":memory:" && !file_exists()) {
+            throw failure(fmt::format("Cannot open database {}: the file does not exist, and mode=rw in the "
+                                      "URL keeps SQLite from creating it",
+                                      display_url_));
+        }
         open(options.read_only);
     }
 
@@ -363,7 +405,7 @@ private:
         std::error_code error;
         if (!fs::exists(path_ + "-journal", error)) return;
         sqlite3* handle = nullptr;
-        const int result = sqlite3_open_v2(path_.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr);
+        const int result = sqlite3_open_v2(uri_.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
         db_.reset(handle);
         if (result == SQLITE_OK && sqlite3_db_readonly(db_.get(), "main") == 0) {
             sqlite3_extended_result_codes(db_.get(), 1);
@@ -373,12 +415,23 @@ private:
         db_.reset();  // a file that cannot be opened for writing is left to the read-only open
     }
 
+    // A command that writes, on a URL that opens the database read-only: refused before any
+    // work, instead of failing at the first write with SQLite's "readonly database".
+    void refuse_read_only_options(const DatabaseUrl& url) const {
+        for (const auto& [key, value] : {std::pair<const char*, const char*>{"mode", "ro"}, {"immutable", "1"}}) {
+            if (url_option(url, key) != value) continue;
+            throw usage_error(fmt::format("Cannot change database {}: its URL opens it read-only ({}={}); remove "
+                                          "that option to migrate it",
+                                          display_url_, key, value));
+        }
+    }
+
     void open(bool read_only) {
         if (!read_only && path_ != ":memory:") require_parent_directory();
         sqlite3* handle = nullptr;
-        const int flags =
-            read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-        const int result = sqlite3_open_v2(path_.c_str(), &handle, flags, nullptr);
+        const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                          SQLITE_OPEN_URI;
+        const int result = sqlite3_open_v2(uri_.c_str(), &handle, flags, nullptr);
         db_.reset(handle);  // SQLite allocates a handle even when opening fails
         if (result != SQLITE_OK) {
             throw failure(fmt::format("Cannot open database {}: {}", display_url_,
@@ -501,6 +554,7 @@ private:
 
     std::string path_;
     std::string display_url_;
+    std::string uri_;
     std::atomic<bool> interrupted_{false};  // before busy_ and db_, whose handlers read it
     BusyWait busy_;  // declared before db_: the connection's busy handler points at it
     Connection db_;

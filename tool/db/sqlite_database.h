@@ -1,4 +1,4 @@
-// The SQLite backend of the Database interface (DESIGN 6).
+// The SQLite backend of the Database interface (docs/databases.md).
 #pragma once
 
 #include <memory>

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -36,41 +36,20 @@ std::unique_ptr<Database> open_read_only(const fs::path& path) {
 
 template <typename Action>
 std::string error_message(Action action) {
-    try {
-        action();
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::failure, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "no error";
-    return {};
+    return test_support::message_of(ExitCode::failure, action);
 }
 
 template <typename Action>
 StatementError statement_error(Action action) {
-    try {
-        action();
-    } catch (const StatementError& error) {
-        return error;
-    }
-    ADD_FAILURE() << "no StatementError";
-    return StatementError(0, "", "");
+    return test_support::thrown<StatementError>(action).value_or(StatementError(0, "", ""));
 }
 
 // A scratch directory removed when the test ends.
 class SqliteDatabaseTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        dir_ = fs::temp_directory_path() / ("fastappkit-sqlite-test-" + std::to_string(tick) +
-                                            "-" + std::to_string(std::random_device{}()));
-        fs::create_directories(dir_);
-        path_ = dir_ / "app.db";
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    fs::path dir_;
-    fs::path path_;
+    test_support::ScopedTempDir scratch_;
+    const fs::path dir_ = scratch_.path();
+    const fs::path path_ = dir_ / "app.db";
 };
 
 TEST_F(SqliteDatabaseTest, DescribesItself) {

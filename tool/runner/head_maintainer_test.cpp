@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "runner/test_graphs.h"
+#include "test_support/test_graphs.h"
 
 namespace fastappkit {
 namespace {
 
-using testing::graph_of;
+using test_support::graph_of;
 using Kind = VersionOp::Kind;
 
 std::string describe(const std::vector<VersionOp>& ops) {

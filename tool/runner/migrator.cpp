@@ -135,24 +135,29 @@ MigrationResult Migrator::downgrade(const std::string& target) {
 // refuses a step without its section).
 MigrationResult Migrator::run(Direction direction, const std::string& target) {
     MigrationResult result;
-    auto lock = db_.lock_history(history_.version_table());
-    refuse_unfinished_section(db_, history_);
-    for (bool replan = true; replan;) {
-        auto versions = current();
-        auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
-        if (steps.empty()) break;
-        if (result.applied == 0) db_.ensure_history_table();
-        HeadMaintainer heads(history_.graph(), versions);
-        replan = false;
-        for (const auto& step : steps) {
-            if (!run_step(step, heads)) {
-                replan = true;
-                break;
+    try {
+        auto lock = db_.lock_history(history_.version_table());
+        refuse_unfinished_section(db_, history_);
+        for (bool replan = true; replan;) {
+            auto versions = current();
+            auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
+            if (steps.empty()) break;
+            if (result.applied.empty()) db_.ensure_history_table();
+            HeadMaintainer heads(history_.graph(), versions);
+            replan = false;
+            for (const auto& step : steps) {
+                auto applied = run_step(step, heads);
+                if (!applied) {
+                    replan = true;
+                    break;
+                }
+                result.applied.push_back(std::move(*applied));
             }
-            ++result.applied;
         }
+        result.heads = current();
+    } catch (const Error& e) {
+        throw RunError(e, std::move(result.applied));
     }
-    result.heads = current();
     return result;
 }
 

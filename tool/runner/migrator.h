@@ -13,12 +13,13 @@
 #include "runner/history.h"
 #include "runner/plan.h"
 #include "runner/progress.h"
+#include "runner/run_error.h"
 
 namespace fastappkit {
 
 struct MigrationResult {
-    size_t applied = 0;              // steps run (each also went to Progress::step_finished)
-    std::vector<std::string> heads;  // version rows afterwards
+    std::vector<AppliedStep> applied;  // steps run, in order (each also went to Progress)
+    std::vector<std::string> heads;    // version rows afterwards
 };
 
 class Migrator {
@@ -36,7 +37,8 @@ public:
     };
     Pending pending(Direction direction, const std::string& target);
 
-    // Check the files first with pending(): these run what they find.
+    // Check the files first with pending(): these run what they find. A failing step throws
+    // RunError carrying the steps applied before it.
     MigrationResult upgrade(const std::string& target);
     MigrationResult downgrade(const std::string& target);
     // Rewrites the version rows to `target` without running migrations (no history rows).

@@ -1,7 +1,7 @@
 #include "runner/plan.h"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -24,17 +24,38 @@ struct RelativeSpec {
     int steps = 0;
 };
 
-// Alembic's _relative_destination: "[label@][symbol](+|-)N", matched from the start.
-bool parse_relative(const std::string& spec, RelativeSpec& out) {
-    // Only a sign makes a spec relative; skipping the regex keeps the common path cheap.
-    if (spec.find_first_of("+-") == std::string::npos) return false;
-    static const std::regex pattern(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
-    std::smatch m;
-    if (!std::regex_search(spec, m, pattern)) return false;
-    out.label = m[1].str();
-    out.symbol = m[2].str();
-    out.steps = std::stoi(m[3].str());
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// "[symbol](+|-)N" at the start of `text` (Alembic's `(\w+)?([+-]\d+)`, matched, not searched).
+bool parse_steps(const std::string& spec, std::size_t from, RelativeSpec& out) {
+    std::size_t p = from;
+    while (p < spec.size() && is_word_char(spec[p])) ++p;
+    if (p >= spec.size() || (spec[p] != '+' && spec[p] != '-')) return false;
+    std::size_t digits = p + 1;
+    while (digits < spec.size() && std::isdigit(static_cast<unsigned char>(spec[digits]))) ++digits;
+    if (digits == p + 1) return false;
+    const std::string number = spec.substr(p + 1, digits - p - 1);
+    if (number.size() > 9) {
+        throw usage_error(fmt::format("Relative revision '{}' is out of range: at most 9 digits of steps", spec));
+    }
+    out.symbol = spec.substr(from, p - from);
+    out.steps = std::stoi(number) * (spec[p] == '-' ? -1 : 1);
     return true;
+}
+
+// Alembic's _relative_destination: "[label@][symbol](+|-)N", matched from the start; the label
+// ends at the first '@' after which the rest matches.
+bool parse_relative(const std::string& spec, RelativeSpec& out) {
+    // Only a sign makes a spec relative.
+    if (spec.find_first_of("+-") == std::string::npos) return false;
+    for (std::size_t at = spec.find('@', 1); at != std::string::npos; at = spec.find('@', at + 1)) {
+        if (parse_steps(spec, at + 1, out)) {
+            out.label = spec.substr(0, at);
+            return true;
+        }
+    }
+    out.label.clear();
+    return parse_steps(spec, 0, out);
 }
 
 [[noreturn]] void fail(const RevisionGraph& graph, const std::string& message) {

@@ -1,6 +1,6 @@
-// Parses migration files (DESIGN 4). The header is a run of `-- key: value` lines; the body is
-// cut at `-- migrate:` marker lines, and each section keeps its SQL byte for byte so that its
-// checksum matches what the user wrote.
+// Parses migration files (docs/migration-files.md). The header is a run of `-- key: value` lines;
+// the body is cut at `-- migrate:` marker lines, and each section keeps its SQL byte for byte so
+// that its checksum matches what the user wrote.
 #include "script/migration_file.h"
 
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
-// One migration file (DESIGN 4): a `-- key: value` header, then `-- migrate:upgrade` and
-// `-- migrate:downgrade` sections with options on the marker line.
+// One migration file (docs/migration-files.md): a `-- key: value` header, then `-- migrate:upgrade`
+// and `-- migrate:downgrade` sections with options on the marker line.
 #pragma once
 
 #include <filesystem>

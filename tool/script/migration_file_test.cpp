@@ -2,12 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <random>
 
 #include "common/error.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
@@ -34,14 +32,7 @@ MigrationScript parse(const std::string& text, bool header_only = false) {
 
 // The message of the usage_error that parsing `text` throws.
 std::string parse_error(const std::string& text, bool header_only = false) {
-    try {
-        parse(text, header_only);
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        return error.what();
-    }
-    ADD_FAILURE() << "no error for:\n" << text;
-    return {};
+    return test_support::message_of(ExitCode::usage, [&] { parse(text, header_only); });
 }
 
 std::string with_header(const std::string& body) {
@@ -229,22 +220,12 @@ TEST(MigrationFileTest, BodyErrors) {
 // A scratch directory removed when the test ends.
 class MigrationFileOnDiskTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        dir_ = std::filesystem::temp_directory_path() /
-               ("fastappkit-migration-file-test-" + std::to_string(tick) + "-" +
-                std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
     std::filesystem::path write(const std::string& name, const std::string& text) {
-        const auto path = dir_ / name;
-        std::ofstream(path, std::ios::binary) << text;
-        return path;
+        return scratch_.write(name, text);
     }
 
-    std::filesystem::path dir_;
+    test_support::ScopedTempDir scratch_;
+    const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(MigrationFileOnDiskTest, ReadsWholeFilesAndHeaders) {
@@ -267,24 +248,14 @@ TEST_F(MigrationFileOnDiskTest, HeaderOnlyIgnoresAnUnparsableBody) {
 
 TEST_F(MigrationFileOnDiskTest, ErrorsNameTheFile) {
     const auto path = write("bad.sql", "-- revision: abc\n-- colour: blue\n");
-    try {
-        read_migration_file(path, true);
-        FAIL() << "no error";
-    } catch (const Error& error) {
-        EXPECT_EQ(path.string() + ":2: unknown header key 'colour'", std::string(error.what()));
-    }
+    EXPECT_EQ(path.string() + ":2: unknown header key 'colour'",
+              test_support::message_of([&] { read_migration_file(path, true); }));
 }
 
 TEST_F(MigrationFileOnDiskTest, MissingFileIsAUsageError) {
     const auto path = dir_ / "missing.sql";
-    try {
-        read_migration_file(path, false);
-        FAIL() << "no error";
-    } catch (const Error& error) {
-        EXPECT_EQ(ExitCode::usage, error.code());
-        EXPECT_EQ(path.string() + ": cannot read the migration file (No such file or directory)",
-                  std::string(error.what()));
-    }
+    EXPECT_EQ(path.string() + ": cannot read the migration file (No such file or directory)",
+              test_support::message_of(ExitCode::usage, [&] { read_migration_file(path, false); }));
 }
 
 }  // namespace

@@ -179,10 +179,11 @@ void RevisionGraph::normalize_dependencies() {
         auto below = ancestors({i}, false);
         for (const auto& [a, deps_of_a] : deps_) {
             if (a == i || !below[a]) continue;
+            // C++17 lambdas cannot capture a structured binding (clang rejects it): by name.
+            const Nodes& covered = deps_of_a;
             kept.erase(std::remove_if(kept.begin(), kept.end(),
-                                      [&](Node d) {
-                                          return std::find(deps_of_a.begin(), deps_of_a.end(), d) !=
-                                                 deps_of_a.end();
+                                      [&covered](Node d) {
+                                          return std::find(covered.begin(), covered.end(), d) != covered.end();
                                       }),
                        kept.end());
         }

@@ -3,14 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "runner/test_graphs.h"
+#include "test_support/test_graphs.h"
+#include "test_support/test_support.h"
 
 namespace fastappkit {
 namespace {
 
-using testing::error_of;
-using testing::graph_of;
-using testing::ids;
+using test_support::message_of;
+using test_support::graph_of;
+using test_support::ids;
 using Strings = std::vector<std::string>;
 
 
@@ -28,8 +29,8 @@ TEST(RevisionGraphTest, ResolvesHeadHeadsBaseAndPrefixes) {
     EXPECT_TRUE(g.resolve("base").empty());
     EXPECT_EQ((Strings{"ae1027a6acf"}), ids(g, g.resolve("ae102")));
     EXPECT_EQ("core: Multiple revisions start with 'ae10': ae1027a6acf, ae10b2c3d4e",
-              error_of([&] { g.resolve("ae10"); }));
-    EXPECT_EQ("core: Can't locate revision identified by 'ffff'", error_of([&] { g.resolve("ffff"); }));
+              message_of([&] { g.resolve("ae10"); }));
+    EXPECT_EQ("core: Can't locate revision identified by 'ffff'", message_of([&] { g.resolve("ffff"); }));
 }
 
 TEST(RevisionGraphTest, SeveralHeadsMakeHeadAmbiguous) {
@@ -38,7 +39,7 @@ TEST(RevisionGraphTest, SeveralHeadsMakeHeadAmbiguous) {
         "core: Multiple head revisions are present for given argument 'head' (b1, c1); please specify "
         "a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for "
         "all heads, or join them with 'fastappkit migrate merge'",
-        error_of([&] { g.resolve("head"); }));
+        message_of([&] { g.resolve("head"); }));
     EXPECT_EQ((Strings{"b1", "c1"}), ids(g, g.resolve("heads")));
 }
 
@@ -49,7 +50,7 @@ TEST(RevisionGraphTest, BranchLabelsSelectTheirLineage) {
     EXPECT_EQ((Strings{"b1"}), ids(g, g.resolve("blog")));
     EXPECT_TRUE(g.has_label(g.find("b2"), "blog"));
     EXPECT_FALSE(g.has_label(g.find("a2"), "blog"));
-    EXPECT_EQ("core: Revision a2 is not a member of branch 'blog'", error_of([&] { g.resolve("blog@a2"); }));
+    EXPECT_EQ("core: Revision a2 is not a member of branch 'blog'", message_of([&] { g.resolve("blog@a2"); }));
 }
 
 TEST(RevisionGraphTest, DependenciesAreAncestorsButNotVersionedParents) {
@@ -71,21 +72,21 @@ TEST(RevisionGraphTest, DependencyOnALabelMeansTheLabelledRevision) {
 
 TEST(RevisionGraphTest, ReportsDuplicatesDanglingReferencesAndCycles) {
     EXPECT_EQ("core: Revision a1 is present more than once (a1.sql and a1.sql)",
-              error_of([] { graph_of({{"a1", {}}, {"a1", {}}}); }));
+              message_of([] { graph_of({{"a1", {}}, {"a1", {}}}); }));
     EXPECT_EQ("core: b1.sql: Revision zz referenced from b1 is not present",
-              error_of([] { graph_of({{"a1", {}}, {"b1", {"zz"}}}); }));
+              message_of([] { graph_of({{"a1", {}}, {"b1", {"zz"}}}); }));
     EXPECT_EQ("core: b1.sql: Revision nope referenced from b1 is not present",
-              error_of([] { graph_of({{"b1", {}, {}, {"nope"}}}); }));
+              message_of([] { graph_of({{"b1", {}, {}, {"nope"}}}); }));
     EXPECT_EQ("core: Cycle is detected in revisions (a1, b1, c1)",
-              error_of([] { graph_of({{"a1", {"c1"}}, {"b1", {"a1"}}, {"c1", {"b1"}}}); }));
+              message_of([] { graph_of({{"a1", {"c1"}}, {"b1", {"a1"}}, {"c1", {"b1"}}}); }));
     EXPECT_EQ("core: Dependency cycle is detected in revisions (a1, b1)",
-              error_of([] { graph_of({{"a1", {}, {}, {"b1"}}, {"b1", {"a1"}}}); }));
-    EXPECT_EQ("core: Self-loop is detected in revisions (a1)", error_of([] { graph_of({{"a1", {"a1"}}}); }));
+              message_of([] { graph_of({{"a1", {}, {}, {"b1"}}, {"b1", {"a1"}}}); }));
+    EXPECT_EQ("core: Self-loop is detected in revisions (a1)", message_of([] { graph_of({{"a1", {"a1"}}}); }));
 }
 
 TEST(RevisionGraphTest, DuplicateBranchLabelsAreErrors) {
     EXPECT_EQ("core: b1.sql: Branch name 'x' in revision b1 already used by revision a1",
-              error_of([] { graph_of({{"a1", {}, {"x"}}, {"b1", {}, {"x"}}}); }));
+              message_of([] { graph_of({{"a1", {}, {"x"}}, {"b1", {}, {"x"}}}); }));
 }
 
 }  // namespace

@@ -1,16 +1,13 @@
 // In-memory histories for the graph, plan and head-maintainer tests.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
-
-#include "common/error.h"
 
 #include "script/migration_file.h"
 #include "script/revision_graph.h"
 
-namespace fastappkit::testing {
+namespace fastappkit::test_support {
 
 struct Rev {
     std::string id;
@@ -40,14 +37,4 @@ inline std::vector<std::string> ids(const RevisionGraph& g, const RevisionGraph:
     return out;
 }
 
-// The message of the fastappkit::Error `fn` throws, or "no error".
-inline std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
-}
-
-}  // namespace fastappkit::testing
+}  // namespace fastappkit::test_support

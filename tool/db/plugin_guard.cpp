@@ -1,0 +1,32 @@
+// The plugin side of the boundary (db/plugin_abi.h): catches inside the plugin, where its own
+// exception types match, and reports what was thrown as plain data.
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#include "common/error.h"
+#include "db/database.h"
+#include "db/plugin_abi.h"
+
+namespace {
+
+char* copy(const char* text) { return strdup(text ? text : ""); }
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) void fastappkit_plugin_guard(fastappkit_plugin_body body,
+                                                                               void* context,
+                                                                               fastappkit_plugin_error* error) {
+    *error = fastappkit_plugin_error{FASTAPPKIT_PLUGIN_OK, 0, 0, nullptr, nullptr};
+    try {
+        body(context);
+    } catch (const fastappkit::StatementError& e) {
+        *error = {FASTAPPKIT_PLUGIN_STATEMENT_ERROR, 1, e.line, copy(e.message.c_str()), copy(e.statement.c_str())};
+    } catch (const fastappkit::Error& e) {
+        *error = {FASTAPPKIT_PLUGIN_ERROR, static_cast<int>(e.code()), 0, copy(e.what()), nullptr};
+    } catch (const std::exception& e) {
+        *error = {FASTAPPKIT_PLUGIN_UNEXPECTED, 1, 0, copy(e.what()), nullptr};
+    } catch (...) {
+        *error = {FASTAPPKIT_PLUGIN_UNEXPECTED, 1, 0, copy("an exception of unknown type"), nullptr};
+    }
+}

@@ -1,0 +1,71 @@
+#include "runner/migration_run.h"
+
+#include <fmt/format.h>
+
+#include "runner/migrator.h"
+
+namespace fastappkit {
+
+size_t RunResult::applied_count() const {
+    size_t total = 0;
+    for (const auto& history : histories) total += history.applied.size();
+    return total;
+}
+
+RunResult run_migrations(const RunRequest& request, const DatabaseOpener& database,
+                         Progress& progress) {
+    for (History* history : request.histories) history->graph();
+    std::vector<Migrator::Pending> pending;
+    Database& reader = database(true);
+    check_version_table_conflicts(request.conflict_checked, reader);
+    for (History* history : request.histories) {
+        pending.push_back(Migrator(*history, reader, progress).pending(request.direction, request.target));
+    }
+
+    RunResult result;
+    std::vector<AppliedStep> applied_so_far;
+    for (size_t i = 0; i < request.histories.size(); ++i) {
+        History& history = *request.histories[i];
+        HistoryOutcome outcome{history.name(), history.version_table(), {}, pending[i].heads};
+        if (!pending[i].steps.empty()) {
+            try {
+                Migrator migrator(history, database(false), progress);
+                MigrationResult moved = request.direction == Direction::upgrade
+                                            ? migrator.upgrade(request.target)
+                                            : migrator.downgrade(request.target);
+                outcome.applied = std::move(moved.applied);
+                outcome.heads = std::move(moved.heads);
+            } catch (const Error& e) {
+                if (const auto* partial = dynamic_cast<const RunError*>(&e)) {
+                    applied_so_far.insert(applied_so_far.end(), partial->applied().begin(),
+                                          partial->applied().end());
+                }
+                throw RunError(e, std::move(applied_so_far));
+            }
+        }
+        applied_so_far.insert(applied_so_far.end(), outcome.applied.begin(), outcome.applied.end());
+        result.histories.push_back(std::move(outcome));
+    }
+    return result;
+}
+
+void check_version_table_conflicts(const std::vector<History*>& histories, Database& db) {
+    if (histories.empty()) return;
+    const auto shared_rows = db.read_versions(version_table_for("core"));
+    if (shared_rows.empty()) return;
+    for (History* history : histories) {
+        const auto& graph = history->graph();
+        const std::string& app = history->name();
+        for (const auto& row : shared_rows) {
+            if (graph.find(row) < 0) continue;
+            throw failure(fmt::format(
+                "Version table conflict: revision {} of app '{}' is recorded in the shared "
+                "alembic_version table, but an external app's history belongs in "
+                "alembic_version_{}; move the row there (fastappkit migrate stamp --app {} {}) and "
+                "delete it from alembic_version",
+                row, app, app, app, row));
+        }
+    }
+}
+
+}  // namespace fastappkit
