@@ -147,6 +147,16 @@ class Interrupted(CliTestCase):
         res = self.ok("migrate", "status")
         self.assertIn("1 applied, 1 pending", res.out)
 
+    def test_db_drop_removes_the_lock_file(self):
+        if BACKEND != "sqlite":
+            self.skipTest("SQLite's lock file")
+        self.ok("migrate", "upgrade")
+        lock = self.db.sqlite_path + "-fastappkit.lock"
+        self.assertTrue(os.path.exists(lock))
+        self.ok("db", "drop")
+        self.assertFalse(os.path.exists(lock))
+        self.assertFalse(os.path.exists(self.db.sqlite_path))
+
     # transaction:false ------------------------------------------------------------------------
     def refusal(self):
         return (f"core: the transaction:false upgrade section of revision {R2} started at ")
