@@ -174,6 +174,8 @@ class Interrupted(CliTestCase):
         self.kill_and_recover(self.start("migrate", "upgrade"))
         self.check_refused()
         self.assertVersions([R1])
+        res = self.ok("migrate", "status")
+        self.assertIn(f"the transaction:false section of {R2} started at ", res.out)
         # the user checks, undoes what the section left, and records it
         self.db.execute("DROP TABLE big")
         res = self.ok("migrate", "resolve", R2, "--rolled-back")
