@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <cctype>
-#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
