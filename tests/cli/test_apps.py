@@ -145,6 +145,28 @@ class Apps(CliTestCase):
         self.assertEqual(sorted(os.listdir(self.project.path("external", "payments", "payments", "migrations",
                                                              "versions"))), files)
 
+    def test_per_app_commands_read_only_that_apps_manifest(self):
+        reports = self.project.path("external", "reports", "reports", "fastappkit.toml")
+        with open(reports, "w") as f:
+            f.write("[tool.fastappkit\n")  # broken, but not the app the command is about
+        res = self.ok("migrate", "app", "payments", "upgrade")
+        self.assertRegex(res.out, rf"(?m)^payments {PAY2} create refund")
+        self.assertVersions([PAY2], "alembic_version_payments")
+        self.assertEqual(self.ok("migrate", "current", "--app", "payments").out.strip(), f"{PAY2} (head)")
+        # migrate all still reads every manifest
+        self.assertFails(["migrate", "all"], 2, reports)
+        # the app's own bad manifest is refused, the database untouched
+        payments = self.project.path("external", "payments", "payments", "fastappkit.toml")
+        with open(payments, "w") as f:
+            f.write('[tool.fastappkit]\nname = "payments"\nversion = "0.1.0"\nmigrations = "migrations"\n'
+                    'version_table = "alembic_version"\n')
+        self.assertFails(["migrate", "app", "payments", "downgrade", "-r", "base"], 2, payments,
+                         "an external app's version table must be 'alembic_version_payments'")
+        self.assertVersions([PAY2], "alembic_version_payments")
+        # so is a duplicate in the project's apps list, even of another app
+        self.project.config(apps=["apps.blog", "reports", "payments", "analytics", "reports"], app_path=["external"])
+        self.assertFails(["migrate", "app", "analytics", "upgrade"], 2, "app 'reports' is listed twice in apps")
+
     def test_unknown_app(self):
         self.ok("migrate", "upgrade")
         toml = self.project.path("fastappkit.toml")

@@ -1,5 +1,9 @@
 """Linear histories: upgrade, downgrade, relative and prefix revision specs, and their errors."""
-from support import CliTestCase, create_table, drop_table, main
+import glob
+import os
+import time
+
+from support import CliTestCase, create_table, drop_table, main, migration
 
 REVS = ["1a0000000001", "2b0000000002", "3c0000000003", "4d0000000004"]
 HEAD = REVS[-1]
@@ -193,6 +197,57 @@ class LinearHistory(CliTestCase):
         self.assertVersions([])
         self.assertIn("Stamped core at base", res.out)
         self.assertEqual(self.db.user_tables(), ["t1", "t2", "t3", "t4"])
+
+
+class HeaderIndex(CliTestCase):
+    """Parsed headers are kept in $FASTAPPKIT_CACHE_DIR; the files always win."""
+
+    def setUp(self):
+        super().setUp()
+        self.project.config()
+        self.cache = os.path.join(self.tmp, "cache")
+        self.env = {"FASTAPPKIT_CACHE_DIR": self.cache}
+        self.first = self.project.core_migration(REVS[0], None, message="create t1", upgrade=create_table("t1"))
+        self.second = self.project.core_migration(REVS[1], REVS[0], message="create t2",
+                                                  upgrade=create_table("t2"))
+        time.sleep(2.1)  # files changed in the last two seconds are not indexed yet
+
+    def index_files(self):
+        return glob.glob(os.path.join(self.cache, "headers", "*.idx"))
+
+    def test_an_edited_file_is_read_again(self):
+        self.ok("migrate", "upgrade", env=self.env)
+        self.assertEqual(len(self.index_files()), 1)
+        with open(self.index_files()[0], "rb") as f:
+            self.assertIn(REVS[1].encode(), f.read())
+        # same size, other message: seen at once
+        with open(self.second, "w") as f:
+            f.write(migration(REVS[1], REVS[0], message="CREATE T2", upgrade=create_table("t2")))
+        self.assertIn("CREATE T2", self.ok("migrate", "history", env=self.env).out)
+        # an added file is planned, a removed one is gone
+        self.project.core_migration(REVS[2], REVS[1], message="create t3", upgrade=create_table("t3"))
+        self.ok("migrate", "upgrade", env=self.env)
+        self.assertVersions([REVS[2]])
+        os.remove(self.first)
+        self.assertFails(["migrate", "heads"], 2, REVS[0], env=self.env)
+
+    def test_a_corrupt_index_is_ignored(self):
+        self.ok("migrate", "heads", env=self.env)
+        for path in self.index_files():
+            with open(path, "r+b") as f:
+                f.seek(40)
+                f.write(b"garbage")
+        self.ok("migrate", "upgrade", env=self.env)
+        self.assertVersions([REVS[1]])
+
+    def test_an_unwritable_cache_is_skipped(self):
+        blocker = os.path.join(self.tmp, "file")
+        with open(blocker, "w") as f:
+            f.write("x")
+        env = {"FASTAPPKIT_CACHE_DIR": os.path.join(blocker, "cache")}
+        self.ok("migrate", "upgrade", env=env)
+        self.assertVersions([REVS[1]])
+        self.ok("migrate", "upgrade", env={"FASTAPPKIT_CACHE_DIR": "off"})
 
 
 if __name__ == "__main__":

@@ -101,6 +101,18 @@ History& Session::core_history() {
                 migrations.string()));
         }
         slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+        slot->set_settings(p.migration);
+    }
+    return *slot;
+}
+
+// A command on one app reads that app's manifest only, unless the whole project is loaded.
+const Project& Session::project_holding(const std::string& app) {
+    if (project_) return *project_;
+    auto& slot = single_apps_[app];
+    if (!slot) {
+        std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
+        slot = std::make_unique<Project>(load_project_app(root_, extra, app));
     }
     return *slot;
 }
@@ -114,10 +126,11 @@ const AppManifest& Session::external_manifest(const std::string& name) {
         }
         return app;
     }
-    const App* app = project().find_app(name);
+    const Project* source = &project_holding(name);
+    const App* app = source->find_app(name);
     if (!app) {
         throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
-                                      project().config_file.string()));
+                                      source->config_file.string()));
     }
     if (app->kind != AppKind::external) {
         throw usage_error(fmt::format(
@@ -143,7 +156,12 @@ History& history_slot(std::map<std::string, std::unique_ptr<History>>& histories
 }  // namespace
 
 History& Session::app_history(const std::string& name) {
-    return history_slot(histories_, external_manifest(name));
+    const AppManifest& manifest = external_manifest(name);
+    History& history = history_slot(histories_, manifest);
+    // The project's settings win over the app's own defaults.
+    history.set_settings(standalone() ? manifest.migration
+                                      : manifest.migration.overridden_by(project_holding(name).migration));
+    return history;
 }
 
 std::vector<History*> Session::all_histories() {

@@ -60,12 +60,15 @@ public:
 
 private:
     const AppManifest& external_manifest(const std::string& name);
+    // The whole project once it is loaded, else the project read for `app` alone.
+    const Project& project_holding(const std::string& app);
 
     GlobalOptions options_;
     Reporter reporter_;
     std::filesystem::path root_;
     std::optional<bool> standalone_;
     std::optional<Project> project_;
+    std::map<std::string, std::unique_ptr<Project>> single_apps_;  // load_project_app, by app
     std::optional<AppManifest> standalone_app_;
     std::unique_ptr<Database> database_;
     bool database_read_only_ = true;

@@ -43,6 +43,21 @@ TEST(DatabaseUrlTest, SqliteDriverSuffixAndQuery) {
     EXPECT_EQ((Params{{"check_same_thread", "false"}}), url.params);
 }
 
+// "scheme:///…" URLs are split without the pattern; they must read exactly as through it.
+TEST(DatabaseUrlTest, UrlsWithoutAHostReadAsThePatternReadsThem) {
+    const DatabaseUrl sqlite = parse("sqlite:///data/app.db?mode=ro&cache=shared");
+    EXPECT_EQ(fs::path("/srv/project/data/app.db"), sqlite.sqlite_path);
+    EXPECT_EQ((Params{{"mode", "ro"}, {"cache", "shared"}}), sqlite.params);
+    EXPECT_EQ(fs::path("/srv/project/a@b:c.db"), parse("sqlite:///a@b:c.db").sqlite_path);
+    const DatabaseUrl postgres = parse("postgres:///app?host=/tmp&port=5433");
+    EXPECT_EQ("app", postgres.database);
+    EXPECT_EQ("", postgres.host);
+    EXPECT_EQ((Params{{"host", "/tmp"}, {"port", "5433"}}), postgres.params);
+    // '.' in the pattern stops at a line break: such a query stays unsupported.
+    EXPECT_NE(std::string::npos, error_of("sqlite:///app.db?a=\nb").find("Unsupported database URL"));
+    EXPECT_NE(std::string::npos, error_of("1sqlite:///app.db").find("Unsupported database URL"));
+}
+
 TEST(DatabaseUrlTest, MalformedSqlite) {
     EXPECT_EQ(
         "Malformed SQLite URL 'sqlite://localhost/app.db': use sqlite:///relative/path.db or "

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/timeouts.h"
 #include "config/database_url.h"
 
 namespace fastappkit {
@@ -25,6 +26,7 @@ public:
     int line;
     std::string statement;
     std::string message;
+    bool lock_not_available = false;  // the lock timeout ran out (PostgreSQL SQLSTATE 55P03)
 };
 
 // A row of fastappkit_history.
@@ -51,6 +53,12 @@ public:
 class HistoryLock {
 public:
     virtual ~HistoryLock() = default;
+};
+
+// Session-level timeouts, restored to their previous values by the destructor (never throws).
+class TimeoutScope {
+public:
+    virtual ~TimeoutScope() = default;
 };
 
 struct OpenOptions {
@@ -100,7 +108,16 @@ public:
     // the current transaction if one is open. For schema introspection (autogen/), so that it
     // is ordinary SQL. Throws fastappkit::Error (failure) naming the database.
     virtual std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) = 0;
+
+    // Lock and statement timeouts (DESIGN 12) for the rest of the open transaction (PostgreSQL:
+    // SET LOCAL). Backends without such settings (SQLite) ignore them.
+    virtual void limit_transaction(const Timeouts& timeouts) = 0;
+    // The same for statements run outside a transaction, until the returned scope ends.
+    virtual std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) = 0;
 };
+
+// False when the dialect has no lock or statement timeouts to apply (SQLite).
+bool applies_timeouts(Dialect dialect);
 
 std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOptions& options);
 

@@ -103,6 +103,8 @@ public:
     // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
     pqxx::result run(const std::string& sql);
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override;
+    void limit_transaction(const Timeouts& timeouts) override;
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override;
 
     // run() for the backend's own queries, whose errors are failures naming the database.
     pqxx::result own_query(const std::string& sql);
@@ -161,6 +163,52 @@ private:
     PostgresDatabase& database_;
     int key_;
 };
+
+// SET statements for `timeouts`; `scope` is "LOCAL " or "".
+std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char* scope) {
+    std::vector<std::string> statements;
+    if (timeouts.lock_timeout) {
+        statements.push_back(fmt::format("SET {}lock_timeout = '{}'", scope,
+                                         duration_text(*timeouts.lock_timeout)));
+    }
+    if (timeouts.statement_timeout) {
+        statements.push_back(fmt::format("SET {}statement_timeout = '{}'", scope,
+                                         duration_text(*timeouts.statement_timeout)));
+    }
+    return statements;
+}
+
+// Session-level timeouts around a transaction:false section; the session's values before
+// them come back afterwards.
+class PostgresTimeoutScope final : public TimeoutScope {
+public:
+    PostgresTimeoutScope(PostgresDatabase& database, const Timeouts& timeouts)
+        : database_(database) {
+        for (const char* setting : {"lock_timeout", "statement_timeout"}) {
+            const auto rows = database_.query(fmt::format("SELECT current_setting('{}')", setting));
+            restore_.push_back(fmt::format("SET {} = '{}'", setting, rows.at(0).at(0).value_or("0")));
+        }
+        for (const auto& sql : timeout_statements(timeouts, "")) database_.query(sql);
+    }
+    ~PostgresTimeoutScope() override {
+        for (const auto& sql : restore_) database_.run_quietly(sql);
+    }
+    PostgresTimeoutScope(const PostgresTimeoutScope&) = delete;
+    PostgresTimeoutScope& operator=(const PostgresTimeoutScope&) = delete;
+
+private:
+    PostgresDatabase& database_;
+    std::vector<std::string> restore_;
+};
+
+void PostgresDatabase::limit_transaction(const Timeouts& timeouts) {
+    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) own_query(sql);
+}
+
+std::unique_ptr<TimeoutScope> PostgresDatabase::limit_session(const Timeouts& timeouts) {
+    if (!timeouts.any()) return nullptr;
+    return std::make_unique<PostgresTimeoutScope>(*this, timeouts);
+}
 
 PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options)
     : url_(url), options_(options), connection_(connect(url)), session_(*connection_) {
@@ -353,8 +401,10 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
         try {
             run(statement.text);
         } catch (const pqxx::sql_error& error) {
-            throw StatementError(first_line + statement.line - 1, statement.text,
-                                 server_message(error.what()));
+            StatementError failed(first_line + statement.line - 1, statement.text,
+                                  server_message(error.what()));
+            failed.lock_not_available = error.sqlstate() == "55P03";
+            throw failed;
         }
     }
 }

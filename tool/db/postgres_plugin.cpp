@@ -99,8 +99,11 @@ const Plugin& plugin() {
     std::free(error.message);
     std::free(error.statement);
     switch (error.kind) {
-        case FASTAPPKIT_PLUGIN_STATEMENT_ERROR:
-            throw StatementError(error.line, statement, message);
+        case FASTAPPKIT_PLUGIN_STATEMENT_ERROR: {
+            StatementError failed(error.line, statement, message);
+            failed.lock_not_available = error.lock_not_available != 0;
+            throw failed;
+        }
         case FASTAPPKIT_PLUGIN_ERROR:
             throw Error(error.exit_code == static_cast<int>(ExitCode::usage) ? ExitCode::usage : ExitCode::failure,
                         message);
@@ -181,6 +184,12 @@ public:
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         return guarded([&] { return inner_->query(sql); });
     }
+    void limit_transaction(const Timeouts& timeouts) override {
+        guarded([&] { inner_->limit_transaction(timeouts); });
+    }
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override {
+        return guarded([&] { return inner_->limit_session(timeouts); });
+    }
 
 private:
     std::unique_ptr<Database> inner_;
@@ -198,6 +207,12 @@ void load_and_reset_postgres(const DatabaseUrl& url, bool create) {
     using Reset = void(const DatabaseUrl&, bool);
     Reset* reset = symbol<Reset>(plugin(), "fastappkit_postgresql_reset");
     guarded([&] { reset(url, create); });
+}
+
+void load_and_clone_postgres(const DatabaseUrl& from, const DatabaseUrl& to) {
+    using Clone = void(const DatabaseUrl&, const DatabaseUrl&);
+    Clone* clone = symbol<Clone>(plugin(), "fastappkit_postgresql_clone");
+    guarded([&] { clone(from, to); });
 }
 
 }  // namespace fastappkit

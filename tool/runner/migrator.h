@@ -53,6 +53,8 @@ private:
     void check_sections(const std::vector<Step>& steps);
     // The applied step, or nothing when another runner moved the heads first (plan again).
     std::optional<AppliedStep> run_step(const Step& step, HeadMaintainer& heads);
+    // run_step, run again (lock_retries times, with growing waits) while it hits its lock timeout.
+    std::optional<AppliedStep> run_step_with_retries(const Step& step, HeadMaintainer& heads);
     bool heads_moved(const HeadMaintainer& heads);
     void execute_section(const Step& step, const Section& section);
     void record(const Step& step, HeadMaintainer& heads, const Section& section, long long ms);

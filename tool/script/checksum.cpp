@@ -1,7 +1,14 @@
 // SHA-256 through OpenSSL's EVP interface (the SHA256_* functions are deprecated in 3.0).
+// libcrypto is opened on the first checksum instead of being linked: it is bound eagerly
+// (BIND_NOW, some 3,400 symbols), which cost more at every start than a whole no-op run's own
+// work, and a run that applies nothing needs no checksum.
 #include "script/checksum.h"
 
+#include <dlfcn.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
 
@@ -35,12 +42,29 @@ std::string normalise_line_endings(std::string_view text) {
     return normalised;
 }
 
-// Fetched once: OpenSSL 3 otherwise looks the algorithm up again on every digest, which costs
-// more than hashing a migration.
-const EVP_MD* sha256() {
-    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (!md) throw failure("OpenSSL has no SHA-256 implementation available.");
-    return md;
+#define FASTAPPKIT_STRINGIFY2(x) #x
+#define FASTAPPKIT_STRINGIFY(x) FASTAPPKIT_STRINGIFY2(x)
+// OpenSSL 3 and later name the library after their major version.
+constexpr const char* kLibcrypto = "libcrypto.so." FASTAPPKIT_STRINGIFY(OPENSSL_VERSION_MAJOR);
+
+struct Libcrypto {
+    decltype(&EVP_Digest) digest = nullptr;
+    const EVP_MD* sha256 = nullptr;  // fetched once: OpenSSL 3 otherwise looks it up per digest
+};
+
+const Libcrypto& libcrypto() {
+    static const Libcrypto loaded = [] {
+        void* handle = dlopen(kLibcrypto, RTLD_NOW | RTLD_LOCAL);
+        if (!handle) throw failure(fmt::format("Cannot load {} for SHA-256 checksums: {}", kLibcrypto, dlerror()));
+        Libcrypto library;
+        library.digest = reinterpret_cast<decltype(&EVP_Digest)>(dlsym(handle, "EVP_Digest"));
+        auto fetch = reinterpret_cast<decltype(&EVP_MD_fetch)>(dlsym(handle, "EVP_MD_fetch"));
+        if (!library.digest || !fetch) throw failure(fmt::format("{} lacks EVP_Digest or EVP_MD_fetch", kLibcrypto));
+        library.sha256 = fetch(nullptr, "SHA256", nullptr);
+        if (!library.sha256) throw failure("OpenSSL has no SHA-256 implementation available.");
+        return library;  // the handle stays open for the life of the process
+    }();
+    return loaded;
 }
 
 }  // namespace
@@ -48,7 +72,8 @@ const EVP_MD* sha256() {
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &size, sha256(), nullptr) != 1) {
+    const Libcrypto& crypto = libcrypto();
+    if (crypto.digest(data.data(), data.size(), digest, &size, crypto.sha256, nullptr) != 1) {
         throw failure("OpenSSL could not compute a SHA-256 checksum.");
     }
     return to_hex(digest, size);

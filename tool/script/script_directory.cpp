@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "script/header_index.h"
 
 namespace fastappkit {
 
@@ -56,6 +57,7 @@ bool is_migration_file(const fs::directory_entry& entry) {
 // components, which for 10,000 files costs megabytes.
 std::vector<MigrationScript> read_script_headers(const std::filesystem::path& versions_dir) {
     require_readable_directory(versions_dir);
+    if (auto index_dir = header_index_dir()) return read_indexed_headers(versions_dir, *index_dir);
     std::vector<std::string> names;
     std::error_code ec;
     fs::directory_iterator it(versions_dir, ec), end;

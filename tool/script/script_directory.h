@@ -8,7 +8,8 @@
 
 namespace fastappkit {
 
-// Headers of every *.sql file in `versions_dir`, sorted by file name. A missing or unreadable
+// Headers of every *.sql file in `versions_dir`, sorted by file name; kept in a header index
+// (script/header_index.h) when a cache directory is available. A missing or unreadable
 // directory, and a *.sql entry that is a broken or looping symbolic link, are usage errors
 // naming the path: they must never read as an empty history.
 std::vector<MigrationScript> read_script_headers(const std::filesystem::path& versions_dir);

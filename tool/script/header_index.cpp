@@ -1,0 +1,332 @@
+// The header index file: a magic line, the versions directory it describes, then one record per
+// file (name, stat key, parsed header), and an FNV-1a checksum of everything before it. Any
+// doubt (short read, bad checksum, another directory, a key that differs) falls back to the
+// files.
+#include "script/header_index.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace fastappkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kMagic = "fastappkit header index 1\n";
+
+struct FileKey {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    uint64_t inode = 0;
+    uint64_t device = 0;
+
+    bool operator==(const FileKey& other) const {
+        return size == other.size && mtime_ns == other.mtime_ns && ctime_ns == other.ctime_ns &&
+               inode == other.inode && device == other.device;
+    }
+};
+
+struct Listed {
+    std::string name;
+    FileKey key;
+};
+
+struct Entry {
+    std::string name;
+    FileKey key;
+    MigrationScript header;
+};
+
+uint64_t fnv1a(std::string_view bytes) {
+    uint64_t hash = 14695981039346656037ull;
+    for (const char c : bytes) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+int64_t nanoseconds(const struct timespec& time) {
+    return static_cast<int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+}
+
+// The *.sql regular files of `dir` (symbolic links followed), sorted by name; nothing for a
+// missing directory (read_script_headers refuses that first). A directory that cannot be read,
+// and a *.sql entry that is a broken or looping symbolic link, are usage errors: never an empty
+// or shorter history.
+std::vector<Listed> list_versions(const fs::path& dir) {
+    std::vector<Listed> files;
+    std::unique_ptr<DIR, int (*)(DIR*)> handle(opendir(dir.c_str()), &closedir);
+    if (!handle && errno == ENOENT) return files;
+    if (!handle) {
+        throw usage_error(fmt::format("{}: cannot read the versions directory: {}", dir.string(), std::strerror(errno)));
+    }
+    const int dir_fd = dirfd(handle.get());
+    while (const struct dirent* entry = readdir(handle.get())) {
+        const std::string_view name = entry->d_name;
+        if (name.size() <= 4 || name.substr(name.size() - 4) != ".sql") continue;
+        struct stat info {};
+        if (fstatat(dir_fd, entry->d_name, &info, 0) != 0) {
+            const std::string path = (dir / entry->d_name).string();
+            if (errno == ENOENT) {
+                throw usage_error(fmt::format("{}: the migration file is a symbolic link to a missing file", path));
+            }
+            throw usage_error(fmt::format("{}: cannot read the migration file: {}", path, std::strerror(errno)));
+        }
+        if (!S_ISREG(info.st_mode)) continue;
+        files.push_back({std::string(name),
+                         {static_cast<uint64_t>(info.st_size), nanoseconds(info.st_mtim),
+                          nanoseconds(info.st_ctim), static_cast<uint64_t>(info.st_ino),
+                          static_cast<uint64_t>(info.st_dev)}});
+    }
+    std::sort(files.begin(), files.end(),
+              [](const Listed& a, const Listed& b) { return a.name < b.name; });
+    return files;
+}
+
+class Writer {
+public:
+    void u64(uint64_t value) { bytes_.append(reinterpret_cast<const char*>(&value), sizeof value); }
+    void text(std::string_view value) {
+        u64(value.size());
+        bytes_.append(value);
+    }
+    void list(const std::vector<std::string>& values) {
+        u64(values.size());
+        for (const auto& value : values) text(value);
+    }
+    std::string& bytes() { return bytes_; }
+
+private:
+    std::string bytes_;
+};
+
+// Reads what Writer wrote; every read checks the bounds and sets `ok` to false past the end.
+class Reader {
+public:
+    explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+
+    bool ok() const { return ok_; }
+    bool at_end() const { return position_ == bytes_.size(); }
+
+    uint64_t u64() {
+        uint64_t value = 0;
+        if (!take(sizeof value)) return 0;
+        std::memcpy(&value, bytes_.data() + position_ - sizeof value, sizeof value);
+        return value;
+    }
+    std::string text() {
+        const uint64_t size = u64();
+        if (!ok_ || size > bytes_.size() - position_ || !take(size)) return {};
+        return std::string(bytes_.substr(position_ - size, size));
+    }
+    std::vector<std::string> list() {
+        const uint64_t count = u64();
+        std::vector<std::string> values;
+        // Each item takes at least its 8-byte length: a huge count is corruption.
+        if (!ok_ || count > (bytes_.size() - position_) / 8) {
+            ok_ = false;
+            return values;
+        }
+        values.reserve(count);
+        for (uint64_t i = 0; i < count && ok_; ++i) values.push_back(text());
+        return values;
+    }
+
+private:
+    bool take(uint64_t size) {
+        if (!ok_ || size > bytes_.size() - position_) return ok_ = false;
+        position_ += size;
+        return true;
+    }
+
+    std::string_view bytes_;
+    size_t position_ = 0;
+    bool ok_ = true;
+};
+
+std::string read_whole_file(const fs::path& file) {
+    std::string bytes;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+    if (!in) return bytes;
+    char chunk[65536];
+    while (size_t n = std::fread(chunk, 1, sizeof chunk, in.get())) bytes.append(chunk, n);
+    if (std::ferror(in.get())) bytes.clear();
+    return bytes;
+}
+
+// The entries of the index file, sorted by name; nothing when it is missing, corrupt or
+// written for another directory.
+std::vector<Entry> load_index(const fs::path& file, const std::string& versions_dir) {
+    const std::string bytes = read_whole_file(file);
+    if (bytes.size() < kMagic.size() + sizeof(uint64_t) ||
+        std::string_view(bytes).substr(0, kMagic.size()) != kMagic) {
+        return {};
+    }
+    const std::string_view payload(bytes.data(), bytes.size() - sizeof(uint64_t));
+    uint64_t checksum = 0;
+    std::memcpy(&checksum, bytes.data() + payload.size(), sizeof checksum);
+    if (checksum != fnv1a(payload)) return {};
+
+    Reader in(payload.substr(kMagic.size()));
+    if (in.text() != versions_dir) return {};
+    const uint64_t count = in.u64();
+    std::vector<Entry> entries;
+    if (!in.ok() || count > payload.size() / 64) return {};
+    entries.reserve(count);
+    for (uint64_t i = 0; i < count && in.ok(); ++i) {
+        Entry entry;
+        entry.name = in.text();
+        entry.key.size = in.u64();
+        entry.key.mtime_ns = static_cast<int64_t>(in.u64());
+        entry.key.ctime_ns = static_cast<int64_t>(in.u64());
+        entry.key.inode = in.u64();
+        entry.key.device = in.u64();
+        MigrationScript& header = entry.header;
+        header.revision = in.text();
+        header.down_revisions = in.list();
+        header.branch_labels = in.list();
+        header.depends_on = in.list();
+        header.message = in.text();
+        header.create_date = in.text();
+        if (!entries.empty() && entries.back().name >= entry.name) return {};  // not sorted: corrupt
+        entries.push_back(std::move(entry));
+    }
+    if (!in.ok() || !in.at_end()) return {};
+    return entries;
+}
+
+// Writes the index through a temporary file and a rename, so that a concurrent reader sees the
+// old index or the new one; any failure leaves things as they were. `scripts[i]` is the header
+// of `files[i]`; only the files marked in `indexable` are written.
+void store_index(const fs::path& file, const std::string& versions_dir, const std::vector<Listed>& files,
+                 const std::vector<MigrationScript>& scripts, const std::vector<char>& indexable) {
+    Writer out;
+    out.bytes() = std::string(kMagic);
+    out.text(versions_dir);
+    out.u64(static_cast<uint64_t>(std::count(indexable.begin(), indexable.end(), 1)));
+    for (size_t i = 0; i < files.size(); ++i) {
+        if (!indexable[i]) continue;
+        out.text(files[i].name);
+        out.u64(files[i].key.size);
+        out.u64(static_cast<uint64_t>(files[i].key.mtime_ns));
+        out.u64(static_cast<uint64_t>(files[i].key.ctime_ns));
+        out.u64(files[i].key.inode);
+        out.u64(files[i].key.device);
+        const MigrationScript& header = scripts[i];
+        out.text(header.revision);
+        out.list(header.down_revisions);
+        out.list(header.branch_labels);
+        out.list(header.depends_on);
+        out.text(header.message);
+        out.text(header.create_date);
+    }
+    out.u64(fnv1a(out.bytes()));
+
+    std::error_code error;
+    fs::create_directories(file.parent_path(), error);
+    if (error) return;
+    const fs::path temporary = file.string() + fmt::format(".{}.tmp", getpid());
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(temporary.c_str(), "wb"), &std::fclose);
+    if (!handle) return;
+    const std::string& bytes = out.bytes();
+    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), handle.get()) == bytes.size() &&
+                         std::fclose(handle.release()) == 0;
+    if (!written || std::rename(temporary.c_str(), file.c_str()) != 0) {
+        std::remove(temporary.c_str());
+    }
+}
+
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+std::optional<fs::path> header_index_dir() {
+    if (const char* dir = std::getenv("FASTAPPKIT_CACHE_DIR")) {
+        if (*dir == '\0' || std::string_view(dir) == "off") return std::nullopt;
+        return fs::path(dir);
+    }
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') {
+        return fs::path(xdg) / "fastappkit";
+    }
+    if (const char* home = std::getenv("HOME"); home && *home == '/') {
+        return fs::path(home) / ".cache" / "fastappkit";
+    }
+    return std::nullopt;
+}
+
+fs::path header_index_file(const fs::path& versions_dir, const fs::path& index_dir) {
+    std::error_code error;
+    fs::path absolute = fs::absolute(versions_dir, error).lexically_normal();
+    if (error) absolute = versions_dir;
+    return index_dir / "headers" / fmt::format("{:016x}.idx", fnv1a(absolute.string()));
+}
+
+// A file changed close to the moment it was looked at may change again within the same
+// timestamp tick without its key changing: it is parsed every time until it is older.
+std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir, const fs::path& index_dir,
+                                                  std::chrono::nanoseconds racy_window) {
+    const std::vector<Listed> files = list_versions(versions_dir);
+    std::vector<MigrationScript> scripts;
+    if (files.empty()) return scripts;
+    const fs::path index_file = header_index_file(versions_dir, index_dir);
+    const std::string dir_text = versions_dir.string();
+    std::vector<Entry> indexed = load_index(index_file, dir_text);
+    // What `versions_dir / name` gives, without building a path per file.
+    std::string prefix = (versions_dir / "x").string();
+    prefix.pop_back();
+
+    // Both lists are sorted by name: walk them together.
+    std::vector<char> indexable(files.size(), 1);
+    bool changed = false;
+    const int64_t racy_after = now_ns() - racy_window.count();
+    auto cached = indexed.begin();
+    scripts.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+        const Listed& file = files[i];
+        while (cached != indexed.end() && cached->name < file.name) {
+            ++cached;
+            changed = true;  // a file that is gone
+        }
+        const bool known = cached != indexed.end() && cached->name == file.name;
+        if (known && cached->key == file.key) {
+            scripts.push_back(std::move(cached->header));
+            scripts.back().file = prefix + file.name;
+            ++cached;
+            continue;
+        }
+        if (known) ++cached;
+        changed = true;
+        scripts.push_back(read_migration_file(prefix + file.name, true));
+        indexable[i] = std::max(file.key.mtime_ns, file.key.ctime_ns) < racy_after;
+    }
+    if (cached != indexed.end()) changed = true;
+    if (changed) store_index(index_file, dir_text, files, scripts, indexable);
+    return scripts;
+}
+
+}  // namespace fastappkit

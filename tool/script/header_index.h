@@ -1,0 +1,34 @@
+// An index of parsed revision headers, kept in a cache directory so that a no-op run does not
+// read and parse every migration file again. Each entry is keyed by the file's name, size,
+// modification and change times and inode; a file whose key differs, an added or removed
+// file, or an index that is unreadable, corrupt or written for another directory means that
+// file (or every file) is parsed again. The files always win: the index only saves parsing.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "script/migration_file.h"
+
+namespace fastappkit {
+
+// Where header indexes live: $FASTAPPKIT_CACHE_DIR (empty or "off": none), else
+// $XDG_CACHE_HOME/fastappkit, else $HOME/.cache/fastappkit; nothing when none is set.
+std::optional<std::filesystem::path> header_index_dir();
+
+// Headers of every *.sql file in `versions_dir`, sorted by file name (a missing directory is an
+// empty history), taken from the index in `index_dir` for files whose key matches and parsed
+// for the others; the index is rewritten when anything was parsed. An index that cannot be
+// written is skipped silently. A file changed less than `racy_window` ago is parsed but not
+// indexed: it could change again within one timestamp tick.
+std::vector<MigrationScript> read_indexed_headers(
+    const std::filesystem::path& versions_dir, const std::filesystem::path& index_dir,
+    std::chrono::nanoseconds racy_window = std::chrono::seconds(2));
+
+// The index file `read_indexed_headers` uses for `versions_dir` (for tests).
+std::filesystem::path header_index_file(const std::filesystem::path& versions_dir,
+                                        const std::filesystem::path& index_dir);
+
+}  // namespace fastappkit
