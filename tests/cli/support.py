@@ -240,9 +240,9 @@ class Database:
         return sorted(r[0] for r in rows)
 
     def user_tables(self):
-        """Tables other than the version tables and fastappkit_history."""
+        """Tables other than the version tables and fastappkit's own (history, unfinished sections)."""
         return [t for t in self.tables()
-                if not t.startswith("alembic_version") and t != "fastappkit_history"]
+                if not t.startswith("alembic_version") and t not in ("fastappkit_history", "fastappkit_unfinished")]
 
     def columns(self, table):
         if self.backend == "sqlite":

@@ -152,6 +152,12 @@ class NonTransactional(CliTestCase):
         self.assertVersions(["b0b0b0b0b0b0"])
         self.assertEqual(self.db.indexes(), ["item_name_idx"])
         self.assertEqual([r for r, _ in self.db.history_pairs()], ["b0b0b0b0b0b0"])
+        # half of it ran: the history is refused until the user records what they found
+        self.assertFails(["migrate", "upgrade"], 1, "revision c3c3c3c3c3c3",
+                         "fastappkit migrate resolve c3c3c3c3c3c3 --applied")
+        self.db.execute("DROP INDEX item_name_idx")
+        self.ok("migrate", "resolve", "c3c3c3c3c3c3", "--rolled-back")
+        self.assertExit(self.fk("migrate", "upgrade"), 1, f"{path}:{line_of(path, 'broken_idx')}", "no_such_table")
 
 
 class Downgrades(CliTestCase):

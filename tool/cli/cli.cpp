@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/interruption.h"
 #include "common/error.h"
 #include "config/database_url.h"
 
@@ -36,6 +38,8 @@ struct Arguments {
     bool verbose_list = false;
     bool as_package = false;
     LintArgs lint;
+    bool applied = false;
+    bool rolled_back = false;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -92,6 +96,17 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
     add_app_option(stamp, a);
     stamp->add_flag("--purge", a.purge, "Delete every version row first");
     stamp->final_callback([&] { action = [&](Session& s) { return migrate_stamp(s, a.history, a.purge); }; });
+
+    auto* resolve = migrate->add_subcommand(
+        "resolve", "Record the outcome of a transaction:false section an interrupted run left unfinished");
+    add_revision(resolve, a.history.revision, true, "The revision whose section was interrupted");
+    add_app_option(resolve, a);
+    auto* applied = resolve->add_flag("--applied", a.applied, "It completed: record it as applied");
+    auto* rolled_back = resolve->add_flag("--rolled-back", a.rolled_back, "It left nothing behind: drop the mark");
+    applied->excludes(rolled_back);
+    resolve->final_callback([&] {
+        action = [&](Session& s) { return migrate_resolve(s, a.history, a.applied, a.rolled_back); };
+    });
 
     auto* merge = migrate->add_subcommand("merge", "Write a revision merging several heads");
     merge->add_option("-m,--message", a.message, "Message of the merge revision")->required();
@@ -275,16 +290,22 @@ int report_error(const GlobalOptions& options, ExitCode code, const std::string&
 }
 
 int run_action(const Action& action, const GlobalOptions& options) {
+    std::optional<Session> session;  // outlives the try: its reporter words an interruption
     try {
-        Session session(options);
-        return action(session);
-    } catch (const Error& e) {
-        return report_error(options, e.code(), e.what());
-    } catch (const std::filesystem::filesystem_error& e) {
-        // A symlink loop or a directory where a file belongs, met while reading the project.
-        return report_error(options, ExitCode::usage,
-                            fmt::format("Cannot read {}: {}", e.path1().string(), e.code().message()));
+        session.emplace(options);
+        return action(*session);
     } catch (const std::exception& e) {
+        // Whatever failed after Ctrl-C failed because of it (an interrupted statement, a lock
+        // wait given up), and its transaction has been rolled back by now.
+        if (Interruption::requested() && session) {
+            return report_error(options, ExitCode::interrupted, session->reporter().interruption_message());
+        }
+        if (const auto* error = dynamic_cast<const Error*>(&e)) return report_error(options, error->code(), e.what());
+        if (const auto* error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+            // A symlink loop or a directory where a file belongs, met while reading the project.
+            return report_error(options, ExitCode::usage,
+                                fmt::format("Cannot read {}: {}", error->path1().string(), error->code().message()));
+        }
         return report_error(options, ExitCode::failure, fmt::format("fastappkit: unexpected error: {}", e.what()));
     }
 }
@@ -323,6 +344,7 @@ int run_cli(int argc, char** argv) {
         std::cerr << message << "\nRun with --help for more information.\n";
         return static_cast<int>(ExitCode::usage);
     }
+    Interruption interruption;
     return run_action(action, global);
 }
 

@@ -22,6 +22,9 @@ int migrate_downgrade(Session& session, const HistoryArgs& args);
 int migrate_stamp(Session& session, const HistoryArgs& args, bool purge);
 int migrate_preview(Session& session, const HistoryArgs& args, const std::string& dialect);
 
+// resolve_command.cpp: records the outcome of an interrupted transaction:false section.
+int migrate_resolve(Session& session, const HistoryArgs& args, bool applied, bool rolled_back);
+
 // inspect_commands.cpp: read-only commands.
 int migrate_current(Session& session, const std::string& app);
 int migrate_history(Session& session, const std::string& app);

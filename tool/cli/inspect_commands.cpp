@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "runner/migrator.h"
 #include "runner/plan.h"
+#include "runner/unfinished_section.h"
 #include "script/checksum.h"
 
 namespace fastappkit {
@@ -142,16 +143,24 @@ int migrate_status(Session& session) {
         size_t applied = 0;
         auto below = graph.ancestors(current);
         for (char b : below) applied += b;
+        // A runner may be running it now; otherwise `migrate resolve` is due.
+        const auto unfinished = find_unfinished_section(db, history->version_table());
         histories.push_back({{"name", history->name()},
                              {"version_table", history->version_table()},
                              {"current", rows},
                              {"applied", applied},
                              {"pending", pending},
                              {"pending_revisions", pending_revisions},
-                             {"revisions", graph.size()}});
+                             {"revisions", graph.size()},
+                             {"unfinished", unfinished ? Json(unfinished->revision) : Json()}});
         std::string at = rows.empty() ? "base" : fmt::format("{}", fmt::join(rows, ", "));
         std::string state = pending == 0 ? out.green("up to date")
                                          : out.yellow(fmt::format("{} pending", pending));
+        if (unfinished) {
+            state += out.yellow(fmt::format(", the transaction:false section of {} started at {} has not "
+                                            "finished (running, or interrupted: see 'fastappkit migrate resolve')",
+                                            unfinished->revision, unfinished->started_at));
+        }
         out.output(fmt::format("{:<20} {:<32} at {:<14} {} applied, {}\n", history->name(),
                                history->version_table(), at, applied, state));
         out.output(pending_lines);  // in the order upgrade runs them

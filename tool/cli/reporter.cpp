@@ -20,7 +20,14 @@ bool colour_wanted(int fd) {
 Reporter::Reporter(bool json, Verbosity verbosity)
     : json_(json), verbosity_(verbosity), colour_(!json && colour_wanted(STDOUT_FILENO)) {}
 
+void Reporter::step_started(const AppliedStep& step, bool transactional) {
+    running_ = step;
+    running_transactional_ = transactional;
+}
+
 void Reporter::step_finished(const AppliedStep& step) {
+    running_.reset();
+    ++finished_count_;
     const std::string arrow = step.direction == Direction::upgrade ? "" : "(downgrade) ";
     std::string what = arrow + step.message;
     line(fmt::format("{} {} {}{}", bold(step.history), step.revision, what.empty() ? "" : what + " ",
@@ -58,5 +65,24 @@ std::string Reporter::green(const std::string& text) const { return paint("32", 
 std::string Reporter::yellow(const std::string& text) const { return paint("33", text); }
 std::string Reporter::bold(const std::string& text) const { return paint("1", text); }
 std::string Reporter::dim(const std::string& text) const { return paint("2", text); }
+
+std::string Reporter::interruption_message() const {
+    const std::string before = fmt::format("{} migration{} {} applied before it", finished_count_,
+                                           finished_count_ == 1 ? "" : "s", finished_count_ == 1 ? "was" : "were");
+    if (!running_) {
+        return fmt::format("Interrupted: no migration was running; {} migration{} {} applied", finished_count_,
+                           finished_count_ == 1 ? "" : "s", finished_count_ == 1 ? "was" : "were");
+    }
+    const auto& step = *running_;
+    if (running_transactional_) {
+        return fmt::format("Interrupted: rolled back the {} of {} revision {}; {}", to_string(step.direction),
+                           step.history, step.revision, before);
+    }
+    const std::string app = step.history == "core" ? "" : " --app " + step.history;
+    return fmt::format("Interrupted: the transaction:false {} section of {} revision {} was stopped part-way "
+                       "and is marked as started ({}); check the database, then run 'fastappkit migrate "
+                       "resolve {} --applied{}' or '--rolled-back'",
+                       to_string(step.direction), step.history, step.revision, before, step.revision, app);
+}
 
 }  // namespace fastappkit

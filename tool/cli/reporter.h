@@ -2,6 +2,7 @@
 // documents. Colour only on a terminal and never under NO_COLOR; -q prints errors only.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,7 +20,11 @@ public:
     bool json() const { return json_; }
     bool verbose() const { return verbosity_ == Verbosity::verbose; }
 
+    void step_started(const AppliedStep& step, bool transactional) override;
     void step_finished(const AppliedStep& step) override;
+    // The one sentence of a command stopped by Ctrl-C or SIGTERM: which revision was rolled
+    // back (or left half done by a transaction:false section), and how many ran before it.
+    std::string interruption_message() const;
     void waiting(const std::string& message) override;
 
     // A normal line on stdout (suppressed by -q and --json).
@@ -41,6 +46,9 @@ private:
     Verbosity verbosity_;
     bool colour_;
     std::set<std::string> announced_;  // waiting messages already printed
+    std::optional<AppliedStep> running_;  // started, not finished
+    bool running_transactional_ = true;
+    size_t finished_count_ = 0;
 };
 
 }  // namespace fastappkit

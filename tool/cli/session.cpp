@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/interruption.h"
 #include "common/error.h"
 #include "config/app_order.h"
 #include "config/env_file.h"
@@ -79,11 +80,15 @@ Database& Session::database(bool read_only) {
     OpenOptions open;
     open.read_only = read_only;
     open.on_wait = [this](const std::string& message) { reporter_.waiting(message); };
+    Interruption::watch(nullptr);
     database_.reset();
     database_ = open_database(database_url(), open);
     database_read_only_ = read_only;
+    Interruption::watch(database_.get());
     return *database_;
 }
+
+Session::~Session() { Interruption::watch(nullptr); }
 
 History& Session::core_history() {
     auto& slot = histories_["core"];

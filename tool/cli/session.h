@@ -30,6 +30,9 @@ struct GlobalOptions {
 class Session {
 public:
     explicit Session(GlobalOptions options);
+    ~Session();  // stops Ctrl-C from reaching the database it closes
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     const GlobalOptions& options() const { return options_; }
     Reporter& reporter() { return reporter_; }

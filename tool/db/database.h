@@ -47,7 +47,9 @@ public:
 };
 
 // Held while a runner works on one history; released by the destructor. PostgreSQL: a
-// session-level advisory lock. SQLite: nothing (its write transactions serialise runners).
+// session-level advisory lock. SQLite: a lock on a byte of a lock file beside the database,
+// which the kernel releases when the runner dies (it keeps a transaction:false section, which
+// runs between transactions, from being run by two runners).
 class HistoryLock {
 public:
     virtual ~HistoryLock() = default;
@@ -82,6 +84,16 @@ public:
 
     // Creates fastappkit_history when missing (safe when runners race).
     virtual void ensure_history_table() = 0;
+    // Creates one of fastappkit's own tables with `create_sql` (CREATE TABLE IF NOT EXISTS)
+    // when missing, in the current transaction if one is open; safe when runners race.
+    virtual void ensure_table(const std::string& table, const std::string& create_sql) {
+        if (!has_table(table)) execute(create_sql);
+    }
+
+    // Ctrl-C: stops the running statement and makes every later statement, transaction and
+    // lock wait of this connection fail, so that the work unwinds (rolling back). Called from
+    // another thread, possibly more than once; never throws.
+    virtual void interrupt() noexcept {}
 
     virtual std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) = 0;
     // SQLite: BEGIN IMMEDIATE (waiting with the busy timeout). PostgreSQL: BEGIN.

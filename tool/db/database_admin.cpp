@@ -19,7 +19,7 @@ namespace {
 void remove_sqlite_files(const DatabaseUrl& url) {
     if (url.sqlite_path == ":memory:") return;
     std::error_code ec;
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    for (const char* suffix : {"", "-journal", "-wal", "-shm", "-fastappkit.lock"}) {
         std::filesystem::remove(url.sqlite_path.string() + suffix, ec);
         if (ec) {
             throw failure(fmt::format("Cannot remove {}{}: {}", url.sqlite_path.string(), suffix, ec.message()));

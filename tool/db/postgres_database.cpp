@@ -10,6 +10,7 @@
 #include "db/postgres_database.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -81,6 +82,8 @@ public:
     std::vector<std::string> read_versions(const std::string& version_table) override;
     std::vector<HistoryRow> read_history(const std::string& version_table) override;
     void ensure_history_table() override;
+    void ensure_table(const std::string& table, const std::string& create_sql) override;
+    void interrupt() noexcept override;
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
     std::unique_ptr<Transaction> begin() override;
     void execute(std::string_view sql, int first_line) override;
@@ -114,6 +117,8 @@ private:
     pqxx::nontransaction session_;  // destroyed before connection_
     bool in_transaction_ = false;
     bool transaction_failed_ = false;  // a statement failed since BEGIN
+    std::atomic<bool> interrupted_{false};
+    std::atomic<bool> in_statement_{false};  // run() is waiting for the server
 };
 
 class PostgresTransaction final : public Transaction {
@@ -212,6 +217,12 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
     // (libpqxx's own message then says little more, e.g. "Could not obtain client encoding".)
     auto lost = [&] { return failure(fmt::format("Lost the connection to {}.", display_url())); };
     if (!connection_->is_open()) throw lost();
+    if (interrupted_.load()) throw failure(fmt::format("Interrupted while working on {}.", display_url()));
+    struct InStatement {
+        std::atomic<bool>& flag;
+        explicit InStatement(std::atomic<bool>& f) : flag(f) { flag.store(true); }
+        ~InStatement() { flag.store(false); }
+    } in_statement(in_statement_);
     try {
         return session_.exec(sql);
     } catch (const pqxx::sql_error&) {
@@ -284,16 +295,31 @@ std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& versio
     return rows;
 }
 
-void PostgresDatabase::ensure_history_table() {
-    if (options_.read_only || has_table(kHistoryTable)) return;
+void PostgresDatabase::ensure_history_table() { ensure_table(kHistoryTable, create_history_table_sql()); }
+
+void PostgresDatabase::ensure_table(const std::string& table, const std::string& create_sql) {
+    if (options_.read_only || has_table(table)) return;
     // Concurrent CREATE TABLE IF NOT EXISTS can fail with a unique violation on pg_type, so
     // runners creating the table take turns. Waiting here cannot deadlock: the holder only
     // creates this table and commits.
     std::unique_ptr<Transaction> own = in_transaction_ ? nullptr : begin();
     own_query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
-                      connection_->quote(kHistoryTable)));
-    own_query(create_history_table_sql());
+                      connection_->quote(table)));
+    own_query(create_sql);
     if (own) own->commit();
+}
+
+// From the watcher thread. libpq's cancel request is meant to be sent while another thread
+// waits for the server; the watcher repeats it, so a statement that started just after an
+// earlier request is stopped too.
+void PostgresDatabase::interrupt() noexcept {
+    interrupted_.store(true);
+    if (!in_statement_.load()) return;
+    try {
+        connection_->cancel_query();
+    } catch (...) {
+        // Nothing more to do: the statement then ends on its own, and nothing new starts.
+    }
 }
 
 // One lock per version table per database and schema: different apps migrate in parallel.
@@ -317,6 +343,7 @@ std::unique_ptr<HistoryLock> PostgresDatabase::lock_history(const std::string& v
     auto deadline = Clock::now() + options_.lock_timeout;
     bool waiting = false;
     while (!try_lock(key)) {
+        if (interrupted_.load()) throw failure(fmt::format("Interrupted while working on {}.", display_url()));
         if (!waiting && options_.on_wait)
             options_.on_wait(fmt::format(
                 "Waiting for another fastappkit runner holding the migration lock on {}...",

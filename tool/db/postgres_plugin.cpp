@@ -167,6 +167,11 @@ public:
     void ensure_history_table() override {
         guarded([&] { inner_->ensure_history_table(); });
     }
+    void ensure_table(const std::string& table, const std::string& create_sql) override {
+        guarded([&] { inner_->ensure_table(table, create_sql); });
+    }
+    // From the watcher thread; the plugin's own interrupt() never throws.
+    void interrupt() noexcept override { inner_->interrupt(); }
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override {
         return guarded([&] { return inner_->lock_history(version_table); });
     }

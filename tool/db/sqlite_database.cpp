@@ -3,11 +3,17 @@
 // configured timeout with a sentence instead of SQLite's bare "database is locked".
 #include "db/sqlite_database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -85,6 +91,7 @@ struct BusyWait {
     std::string path;
     std::chrono::milliseconds timeout{0};
     std::function<void(const std::string&)> on_wait;
+    const std::atomic<bool>* interrupted = nullptr;  // Ctrl-C: stop waiting
     Clock::time_point started;
     bool announced = false;
     bool timed_out = false;
@@ -105,6 +112,7 @@ struct BusyWait {
             timed_out = true;
             return false;
         }
+        if (interrupted && interrupted->load()) return false;
         const std::chrono::milliseconds backoff{std::min(50, 1 << std::min(count, 6))};
         std::this_thread::sleep_for(std::min(backoff, remaining));
         return true;
@@ -157,6 +165,36 @@ private:
 
 class NoHistoryLock : public HistoryLock {};
 
+// An open file description lock (F_OFD_SETLK) on one byte of `<database>-fastappkit.lock`,
+// chosen by the version table, so that runners of different histories do not wait for each
+// other. The kernel releases it when the descriptor closes, kill -9 included.
+class SqliteHistoryLock : public HistoryLock {
+public:
+    explicit SqliteHistoryLock(int fd) : fd_(fd) {}
+    ~SqliteHistoryLock() override { close(fd_); }
+    SqliteHistoryLock(const SqliteHistoryLock&) = delete;
+    SqliteHistoryLock& operator=(const SqliteHistoryLock&) = delete;
+
+private:
+    int fd_;
+};
+
+// FNV-1a: the same byte for a version table in every process and build.
+off_t lock_byte(const std::string& version_table) {
+    std::uint32_t hash = 2166136261u;
+    for (const unsigned char c : version_table) hash = (hash ^ c) * 16777619u;
+    return static_cast<off_t>(hash & 0x3fffffff);
+}
+
+bool try_lock_byte(int fd, off_t byte) {
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = byte;
+    lock.l_len = 1;
+    return fcntl(fd, F_OFD_SETLK, &lock) == 0;
+}
+
 std::string url_option(const DatabaseUrl& url, const std::string& key) {
     std::string value;
     for (const auto& [name, text] : url.params)
@@ -202,7 +240,9 @@ public:
         busy_.timeout = options.lock_timeout;
         busy_.on_wait = options.on_wait;
         if (!options.read_only) refuse_read_only_options(url);
+        busy_.interrupted = &interrupted_;
         if (options.read_only && path_ != ":memory:" && !file_exists()) return;
+        if (options.read_only && path_ != ":memory:") roll_back_hot_journal();
         if (!options.read_only && url_option(url, "mode") == "rw" && path_ != ":memory:" && !file_exists()) {
             throw failure(fmt::format("Cannot open database {}: the file does not exist, and mode=rw in the "
                                       "URL keeps SQLite from creating it",
@@ -280,25 +320,60 @@ public:
         run(create_history_table_sql(), "Cannot create fastappkit_history");
     }
 
-    std::unique_ptr<HistoryLock> lock_history(const std::string&) override {
-        // BEGIN IMMEDIATE already serialises writers; nothing is held between migrations.
-        return std::make_unique<NoHistoryLock>();
+    // BEGIN IMMEDIATE serialises single migrations; this lock serialises whole runs of one
+    // history, so that a transaction:false section, which runs between two transactions, is
+    // never run by a second runner that read the same heads.
+    std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override {
+        if (path_ == ":memory:") return std::make_unique<NoHistoryLock>();
+        const std::string lock_path = path_ + "-fastappkit.lock";
+        const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            throw failure(fmt::format("Cannot open the lock file {}: {}", lock_path, std::strerror(errno)));
+        }
+        auto lock = std::make_unique<SqliteHistoryLock>(fd);
+        const off_t byte = lock_byte(version_table);
+        const auto deadline = Clock::now() + busy_.timeout;
+        for (bool waiting = false; !try_lock_byte(fd, byte); waiting = true) {
+            if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+                throw failure(fmt::format("Cannot lock {}: {}", lock_path, std::strerror(errno)));
+            }
+            require_not_interrupted();
+            if (!waiting && busy_.on_wait) {
+                busy_.on_wait(fmt::format(
+                    "Waiting for another fastappkit runner holding the migration lock on {} of {}...",
+                    version_table, path_));
+            }
+            if (Clock::now() >= deadline) {
+                throw failure(fmt::format("Timed out after {} s waiting for the migration lock on {} "
+                                          "of {}; another runner may be stuck.",
+                                          seconds_text(busy_.timeout), version_table, path_));
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return lock;
     }
 
     std::unique_ptr<Transaction> begin() override {
+        require_not_interrupted();
         run("BEGIN IMMEDIATE", "Cannot start a transaction");
         return std::make_unique<SqliteTransaction>(
             db_.get(), [this] { throw_error("Cannot commit the transaction"); });
     }
 
-    void execute(std::string_view sql, int first_line) override {
+    void execute(std::string_view sql_view, int first_line) override {
         require_open("Cannot run migration SQL");
+        // One NUL-terminated copy: given a length that ends on the NUL, sqlite3_prepare_v2 parses
+        // in place; given any other length it copies the whole rest of the text for every
+        // statement, which makes a large section quadratic.
+        const std::string text(sql_view);
+        const std::string_view sql(text.c_str(), text.size());
         std::size_t pos = 0;
         int line = first_line;  // the line of `pos`
         while (true) {
             const std::size_t start = skip_blanks_and_comments(sql, pos);
             if (start >= sql.size()) return;
             line += count_lines(sql, pos, start);
+            require_not_interrupted();
             pos = execute_one(sql, start, line);
             line += count_lines(sql, start, pos);
         }
@@ -307,6 +382,10 @@ public:
     // SQLite has no lock or statement timeouts: its writers wait on the busy timeout.
     void limit_transaction(const Timeouts&) override {}
     std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
+
+    void interrupt() noexcept override {
+        if (!interrupted_.exchange(true) && db_) sqlite3_interrupt(db_.get());
+    }
 
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         const std::string context = "Cannot run a query";
@@ -328,9 +407,39 @@ public:
     }
 
 private:
+    void require_not_interrupted() const {
+        if (interrupted_.load()) throw failure(fmt::format("Interrupted while working on {}", display_url_));
+    }
+
+    // Polled by SQLite while a statement runs: closes the window in which sqlite3_interrupt
+    // finds no statement running and has no effect on the one that starts next.
+    static int stop_if_interrupted(void* flag) noexcept {
+        return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+    }
+
     bool file_exists() const {
         std::error_code error;
         return fs::exists(path_, error);
+    }
+
+    // A runner killed while it had written pages of a migration leaves a hot rollback journal
+    // beside the database. Only a connection that may write can roll it back; a read-only one
+    // fails every query with "attempt to write a readonly database". So a read-only command
+    // that finds a journal first opens the existing file read-write (never creating it) and
+    // reads the schema, which rolls a hot journal back (or waits for a live writer, whose
+    // journal is not hot), then goes on read-only.
+    void roll_back_hot_journal() {
+        std::error_code error;
+        if (!fs::exists(path_ + "-journal", error)) return;
+        sqlite3* handle = nullptr;
+        const int result = sqlite3_open_v2(uri_.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
+        db_.reset(handle);
+        if (result == SQLITE_OK && sqlite3_db_readonly(db_.get(), "main") == 0) {
+            sqlite3_extended_result_codes(db_.get(), 1);
+            sqlite3_busy_handler(db_.get(), &BusyWait::handle, &busy_);
+            run("SELECT count(*) FROM sqlite_master", "Cannot roll back the interrupted migration's journal");
+        }
+        db_.reset();  // a file that cannot be opened for writing is left to the read-only open
     }
 
     // A command that writes, on a URL that opens the database read-only: refused before any
@@ -361,6 +470,7 @@ private:
     void configure() {
         sqlite3_extended_result_codes(db_.get(), 1);
         sqlite3_busy_handler(db_.get(), &BusyWait::handle, &busy_);
+        sqlite3_progress_handler(db_.get(), 1000, &SqliteDatabase::stop_if_interrupted, &interrupted_);
         run("PRAGMA foreign_keys = ON", "Cannot enable foreign keys");
     }
 
@@ -439,8 +549,9 @@ private:
         const std::string_view rest = sql.substr(start);
         sqlite3_stmt* raw = nullptr;
         const char* tail = nullptr;
+        // `sql` ends on a NUL (see execute()): the length includes it.
         const int prepared = sqlite3_prepare_v2(db_.get(), rest.data(),
-                                                static_cast<int>(rest.size()), &raw, &tail);
+                                                static_cast<int>(rest.size() + 1), &raw, &tail);
         PreparedStatement statement(raw);
         if (prepared != SQLITE_OK) throw_statement_error(line, statement_text(rest));
         const std::size_t end = start + static_cast<std::size_t>(tail - rest.data());
@@ -480,6 +591,7 @@ private:
     std::string path_;
     std::string display_url_;
     std::string uri_;
+    std::atomic<bool> interrupted_{false};  // before busy_ and db_, whose handlers read it
     BusyWait busy_;  // declared before db_: the connection's busy handler points at it
     Connection db_;
     std::string restore_foreign_keys_;  // for a borrowed connection: how to give it back

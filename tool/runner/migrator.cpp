@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "db/schema_sql.h"
 #include "runner/sql_renderer.h"
+#include "runner/unfinished_section.h"
 #include "script/checksum.h"
 
 namespace fastappkit {
@@ -149,6 +150,7 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
     MigrationResult result;
     try {
         auto lock = db_.lock_history(history_.version_table());
+        refuse_unfinished_section(db_, history_);
         for (bool replan = true; replan;) {
             auto versions = current();
             auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
@@ -217,11 +219,14 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     auto tx = db_.begin();
     db_.limit_transaction(timeouts);
     if (heads_moved(heads)) return std::nullopt;
+    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
+                           section.transactional);
     if (heads.heads().empty() && !db_.has_table(history_.version_table())) {
         db_.execute(create_version_table_sql(history_.version_table()));
     }
     if (!section.transactional) {
         // Claimed heads are re-checked after the statements ran; they must run on their own.
+        mark_section_started(db_, history_.version_table(), script.revision, step.direction);
         tx->commit();
         auto limits = db_.limit_session(timeouts);
         execute_section(step, section);
@@ -237,6 +242,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
         execute_section(step, section);
     }
     record(step, heads, section, elapsed_ms());
+    if (!section.transactional) clear_section_mark(db_, history_.version_table());
     tx->commit();
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
                         elapsed_ms()};
@@ -305,6 +311,7 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     const auto& graph = history_.graph();
     RevisionGraph::Nodes targets = graph.resolve(target);
     auto lock = db_.lock_history(history_.version_table());
+    refuse_unfinished_section(db_, history_);
     auto tx = db_.begin();
     std::vector<std::string> rows = purge ? std::vector<std::string>{} : current();
     RevisionGraph::Nodes kept;

@@ -18,6 +18,9 @@ struct AppliedStep {
 class Progress {
 public:
     virtual ~Progress() = default;
+    // A step's transaction began (`step.duration_ms` is 0); `transactional` is false for a
+    // transaction:false section, which an interruption leaves half done.
+    virtual void step_started(const AppliedStep& /*step*/, bool /*transactional*/) {}
     virtual void step_finished(const AppliedStep& step) = 0;
     virtual void waiting(const std::string& message) = 0;
 };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +22,8 @@
 #include <system_error>
 
 #include <fmt/format.h>
+
+#include "common/error.h"
 
 namespace fastappkit {
 
@@ -81,18 +84,30 @@ int64_t nanoseconds(const struct timespec& time) {
     return static_cast<int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
 }
 
-// The *.sql regular files of `dir` (symbolic links followed), sorted by name; nothing when the
-// directory cannot be read.
+// The *.sql regular files of `dir` (symbolic links followed), sorted by name; nothing for a
+// missing directory (read_script_headers refuses that first). A directory that cannot be read,
+// and a *.sql entry that is a broken or looping symbolic link, are usage errors: never an empty
+// or shorter history.
 std::vector<Listed> list_versions(const fs::path& dir) {
     std::vector<Listed> files;
     std::unique_ptr<DIR, int (*)(DIR*)> handle(opendir(dir.c_str()), &closedir);
-    if (!handle) return files;
+    if (!handle && errno == ENOENT) return files;
+    if (!handle) {
+        throw usage_error(fmt::format("{}: cannot read the versions directory: {}", dir.string(), std::strerror(errno)));
+    }
     const int dir_fd = dirfd(handle.get());
     while (const struct dirent* entry = readdir(handle.get())) {
         const std::string_view name = entry->d_name;
         if (name.size() <= 4 || name.substr(name.size() - 4) != ".sql") continue;
         struct stat info {};
-        if (fstatat(dir_fd, entry->d_name, &info, 0) != 0 || !S_ISREG(info.st_mode)) continue;
+        if (fstatat(dir_fd, entry->d_name, &info, 0) != 0) {
+            const std::string path = (dir / entry->d_name).string();
+            if (errno == ENOENT) {
+                throw usage_error(fmt::format("{}: the migration file is a symbolic link to a missing file", path));
+            }
+            throw usage_error(fmt::format("{}: cannot read the migration file: {}", path, std::strerror(errno)));
+        }
+        if (!S_ISREG(info.st_mode)) continue;
         files.push_back({std::string(name),
                          {static_cast<uint64_t>(info.st_size), nanoseconds(info.st_mtim),
                           nanoseconds(info.st_ctim), static_cast<uint64_t>(info.st_ino),

@@ -13,6 +13,7 @@ enum class ExitCode : int {
     ok = 0,
     failure = 1,  // a migration or the database failed, or the database's state forbids it
     usage = 2,    // bad usage, configuration, or migration files
+    interrupted = 130,  // the runner got Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 };
 
 class Error : public std::runtime_error {
