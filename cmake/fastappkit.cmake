@@ -79,7 +79,9 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
       [DATABASE_URL <url>]       # default: resolved by the runner at build time
       [APP_PATH <dir>...]        # extra external-app search directories
       [TARGET_PREFIX <prefix>]   # default: none
-      [NO_CHECK_TEST])           # do not add the migrate check test
+      [NO_CHECK_TEST]            # do not add the migrate check test
+      [NO_LINT_TEST]             # do not add the migrate lint test
+      [NO_ROUNDTRIP_TEST])       # do not add the migrate test test
 
   ``ROOT``
     The project root, holding ``fastappkit.toml``. A relative path is relative
@@ -107,6 +109,21 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
     migration (on SQLite it opens no database; on PostgreSQL it uses a scratch
     schema of the configured database).
 
+  ``NO_LINT_TEST``
+    Without it, a CTest test ``<prefix>migrate_lint`` runs ``fastappkit migrate
+    lint``: it fails on a lint error (a dropped table, a blocking index build on
+    PostgreSQL, ...) that no ``-- lint:ignore <rule> <reason>`` line accepts. It
+    opens no database.
+
+  ``NO_ROUNDTRIP_TEST``
+    Without it, a CTest test ``<prefix>migrate_test`` runs ``fastappkit migrate
+    test``: every revision is upgraded, downgraded and upgraded again on a scratch
+    database (in memory on SQLite; a scratch database on the configured
+    PostgreSQL server), and the test fails when a downgrade does not give back
+    the schema before it.
+
+  The three tests carry the label ``fastappkit``.
+
   Targets (none is part of ``ALL``: a plain build never touches a database):
 
   ``<prefix>migrate_core``
@@ -130,9 +147,10 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
 #]=======================================================================]
 function(fastappkit_add_project)
   list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "NO_CHECK_TEST" "ROOT;DATABASE_URL;TARGET_PREFIX" "APP_PATH")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "NO_CHECK_TEST;NO_LINT_TEST;NO_ROUNDTRIP_TEST"
+    "ROOT;DATABASE_URL;TARGET_PREFIX" "APP_PATH")
   _fastappkit_reject_bad_arguments(fastappkit_add_project
-    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, NO_CHECK_TEST")
+    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, NO_CHECK_TEST, NO_LINT_TEST, NO_ROUNDTRIP_TEST")
 
   set(root "${CMAKE_CURRENT_SOURCE_DIR}")
   if(DEFINED arg_ROOT)
@@ -183,6 +201,19 @@ function(fastappkit_add_project)
       WORKING_DIRECTORY "${root}")
     set_tests_properties(${arg_TARGET_PREFIX}migrate_check PROPERTIES LABELS fastappkit)
   endif()
+  # Safety nets (DESIGN 12): risky statements, and downgrades that do not undo their upgrade.
+  foreach(gate IN ITEMS lint test)
+    set(opt_out NO_LINT_TEST)
+    if(gate STREQUAL "test")
+      set(opt_out NO_ROUNDTRIP_TEST)
+    endif()
+    if(NOT arg_${opt_out})
+      add_test(NAME ${arg_TARGET_PREFIX}migrate_${gate}
+        COMMAND fastappkit::fastappkit ${build_args} migrate ${gate}
+        WORKING_DIRECTORY "${root}")
+      set_tests_properties(${arg_TARGET_PREFIX}migrate_${gate} PROPERTIES LABELS fastappkit)
+    endif()
+  endforeach()
 
   # What fastappkit_add_test_fixture() needs; the most recent project wins.
   set_property(GLOBAL PROPERTY _FASTAPPKIT_PROJECT_ROOT "${root}")
@@ -285,7 +316,8 @@ endfunction()
                         FIXTURE <fixture>
                         [CONFIGURATIONS <config>...]
                         [WORKING_DIRECTORY <dir>]
-                        [COMMAND_EXPAND_LISTS])
+                        [COMMAND_EXPAND_LISTS]
+                        [ISOLATED])
 
   The keywords other than ``FIXTURE`` are those of ``add_test()``. The test
   requires ``<fixture>`` (``FIXTURES_REQUIRED``), made by
@@ -293,13 +325,22 @@ endfunction()
   the environment variable ``DATABASE_URL``. To add environment variables,
   use ``set_property(TEST <name> APPEND PROPERTY ENVIRONMENT ...)``, which
   keeps ``DATABASE_URL``.
+
+  ``ISOLATED``
+    The test gets its own copy of the fixture's migrated database, made just
+    before it (``fastappkit db clone``: SQLite's online backup; PostgreSQL's
+    ``CREATE DATABASE ... TEMPLATE``) and dropped after it, through the extra
+    tests ``<name>_clone`` and ``<name>_unclone``. Tests that write then run
+    under ``ctest -j`` without seeing each other's rows. On PostgreSQL a
+    database is copied only while nobody is connected to it: make every test of
+    such a fixture ``ISOLATED``.
 #]=======================================================================]
 function(fastappkit_add_test)
   list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "COMMAND_EXPAND_LISTS"
+  cmake_parse_arguments(PARSE_ARGV 0 arg "COMMAND_EXPAND_LISTS;ISOLATED"
     "NAME;WORKING_DIRECTORY;FIXTURE" "COMMAND;CONFIGURATIONS")
   _fastappkit_reject_bad_arguments(fastappkit_add_test
-    "NAME, COMMAND, FIXTURE, CONFIGURATIONS, WORKING_DIRECTORY, COMMAND_EXPAND_LISTS")
+    "NAME, COMMAND, FIXTURE, CONFIGURATIONS, WORKING_DIRECTORY, COMMAND_EXPAND_LISTS, ISOLATED")
   foreach(required IN ITEMS NAME COMMAND FIXTURE)
     if(NOT DEFINED arg_${required})
       message(FATAL_ERROR "fastappkit_add_test(): ${required} is missing.\n"
@@ -326,7 +367,43 @@ function(fastappkit_add_test)
   endif()
   add_test(NAME ${arg_NAME} COMMAND ${arg_COMMAND} ${options})
   set_property(TEST ${arg_NAME} APPEND PROPERTY FIXTURES_REQUIRED ${arg_FIXTURE})
+  if(arg_ISOLATED)
+    _fastappkit_add_clone("${arg_NAME}" "${arg_FIXTURE}" "${url}" url)
+  endif()
   set_property(TEST ${arg_NAME} APPEND PROPERTY ENVIRONMENT "DATABASE_URL=${url}")
+endfunction()
+
+# The tests <test>_clone (setup: a copy of the fixture's database) and <test>_unclone
+# (cleanup: drop it) around <test>, as a fixture of their own; the copy's URL goes to out_var.
+function(_fastappkit_add_clone test fixture fixture_url out_var)
+  string(MAKE_C_IDENTIFIER "${test}" suffix)
+  string(TOLOWER "${suffix}" suffix)
+  if(fixture_url MATCHES "^sqlite:")
+    # sqlite:///dir/shop_db.db -> sqlite:///dir/shop_db.<test>.db
+    string(REGEX REPLACE "\\.db$" "" clone_url "${fixture_url}")
+    string(APPEND clone_url ".${suffix}.db")
+  else()
+    # postgresql://host/app_shop_db?x -> postgresql://host/app_shop_db_<test>?x
+    string(FIND "${fixture_url}" "?" query_at)
+    if(query_at EQUAL -1)
+      set(clone_url "${fixture_url}_${suffix}")
+    else()
+      string(SUBSTRING "${fixture_url}" 0 ${query_at} base)
+      string(SUBSTRING "${fixture_url}" ${query_at} -1 query)
+      set(clone_url "${base}_${suffix}${query}")
+    endif()
+  endif()
+  get_property(project_args GLOBAL PROPERTY _FASTAPPKIT_PROJECT_ARGS)
+  get_property(root GLOBAL PROPERTY _FASTAPPKIT_PROJECT_ROOT)
+  set(runner "$<TARGET_FILE:fastappkit::fastappkit>" ${project_args} --database-url "${clone_url}")
+  add_test(NAME ${test}_clone COMMAND ${runner} db clone --from "${fixture_url}"
+    WORKING_DIRECTORY "${root}")
+  add_test(NAME ${test}_unclone COMMAND ${runner} db drop WORKING_DIRECTORY "${root}")
+  set_tests_properties(${test}_clone PROPERTIES
+    FIXTURES_SETUP ${test}_clone FIXTURES_REQUIRED ${fixture})
+  set_tests_properties(${test}_unclone PROPERTIES FIXTURES_CLEANUP ${test}_clone)
+  set_property(TEST ${test} APPEND PROPERTY FIXTURES_REQUIRED ${test}_clone)
+  set(${out_var} "${clone_url}" PARENT_SCOPE)
 endfunction()
 
 # --- private helpers -------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 //                                    create is there and each history sits on one head
 //   shop_report --check-constraints  exit 1 unless defaults, foreign keys, unique and check
 //                                    constraints behave (inside a transaction it rolls back)
+//   shop_report --sign-up EMAIL      add a user and commit; exit 1 unless it is the only user
+//                                    (a test with a database of its own sees no one else's)
 //
 // The database comes from --database-url, else the environment's DATABASE_URL, else the
 // DATABASE_URL line of <project root>/.env. Only sqlite:/// URLs are understood; a relative
@@ -267,9 +269,22 @@ int check_constraints(sqlite3* db) {
     return 0;
 }
 
+int sign_up(sqlite3* db, const std::string& email) {
+    execute(db, "INSERT INTO auth_user (email, password_hash, display_name) VALUES ('" + email +
+                    "', 'x', 'New user')");
+    const auto users = column_strings(db, "SELECT email FROM auth_user ORDER BY id");
+    if (users != std::vector<std::string>{email}) {
+        std::cerr << "shop_report: expected " << email << " to be the only user, found " << join(users)
+                  << "\n";
+        return 1;
+    }
+    std::cout << "signed up " << email << ", the only user of this database\n";
+    return 0;
+}
+
 int usage(const char* program) {
     std::cerr << "usage: " << program
-              << " [--check-schema | --check-constraints] [--project-root DIR]"
+              << " [--check-schema | --check-constraints | --sign-up EMAIL] [--project-root DIR]"
                  " [--database-url sqlite:///FILE]\n";
     return 2;
 }
@@ -280,9 +295,11 @@ int main(int argc, char** argv) {
     std::string mode = "report";
     std::optional<std::string> url;
     std::string project_root = ".";
+    std::string email;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--check-schema" || arg == "--check-constraints") mode = arg;
+        else if (arg == "--sign-up" && i + 1 < argc) mode = arg, email = argv[++i];
         else if (arg == "--database-url" && i + 1 < argc) url = argv[++i];
         else if (arg == "--project-root" && i + 1 < argc) project_root = argv[++i];
         else return usage(argv[0]);
@@ -290,10 +307,11 @@ int main(int argc, char** argv) {
     try {
         const auto path =
             sqlite_path_from_url(resolve_database_url(url, project_root), project_root);
-        const auto db = open_database(path, mode == "--check-constraints");
+        const auto db = open_database(path, mode != "report" && mode != "--check-schema");
         std::cout << "database: " << path << "\n";
         if (mode == "--check-schema") return check_schema(db.get());
         if (mode == "--check-constraints") return check_constraints(db.get());
+        if (mode == "--sign-up") return sign_up(db.get(), email);
         return report(db.get());
     } catch (const Failure& failure) {
         std::cerr << "shop_report: " << failure.what() << "\n";

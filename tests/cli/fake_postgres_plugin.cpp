@@ -33,6 +33,8 @@ public:
     void ensure_history_table() override {}
     std::unique_ptr<HistoryLock> lock_history(const std::string&) override { return std::make_unique<NoLock>(); }
     std::unique_ptr<Transaction> begin() override { return std::make_unique<NoTransaction>(); }
+    void limit_transaction(const Timeouts&) override {}
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
     void execute(std::string_view sql, int first_line) override {
         if (sql.find("CREATE TABLE t ") == std::string_view::npos) return;  // version-table statements
         throw StatementError(first_line, "CREATE TABLE t (id INTEGER)", "fake statement failure");

@@ -38,9 +38,9 @@ class Branches(CliTestCase):
         self.assertFails(["migrate", "all"], 2,
                          "Multiple head revisions are present for given argument 'head'")
         self.assertVersions([R0])
-        res = self.ok("migrate", "heads")
+        res = self.ok("migrate", "heads")  # as Alembic: the label covers the whole branch
         self.assertEqual(sorted(res.out.strip().splitlines()),
-                         [f"{A2} (head)", f"{B1} (beta) (head)"])
+                         [f"{A2} (alpha) (head)", f"{B1} (beta) (head)"])
 
     def test_branches_merge_and_unmerge_version_rows(self):
         self.ok("migrate", "upgrade", R0)
@@ -50,8 +50,8 @@ class Branches(CliTestCase):
         self.assertEqual(self.db.user_tables(), ["t0", "ta1", "ta2"])
         self.ok("migrate", "upgrade", "beta@head")
         self.assertVersions([A2, B1])  # two rows while branched
-        res = self.ok("migrate", "current")
-        self.assertEqual(sorted(res.out.strip().splitlines()), [f"{A2} (head)", f"{B1} (beta) (head)"])
+        res = self.ok("migrate", "current")  # as Alembic: no labels in `current`
+        self.assertEqual(sorted(res.out.strip().splitlines()), [f"{A2} (head)", f"{B1} (head)"])
         self.ok("migrate", "downgrade", "alpha@-1")
         self.assertVersions([A1, B1])
         self.assertEqual(self.db.user_tables(), ["t0", "ta1", "tb1"])
@@ -121,7 +121,10 @@ class Branches(CliTestCase):
     def test_relative_downgrade_from_several_heads_is_refused(self):
         # Alembic 1.8 warns that this is ambiguous and will be disallowed; the runner refuses it
         self.ok("migrate", "upgrade", "heads")
-        self.assertFails(["migrate", "downgrade", "-1"], 2, "Ambiguous walk")
+        self.assertFails(["migrate", "downgrade", "-1"], 2,
+                         f"core: Ambiguous downgrade -1: the database is at several heads ({A2}, {B1}); name the "
+                         f"branch to step back, as {A2}-1 (a head) or alpha@-1 (a branch label)")
+        self.assertFails(["migrate", "downgrade", "-2"], 2, f"as {A2}-2 (a head) or alpha@-2 (a branch label)")
         self.ok("migrate", "downgrade", "beta@-1")
         self.assertVersions([A2])
         self.assertEqual(self.db.user_tables(), ["t0", "ta1", "ta2"])
@@ -183,7 +186,7 @@ class DependsOn(CliTestCase):
     def test_heads_and_downgrade(self):
         res = self.ok("migrate", "heads")
         self.assertEqual(sorted(res.out.strip().splitlines()),
-                         [f"{self.AU} (auth) (head)", f"{self.C2} (head)"])
+                         [f"{self.AU} (auth) (effective head)", f"{self.C2} (head)"])  # C2 depends on it
         self.ok("migrate", "upgrade", self.C1)
         self.assertFails(["migrate", "upgrade"], 2,
                          "Multiple head revisions are present for given argument 'head'")

@@ -9,14 +9,17 @@ tuples, branch_labels, depends_on and SQL). Each command of a sequence runs on f
   cross_f   alternately fastappkit, Alembic, ...          (starts with fastappkit)
 
 and after EVERY command the outcome (success, or failure on both sides), the set of version
-rows and the set of user tables of each database must equal the reference's.
+rows and the set of user tables of each database must equal the reference's. The output of
+`current` (after every command), `heads` and `history` must be Alembic's too: `history` line
+for line, `current` and `heads` as sets (Alembic prints them in hash order).
 """
+import io
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop_support import (alembic_config, alembic_run, check, fail, log, main,  # noqa: E402
-                             new_database, popen_runner, revision as R, scratch_dir, snapshot,
+                             new_database, popen_runner, revision as R, run_runner, scratch_dir, snapshot,
                              version_rows, version_table_shape, write_alembic_scripts, write_project)
 
 
@@ -28,6 +31,35 @@ def fk_args(command, rev, app):
     if command == "stamp":
         return ["migrate", "stamp", rev, "--app", app]
     return ["migrate", "app", app, command, rev]
+
+
+def alembic_output(cfg, command):
+    """Lines Alembic's `current` / `heads` / `history` print. Alembic breaks ties between
+    branches by the order os.listdir gives the files; here they are listed in name order, as
+    the runner reads them."""
+    from alembic import command as commands
+    from alembic.script.base import Script
+    listed = Script._list_py_dir
+    Script._list_py_dir = classmethod(lambda cls, scriptdir, path: sorted(listed.__func__(cls, scriptdir, path)))
+    try:
+        cfg.stdout = io.StringIO()
+        getattr(commands, command)(cfg)
+    finally:
+        Script._list_py_dir = listed
+    return cfg.stdout.getvalue().splitlines()
+
+
+def runner_output(root, url, command, app):
+    res = run_runner(root, url, "migrate", command, *(["--app", app] if app else []))
+    check(res.returncode == 0, f"`migrate {command}` failed: {res.stderr}")
+    return res.stdout.splitlines()
+
+
+def check_output(root, url, cfg, command, app, ordered, step=""):
+    expected, actual = alembic_output(cfg, command), runner_output(root, url, command, app)
+    if not ordered:
+        expected, actual = sorted(expected), sorted(actual)
+    check(actual == expected, f"{step}`migrate {command}` prints {actual}, Alembic {expected}")
 
 
 def run_parity(tag, revisions, commands, app=None):
@@ -64,6 +96,8 @@ def run_parity(tag, revisions, commands, app=None):
             outcomes[db] = f"exit {proc.returncode}: {err.strip()}"
         return outcomes
 
+    check_output(root, urls["runner"], cfgs["alembic"], "history", app, ordered=True)
+    check_output(root, urls["runner"], cfgs["alembic"], "heads", app, ordered=False)
     shape_checked = False
     for i, (command, rev) in enumerate(commands):
         tools = {"alembic": "alembic", "runner": "fastappkit",
@@ -91,6 +125,9 @@ def run_parity(tag, revisions, commands, app=None):
             if tables != expected_tables:
                 fail(f"{step}: user tables of {who} are {sorted(tables)}, Alembic's are "
                      f"{sorted(expected_tables)}")
+        if expected_rows and states["runner"][0] == expected_rows:
+            # Alembic prints nothing at base; the runner says so in words.
+            check_output(root, urls["runner"], cfgs["alembic"], "current", app, ordered=False, step=f"{step}: ")
         if not shape_checked and raw["runner"][0] is not None and raw["alembic"][0] is not None:
             a = version_table_shape(urls["alembic"], version_table)
             f = version_table_shape(urls["runner"], version_table)

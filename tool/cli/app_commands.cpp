@@ -78,6 +78,31 @@ int app_list(Session& session, bool verbose) {
 
 // Manifest, paths and version table were checked by loading the project; this adds the
 // revision graph and, when a database is configured, the version-table conflict check.
+namespace {
+
+// Timeouts that only PostgreSQL applies: on SQLite, say so rather than let them look effective.
+void note_unapplied_timeouts(Session& session, History& history, const std::string& name) {
+    const auto& graph = history.graph();
+    bool configured = history.settings().timeouts.any() || history.settings().lock_retries.has_value();
+    for (RevisionGraph::Node node = 0; !configured && node < static_cast<RevisionGraph::Node>(graph.size()); ++node) {
+        configured = graph.script(node).timeouts.any();
+    }
+    if (!configured) return;
+    Dialect dialect;
+    try {
+        dialect = session.database_url().dialect;
+    } catch (const Error&) {
+        return;  // no database configured
+    }
+    if (applies_timeouts(dialect)) return;
+    session.reporter().line(fmt::format(
+        "Note: app '{}' sets lock_timeout, statement_timeout or lock_retries, which do not apply on "
+        "{}: its writers wait on the busy timeout instead; they take effect on PostgreSQL",
+        name, to_string(dialect)));
+}
+
+}  // namespace
+
 int app_validate(Session& session, const std::string& name) {
     const App* app = session.standalone() ? nullptr : session.project().find_app(name);
     if (!session.standalone() && !app) {
@@ -87,6 +112,7 @@ int app_validate(Session& session, const std::string& name) {
     if (app && app->kind == AppKind::internal) {
         session.core_history().graph();
         session.reporter().line(fmt::format("App '{}' is valid (internal app, shared core history)", name));
+        note_unapplied_timeouts(session, session.core_history(), name);
         return 0;
     }
     if (!session.standalone()) external_app_order(session.project());  // requires: cycles, unknown apps
@@ -107,6 +133,7 @@ int app_validate(Session& session, const std::string& name) {
                                         graph.size(), graph.size() == 1 ? "" : "s",
                                         history.version_table(),
                                         checked_database ? ", database consistent" : ""));
+    note_unapplied_timeouts(session, history, name);
     return 0;
 }
 

@@ -34,6 +34,7 @@ struct Arguments {
     bool purge = false;
     bool verbose_list = false;
     bool as_package = false;
+    LintArgs lint;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -121,6 +122,22 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
     }
 }
 
+// migrate lint / migrate test (DESIGN 12).
+void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
+    auto* lint = migrate->add_subcommand(
+        "lint", "Check migrations for risky statements without opening a database; exit 1 on errors");
+    lint->add_option("--app", a.lint.app, "Only this external app's history");
+    lint->add_option("--dialect", a.lint.dialect, "sqlite or postgresql (default: the database URL's)");
+    lint->add_option("--since", a.lint.since, "Only revisions after this one");
+    lint->add_flag("--strict", a.lint.strict, "Warnings fail too");
+    lint->final_callback([&] { action = [&](Session& s) { return migrate_lint(s, a.lint); }; });
+
+    auto* test = migrate->add_subcommand(
+        "test", "On a scratch database, check that every revision's downgrade restores the schema");
+    test->add_option("--app", a.lint.app, "Only this external app's history");
+    test->final_callback([&] { action = [&](Session& s) { return migrate_test(s, a.lint.app); }; });
+}
+
 void add_migrate(CLI::App& root, Arguments& a, Action& action) {
     auto* migrate = root.add_subcommand("migrate", "Create and apply migrations");
     migrate->require_subcommand(1);
@@ -141,6 +158,7 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
         ->final_callback([&] { action = migrate_verify; });
     migrate->add_subcommand("check", "Exit 1 when models and migrations differ")
         ->final_callback([&] { action = migrate_check; });
+    add_safety_commands(migrate, a, action);
 }
 
 void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
@@ -164,7 +182,7 @@ void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
     project->final_callback([&] { action = [&](Session& s) { return core_new(s, a.name); }; });
 }
 
-void add_tooling(CLI::App& root, Action& action) {
+void add_tooling(CLI::App& root, std::string& clone_from, Action& action) {
     root.add_subcommand("describe", "Print the project as JSON (read by the CMake module)")
         ->final_callback([&] { action = describe_project; });
     auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
@@ -172,6 +190,9 @@ void add_tooling(CLI::App& root, Action& action) {
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")
         ->final_callback([&] { action = db_reset; });
     db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
+    auto* clone = db->add_subcommand("clone", "Copy the database --from URL to --database-url (replacing it)");
+    clone->add_option("--from", clone_from, "The database to copy")->required();
+    clone->final_callback([&] { action = [&](Session& s) { return db_clone(s, clone_from); }; });
 }
 
 // Global options may also follow a command (`fastappkit migrate all -q`): unknown options of a
@@ -229,7 +250,7 @@ int run_cli(int argc, char** argv) {
     root.require_subcommand(1);
     add_migrate(root, arguments, action);
     add_app_and_core(root, arguments, action);
-    add_tooling(root, action);
+    add_tooling(root, arguments.name, action);
     let_options_fall_through(&root);
 
     try {

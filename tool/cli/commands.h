@@ -35,6 +35,16 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
 int migrate_autogenerate(Session& session, const std::string& app, const std::string& message);
 int migrate_check(Session& session);
 
+// safety_commands.cpp: the safety nets of DESIGN 12.
+struct LintArgs {
+    std::string app;
+    std::string dialect;
+    std::string since;
+    bool strict = false;
+};
+int migrate_lint(Session& session, const LintArgs& args);
+int migrate_test(Session& session, const std::string& app);
+
 // app_commands.cpp
 int app_list(Session& session, bool verbose);
 int app_validate(Session& session, const std::string& name);
@@ -47,5 +57,6 @@ int app_new(Session& session, const std::string& name, bool as_package);
 // database_commands.cpp
 int db_reset(Session& session);
 int db_drop(Session& session);
+int db_clone(Session& session, const std::string& from);
 
 }  // namespace fastappkit

@@ -20,4 +20,12 @@ int db_drop(Session& session) {
     return 0;
 }
 
+int db_clone(Session& session, const std::string& from) {
+    const DatabaseUrl source = parse_database_url(from, session.root());
+    const DatabaseUrl target = session.database_url();
+    clone_database(source, target);
+    session.reporter().line(fmt::format("Cloned {} into {}", source.masked(), target.masked()));
+    return 0;
+}
+
 }  // namespace fastappkit

@@ -20,14 +20,46 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Nodes = RevisionGraph::Nodes;
 
-// "<id> (label) (head)" as Alembic prints a revision.
-std::string revision_label(const RevisionGraph& graph, RevisionGraph::Node n) {
+using Node = RevisionGraph::Node;
+
+// A revision as Alembic's Script._head_only prints it: "<id>", its branch labels (`labels`),
+// " (head)" or " (effective head)" (only dependents build on it), and with `tree`
+// " (branchpoint)" and " (mergepoint)".
+std::string revision_label(const RevisionGraph& graph, Node n, bool labels, bool tree) {
     std::string text = graph.id(n);
-    for (const auto& label : graph.script(n).branch_labels) text += " (" + label + ")";
-    if (graph.children(n).empty()) text += " (head)";
-    if (graph.down(n).size() > 1) text += " (mergepoint)";
-    if (graph.children(n).size() > 1) text += " (branchpoint)";
+    if (labels && !graph.labels(n).empty()) text += fmt::format(" ({})", fmt::join(graph.labels(n), ", "));
+    if (graph.all_children(n).empty()) {
+        text += " (head)";
+    } else if (graph.children(n).empty()) {
+        text += " (effective head)";
+    }
+    if (tree && graph.children(n).size() > 1) text += " (branchpoint)";
+    if (tree && graph.down(n).size() > 1) text += " (mergepoint)";
     return text;
+}
+
+// Alembic's history line: "<down> (<depends_on>) -> <revision> (<labels>) …, <message>".
+std::string history_line(const RevisionGraph& graph, Node n) {
+    const MigrationScript& script = graph.script(n);
+    std::string downs = script.down_revisions.empty() ? "<base>" : fmt::format("{}", fmt::join(script.down_revisions, ", "));
+    if (!script.depends_on.empty()) downs += fmt::format(" ({})", fmt::join(script.depends_on, ", "));
+    return fmt::format("{} -> {}, {}", downs, revision_label(graph, n, true, true), script.message);
+}
+
+// What Alembic's `current` shows (RevisionMap._get_all_current): the rows, and every head
+// they imply through depends_on: of the rows and all they depend on, each revision that no
+// versioned child of which is among them. Rows first, in table order, then the rest.
+Nodes current_heads(const RevisionGraph& graph, const Nodes& rows) {
+    const auto applied = graph.ancestors(rows);
+    const auto is_tip = [&](Node n) {
+        return std::none_of(graph.children(n).begin(), graph.children(n).end(), [&](Node c) { return applied[c]; });
+    };
+    Nodes out;
+    for (auto n : rows)
+        if (is_tip(n) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    for (Node n = 0; n < static_cast<Node>(graph.size()); ++n)
+        if (applied[n] && is_tip(n) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    return out;
 }
 
 void print_json(const Json& document) { std::cout << document.dump(2) << "\n"; }
@@ -38,31 +70,35 @@ int migrate_current(Session& session, const std::string& app) {
     History& history = session.history_for(app);
     Database& db = session.database(true);
     const auto& graph = history.graph();
-    Nodes heads = heads_from_versions(graph, db.read_versions(history.version_table()));
+    const Nodes rows = heads_from_versions(graph, db.read_versions(history.version_table()));
+    const Nodes heads = current_heads(graph, rows);
     if (session.reporter().json()) {
-        Json ids = Json::array();
-        for (auto n : heads) ids.push_back(graph.id(n));
-        print_json({{"name", history.name()}, {"version_table", history.version_table()}, {"current", ids}});
+        Json ids = Json::array(), implied = Json::array();
+        for (auto n : rows) ids.push_back(graph.id(n));
+        for (auto n : heads) implied.push_back(graph.id(n));
+        print_json({{"name", history.name()},
+                    {"version_table", history.version_table()},
+                    {"current", ids},
+                    {"heads", implied}});
         return 0;
     }
     if (heads.empty()) session.reporter().output(fmt::format("{}: base (nothing applied)\n", history.name()));
-    for (auto n : heads) session.reporter().output(fmt::format("{}\n", revision_label(graph, n)));
+    for (auto n : heads) session.reporter().output(revision_label(graph, n, false, true) + "\n");
     return 0;
 }
 
 int migrate_history(Session& session, const std::string& app) {
     History& history = session.history_for(app);
     const auto& graph = history.graph();
-    // Newest first: the reverse of an upgrade from base to every head.
-    auto steps = plan_upgrade(graph, {}, "heads");
     Json rows = Json::array();
     std::string text;
-    for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
-        const auto& script = graph.script(it->node);
-        std::string downs = graph.down(it->node).empty() ? "<base>" : join_ids(graph, graph.down(it->node));
-        text += fmt::format("{} -> {}, {}\n", downs, revision_label(graph, it->node), script.message);
+    for (const Node n : history_order(graph)) {
+        const auto& script = graph.script(n);
+        text += history_line(graph, n) + "\n";
         rows.push_back({{"revision", script.revision},
                         {"down_revisions", script.down_revisions},
+                        {"depends_on", script.depends_on},
+                        {"branch_labels", graph.labels(n)},
                         {"message", script.message},
                         {"file", script.file}});
     }
@@ -80,7 +116,7 @@ int migrate_heads(Session& session, const std::string& app) {
     Json ids = Json::array();
     for (auto n : graph.heads()) {
         ids.push_back(graph.id(n));
-        if (!session.reporter().json()) session.reporter().output(revision_label(graph, n) + "\n");
+        if (!session.reporter().json()) session.reporter().output(revision_label(graph, n, true, false) + "\n");
     }
     if (session.reporter().json()) print_json({{"name", history.name()}, {"heads", ids}});
     return 0;
@@ -94,7 +130,15 @@ int migrate_status(Session& session) {
         const auto& graph = history->graph();
         auto rows = db.read_versions(history->version_table());
         Nodes current = heads_from_versions(graph, rows);
-        size_t pending = plan_upgrade(graph, current, "heads").size();
+        const auto steps = plan_upgrade(graph, current, "heads");
+        const size_t pending = steps.size();
+        Json pending_revisions = Json::array();
+        std::string pending_lines;
+        for (const auto& step : steps) {
+            const auto& script = graph.script(step.node);
+            pending_revisions.push_back({{"revision", script.revision}, {"message", script.message}});
+            pending_lines += fmt::format("    {} {}\n", script.revision, script.message);
+        }
         size_t applied = 0;
         auto below = graph.ancestors(current);
         for (char b : below) applied += b;
@@ -103,12 +147,14 @@ int migrate_status(Session& session) {
                              {"current", rows},
                              {"applied", applied},
                              {"pending", pending},
+                             {"pending_revisions", pending_revisions},
                              {"revisions", graph.size()}});
         std::string at = rows.empty() ? "base" : fmt::format("{}", fmt::join(rows, ", "));
         std::string state = pending == 0 ? out.green("up to date")
                                          : out.yellow(fmt::format("{} pending", pending));
         out.output(fmt::format("{:<20} {:<32} at {:<14} {} applied, {}\n", history->name(),
                                history->version_table(), at, applied, state));
+        out.output(pending_lines);  // in the order upgrade runs them
     }
     if (out.json()) print_json({{"histories", histories}});
     return 0;

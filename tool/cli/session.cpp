@@ -96,6 +96,18 @@ History& Session::core_history() {
                 migrations.string()));
         }
         slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+        slot->set_settings(p.migration);
+    }
+    return *slot;
+}
+
+// A command on one app reads that app's manifest only, unless the whole project is loaded.
+const Project& Session::project_holding(const std::string& app) {
+    if (project_) return *project_;
+    auto& slot = single_apps_[app];
+    if (!slot) {
+        std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
+        slot = std::make_unique<Project>(load_project_app(root_, extra, app));
     }
     return *slot;
 }
@@ -109,16 +121,7 @@ const AppManifest& Session::external_manifest(const std::string& name) {
         }
         return app;
     }
-    // A command on one app reads that app's manifest only, unless the whole project is loaded.
-    const Project* source = project_ ? &*project_ : nullptr;
-    if (!source) {
-        auto& slot = single_apps_[name];
-        if (!slot) {
-            std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
-            slot = std::make_unique<Project>(load_project_app(root_, extra, name));
-        }
-        source = slot.get();
-    }
+    const Project* source = &project_holding(name);
     const App* app = source->find_app(name);
     if (!app) {
         throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
@@ -148,7 +151,12 @@ History& history_slot(std::map<std::string, std::unique_ptr<History>>& histories
 }  // namespace
 
 History& Session::app_history(const std::string& name) {
-    return history_slot(histories_, external_manifest(name));
+    const AppManifest& manifest = external_manifest(name);
+    History& history = history_slot(histories_, manifest);
+    // The project's settings win over the app's own defaults.
+    history.set_settings(standalone() ? manifest.migration
+                                      : manifest.migration.overridden_by(project_holding(name).migration));
+    return history;
 }
 
 std::vector<History*> Session::all_histories() {

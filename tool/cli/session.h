@@ -57,6 +57,8 @@ public:
 
 private:
     const AppManifest& external_manifest(const std::string& name);
+    // The whole project once it is loaded, else the project read for `app` alone.
+    const Project& project_holding(const std::string& app);
 
     GlobalOptions options_;
     Reporter reporter_;

@@ -376,6 +376,13 @@ Dialect parse_dialect(const std::string& name) {
 DatabaseUrl parse_database_url(const std::string& text, const std::filesystem::path& root) {
     DatabaseUrl url;
     url.text = text;
+    // Not echoed: the URL would break the one-line message (and may hold a password).
+    const auto control = std::find_if(text.begin(), text.end(),
+                                      [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    if (control != text.end()) {
+        throw usage_error(fmt::format("Unsupported database URL: it holds a control character at position {}",
+                                      control - text.begin() + 1));
+    }
     const std::optional<UrlParts> parts = split_url(text);
     if (!parts) throw_unsupported(text);
     const std::string scheme_text = lowercase(part(text, parts->scheme));

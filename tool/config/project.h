@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/timeouts.h"
+
 namespace fastappkit {
 
 namespace fs = std::filesystem;
@@ -14,6 +16,20 @@ namespace fs = std::filesystem;
 enum class AppKind { core, internal, external };
 
 const char* to_string(AppKind kind);
+
+// [tool.fastappkit.migration] lock_timeout, statement_timeout, lock_retries (DESIGN 12), of the
+// project or of an external app's manifest. Unset values fall back: a migration file's header,
+// then the project, then the app's manifest, then the defaults (no timeouts, 3 retries).
+struct MigrationSettings {
+    Timeouts timeouts;
+    std::optional<int> lock_retries;
+
+    // These, with every value `specific` sets taking precedence.
+    MigrationSettings overridden_by(const MigrationSettings& specific) const {
+        return {timeouts.overridden_by(specific.timeouts),
+                specific.lock_retries ? specific.lock_retries : lock_retries};
+    }
+};
 
 // An external app's manifest (<app>/<app>/fastappkit.toml, or <app>/fastappkit.toml installed).
 struct AppManifest {
@@ -25,6 +41,7 @@ struct AppManifest {
     std::optional<fs::path> models_file;            // dir / models, when declared
     std::optional<std::vector<std::string>> requires_apps;  // absent key: sequential dependency
     std::string entrypoint;                         // accepted, unused
+    MigrationSettings migration;                    // its [tool.fastappkit.migration]
 };
 
 struct App {
@@ -39,6 +56,7 @@ struct Project {
     fs::path config_file;  // root / "fastappkit.toml"
     std::vector<App> apps;                   // in `apps` order, internal and external
     std::vector<std::string> migration_order;  // "core" then internal apps (order override applied)
+    MigrationSettings migration;               // [tool.fastappkit.migration] timeouts
     std::vector<fs::path> app_search_path;   // app_path, FASTAPPKIT_APP_PATH, --app-path, in order
 
     const App* find_app(const std::string& name) const;

@@ -1,6 +1,7 @@
 // Reads fastappkit.toml and external app manifests (docs/configuration.md). This is the only file
 // that includes toml++: the header is heavy, and TOML is parsed in one place only.
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <initializer_list>
 #include <map>
@@ -209,18 +210,50 @@ std::vector<App> resolve_apps(const std::vector<Located>& entries, const Project
 }
 
 // ---------------------------------------------------------------------------------------------
-// [tool.fastappkit.migration] order
+// [tool.fastappkit.migration] order, lock_timeout, statement_timeout, lock_retries
 
-std::vector<Located> migration_order_setting(const toml::table& settings, const fs::path& file) {
+const toml::table* migration_table(const toml::table& settings, const fs::path& file,
+                                   std::initializer_list<std::string_view> known) {
     const toml::node* node = settings.get("migration");
-    if (!node) return {};
+    if (!node) return nullptr;
     const toml::table* migration = node->as_table();
     if (!migration) {
         throw usage_error(
             fmt::format("{}: 'migration' must be a table ([tool.fastappkit.migration])", where(file, node->source())));
     }
-    reject_unknown_keys(*migration, {"order"}, file, "tool.fastappkit.migration");
+    reject_unknown_keys(*migration, known, file, "tool.fastappkit.migration");
+    return migration;
+}
+
+std::vector<Located> migration_order_setting(const toml::table* migration, const fs::path& file) {
+    if (!migration) return {};
     return optional_string_array(*migration, "order", file).value_or(std::vector<Located>{});
+}
+
+std::optional<std::chrono::milliseconds> timeout_setting(const toml::table& migration, std::string_view key,
+                                                         const fs::path& file) {
+    const auto text = optional_string(migration, key, file);
+    if (!text) return std::nullopt;
+    if (const auto duration = parse_duration(text->value)) return duration;
+    throw usage_error(fmt::format("{}: {} '{}' is not a duration; write a whole number and a unit, such as "
+                                  "\"500ms\", \"5s\" or \"2min\"",
+                                  text->where, key, text->value));
+}
+
+MigrationSettings migration_settings(const toml::table* migration, const fs::path& file) {
+    MigrationSettings result;
+    if (!migration) return result;
+    result.timeouts.lock_timeout = timeout_setting(*migration, "lock_timeout", file);
+    result.timeouts.statement_timeout = timeout_setting(*migration, "statement_timeout", file);
+    if (const toml::node* node = migration->get("lock_retries")) {
+        const auto* number = node->as_integer();
+        if (!number || number->get() < 0 || number->get() > 100) {
+            throw usage_error(fmt::format("{}: lock_retries must be a whole number from 0 to 100",
+                                          where(file, node->source())));
+        }
+        result.lock_retries = static_cast<int>(number->get());
+    }
+    return result;
 }
 
 void check_order_entry(const Located& entry, std::size_t index, const Project& project) {
@@ -396,7 +429,10 @@ ProjectSettings read_project_settings(const fs::path& root, const std::vector<fs
     result.apps = std::move(*apps);
     const auto app_path = optional_string_array(settings, "app_path", project.config_file);
     project.app_search_path = app_search_path(project.root, app_path.value_or(std::vector<Located>{}), extra_app_paths);
-    result.migration_order = migration_order_setting(settings, project.config_file);
+    const toml::table* migration = migration_table(
+        settings, project.config_file, {"order", "lock_timeout", "statement_timeout", "lock_retries"});
+    result.migration_order = migration_order_setting(migration, project.config_file);
+    project.migration = migration_settings(migration, project.config_file);
     return result;
 }
 
@@ -440,7 +476,8 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
     const toml::table document = parse_toml(file);
     const toml::table& settings = fastappkit_table(document, file);
     reject_unknown_keys(settings,
-                        {"name", "version", "migrations", "models", "requires", "entrypoint", "version_table"}, file,
+                        {"name", "version", "migrations", "models", "requires", "entrypoint", "version_table", "migration"},
+                        file,
                         "tool.fastappkit");
 
     manifest.name = manifest_name(settings, file, expected_name);
@@ -452,6 +489,8 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
     manifest.requires_apps = manifest_requires(settings, file);
     if (auto entrypoint = optional_string(settings, "entrypoint", file)) manifest.entrypoint = entrypoint->value;
     check_version_table(settings, manifest);
+    manifest.migration = migration_settings(
+        migration_table(settings, file, {"lock_timeout", "statement_timeout", "lock_retries"}), file);
     return manifest;
 }
 

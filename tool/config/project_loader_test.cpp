@@ -278,10 +278,30 @@ TEST_F(ProjectLoaderTest, MigrationOrderErrors) {
               load_error(apps + "[tool.fastappkit.migration]\norder = [\"payments\"]\n"));
     EXPECT_EQ(fmt::format("{}:5: migration.order lists 'auth' twice", config()),
               load_error(apps + "[tool.fastappkit.migration]\norder = [\"auth\", \"auth\"]\n"));
-    EXPECT_EQ(fmt::format("{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order)", config()),
+    EXPECT_EQ(fmt::format("{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order, "
+                          "lock_timeout, statement_timeout, lock_retries)",
+                          config()),
               load_error(apps + "[tool.fastappkit.migration]\nordr = []\n"));
     EXPECT_EQ(fmt::format("{}:4: 'migration' must be a table ([tool.fastappkit.migration])", config()),
               load_error(apps + "migration = \"auth\"\n"));
+}
+
+TEST_F(ProjectLoaderTest, MigrationTimeouts) {
+    const std::string apps = "[tool.fastappkit]\napps = []\n";
+    scratch.write("fastappkit.toml", apps + "[tool.fastappkit.migration]\nlock_timeout = \"500ms\"\n"
+                                            "statement_timeout = \"2min\"\nlock_retries = 0\n");
+    const Project project = load_project(scratch.path(), {});
+    EXPECT_EQ(project.migration.timeouts.lock_timeout, std::chrono::milliseconds(500));
+    EXPECT_EQ(project.migration.timeouts.statement_timeout, std::chrono::minutes(2));
+    EXPECT_EQ(project.migration.lock_retries, 0);
+    scratch.write("fastappkit.toml", apps);
+    EXPECT_FALSE(load_project(scratch.path(), {}).migration.timeouts.any());
+    EXPECT_EQ(fmt::format("{}:4: lock_timeout '5 s' is not a duration; write a whole number and a unit, such "
+                          "as \"500ms\", \"5s\" or \"2min\"",
+                          config()),
+              load_error(apps + "[tool.fastappkit.migration]\nlock_timeout = \"5 s\"\n"));
+    EXPECT_EQ(fmt::format("{}:4: lock_retries must be a whole number from 0 to 100", config()),
+              load_error(apps + "[tool.fastappkit.migration]\nlock_retries = -1\n"));
 }
 
 TEST_F(ProjectLoaderTest, ManifestErrorsSurfaceThroughTheProject) {
@@ -385,7 +405,7 @@ TEST_F(ProjectManifestTest, NameMustMatchDirectoryAndBeValid) {
 
 TEST_F(ProjectManifestTest, UnknownKey) {
     EXPECT_EQ(fmt::format("{}:5: unknown key 'require' in [tool.fastappkit] (expected name, version, migrations, "
-                          "models, requires, entrypoint, version_table)",
+                          "models, requires, entrypoint, version_table, migration)",
                           manifest()),
               manifest_error(manifest_text("payments", "require = []\n")));
 }

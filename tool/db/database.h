@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/timeouts.h"
 #include "config/database_url.h"
 
 namespace fastappkit {
@@ -25,6 +26,7 @@ public:
     int line;
     std::string statement;
     std::string message;
+    bool lock_not_available = false;  // the lock timeout ran out (PostgreSQL SQLSTATE 55P03)
 };
 
 // A row of fastappkit_history.
@@ -49,6 +51,12 @@ public:
 class HistoryLock {
 public:
     virtual ~HistoryLock() = default;
+};
+
+// Session-level timeouts, restored to their previous values by the destructor (never throws).
+class TimeoutScope {
+public:
+    virtual ~TimeoutScope() = default;
 };
 
 struct OpenOptions {
@@ -92,14 +100,16 @@ public:
     // statement batch, for a history row sent together with its section; empty when the
     // backend has none.
     virtual std::string batch_elapsed_ms_sql() const { return {}; }
-    // One migration's transactional part in one transaction, committed: `section` (as
-    // execute() runs it, `first_line` likewise), then each of `bookkeeping`. Throws
-    // StatementError naming a failing statement of the section, fastappkit::Error when a
-    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it all in
-    // one round trip.
+    // One migration's transactional part in one transaction limited by `timeouts`, committed:
+    // `section` (as execute() runs it, `first_line` likewise), then each of `bookkeeping`.
+    // Throws StatementError naming a failing statement of the section (lock_not_available set
+    // when the lock timeout ran out), fastappkit::Error when a bookkeeping statement fails.
+    // Called outside any transaction. PostgreSQL sends it all in one round trip.
     virtual void execute_transaction(std::string_view section, int first_line,
-                                     const std::vector<std::string>& bookkeeping) {
+                                     const std::vector<std::string>& bookkeeping,
+                                     const Timeouts& timeouts) {
         auto transaction = begin();
+        limit_transaction(timeouts);
         execute(section, first_line);
         for (const auto& statement : bookkeeping) execute(statement);
         transaction->commit();
@@ -109,7 +119,16 @@ public:
     // the current transaction if one is open. For schema introspection (autogen/), so that it
     // is ordinary SQL. Throws fastappkit::Error (failure) naming the database.
     virtual std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) = 0;
+
+    // Lock and statement timeouts (DESIGN 12) for the rest of the open transaction (PostgreSQL:
+    // SET LOCAL). Backends without such settings (SQLite) ignore them.
+    virtual void limit_transaction(const Timeouts& timeouts) = 0;
+    // The same for statements run outside a transaction, until the returned scope ends.
+    virtual std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) = 0;
 };
+
+// False when the dialect has no lock or statement timeouts to apply (SQLite).
+bool applies_timeouts(Dialect dialect);
 
 std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOptions& options);
 

@@ -26,4 +26,6 @@ std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOption
     throw usage_error("Unsupported database dialect.");
 }
 
+bool applies_timeouts(Dialect dialect) { return dialect == Dialect::postgresql; }
+
 }  // namespace fastappkit

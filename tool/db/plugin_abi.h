@@ -20,6 +20,7 @@ struct fastappkit_plugin_error {
     int line;
     char* message;
     char* statement;
+    int lock_not_available;  // StatementError: the lock timeout ran out
 };
 
 typedef void (*fastappkit_plugin_body)(void* context);

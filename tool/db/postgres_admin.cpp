@@ -18,6 +18,14 @@ std::string quoted_identifier(const std::string& name) {
     return out + "\"";
 }
 
+// The first line of a server message, without its severity prefix and final period.
+std::string first_line_of(std::string message) {
+    message = message.substr(0, message.find('\n'));
+    if (message.rfind("ERROR:  ", 0) == 0) message.erase(0, 8);
+    while (!message.empty() && (message.back() == '.' || message.back() == ' ')) message.pop_back();
+    return message;
+}
+
 }  // namespace
 
 void reset_postgres_database(const DatabaseUrl& url, bool create) {
@@ -34,6 +42,34 @@ void reset_postgres_database(const DatabaseUrl& url, bool create) {
         std::string message = mask_passwords(e.what());
         while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
         throw failure(fmt::format("Cannot {} database {}: {}", create ? "reset" : "drop", url.masked(), message));
+    }
+}
+
+void clone_postgres_database(const DatabaseUrl& from, const DatabaseUrl& to) {
+    DatabaseUrl maintenance = to;
+    maintenance.database = "postgres";
+    const std::string refusal = fmt::format(
+        "Cannot clone {}: other sessions are connected to it, and PostgreSQL copies a database "
+        "only while nobody uses it; close them (or stop the application) and run again",
+        from.masked());
+    try {
+        pqxx::connection connection(maintenance.libpq_conninfo());
+        pqxx::nontransaction work(connection);
+        const auto others = work.exec(fmt::format(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = {}", work.quote(from.database)));
+        if (others[0][0].as<long long>() > 0) throw failure(refusal);
+        work.exec("DROP DATABASE IF EXISTS " + quoted_identifier(to.database) + " WITH (FORCE)");
+        work.exec("CREATE DATABASE " + quoted_identifier(to.database) + " TEMPLATE " +
+                  quoted_identifier(from.database));
+    } catch (const Error&) {
+        throw;
+    } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() == "55006") throw failure(refusal);  // someone connected in between
+        throw failure(fmt::format("Cannot clone {} into {}: {}", from.masked(), to.masked(),
+                                  first_line_of(mask_passwords(e.what()))));
+    } catch (const std::exception& e) {
+        throw failure(fmt::format("Cannot clone {} into {}: {}", from.masked(), to.masked(),
+                                  first_line_of(mask_passwords(e.what()))));
     }
 }
 

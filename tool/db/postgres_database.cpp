@@ -101,11 +101,14 @@ public:
         return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
     }
     void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping) override;
+                             const std::vector<std::string>& bookkeeping,
+                             const Timeouts& timeouts) override;
 
     // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
     pqxx::result run(const std::string& sql);
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override;
+    void limit_transaction(const Timeouts& timeouts) override;
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override;
 
     // run() for the backend's own queries, whose errors are failures naming the database.
     pqxx::result own_query(const std::string& sql);
@@ -162,6 +165,52 @@ private:
     PostgresDatabase& database_;
     int key_;
 };
+
+// SET statements for `timeouts`; `scope` is "LOCAL " or "".
+std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char* scope) {
+    std::vector<std::string> statements;
+    if (timeouts.lock_timeout) {
+        statements.push_back(fmt::format("SET {}lock_timeout = '{}'", scope,
+                                         duration_text(*timeouts.lock_timeout)));
+    }
+    if (timeouts.statement_timeout) {
+        statements.push_back(fmt::format("SET {}statement_timeout = '{}'", scope,
+                                         duration_text(*timeouts.statement_timeout)));
+    }
+    return statements;
+}
+
+// Session-level timeouts around a transaction:false section; the session's values before
+// them come back afterwards.
+class PostgresTimeoutScope final : public TimeoutScope {
+public:
+    PostgresTimeoutScope(PostgresDatabase& database, const Timeouts& timeouts)
+        : database_(database) {
+        for (const char* setting : {"lock_timeout", "statement_timeout"}) {
+            const auto rows = database_.query(fmt::format("SELECT current_setting('{}')", setting));
+            restore_.push_back(fmt::format("SET {} = '{}'", setting, rows.at(0).at(0).value_or("0")));
+        }
+        for (const auto& sql : timeout_statements(timeouts, "")) database_.query(sql);
+    }
+    ~PostgresTimeoutScope() override {
+        for (const auto& sql : restore_) database_.run_quietly(sql);
+    }
+    PostgresTimeoutScope(const PostgresTimeoutScope&) = delete;
+    PostgresTimeoutScope& operator=(const PostgresTimeoutScope&) = delete;
+
+private:
+    PostgresDatabase& database_;
+    std::vector<std::string> restore_;
+};
+
+void PostgresDatabase::limit_transaction(const Timeouts& timeouts) {
+    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) own_query(sql);
+}
+
+std::unique_ptr<TimeoutScope> PostgresDatabase::limit_session(const Timeouts& timeouts) {
+    if (!timeouts.any()) return nullptr;
+    return std::make_unique<PostgresTimeoutScope>(*this, timeouts);
+}
 
 PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options)
     : url_(url), options_(options), connection_(connect(url)), session_(*connection_) {
@@ -332,20 +381,24 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
         try {
             run(statement.text);
         } catch (const pqxx::sql_error& error) {
-            throw StatementError(first_line + statement.line - 1, statement.text,
-                                 server_message(error.what()));
+            StatementError failed(first_line + statement.line - 1, statement.text,
+                                  server_message(error.what()));
+            failed.lock_not_available = error.sqlstate() == "55P03";
+            throw failed;
         }
     }
 }
 
-// BEGIN, the section, the bookkeeping and COMMIT as one simple query: one round trip instead
-// of one per statement. Should it fail, the transaction is rolled back and run again
-// statement by statement (and rolled back) to name the failing statement.
+// BEGIN, the timeouts, the section, the bookkeeping and COMMIT as one simple query: one round
+// trip instead of one per statement. Should it fail, the transaction is rolled back and run
+// again statement by statement (and rolled back) to name the failing statement.
 void PostgresDatabase::execute_transaction(std::string_view section, int first_line,
-                                           const std::vector<std::string>& bookkeeping) {
+                                           const std::vector<std::string>& bookkeeping,
+                                           const Timeouts& timeouts) {
     if (in_transaction_)
         throw failure(fmt::format("A transaction is already open on {}.", display_url()));
     std::string batch = "BEGIN;\n";
+    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) batch += sql + ";\n";
     batch += section;
     batch += "\n;\n";  // the section may end in a comment or without a semicolon
     for (const auto& statement : bookkeeping) batch += statement + ";\n";
@@ -357,10 +410,17 @@ void PostgresDatabase::execute_transaction(std::string_view section, int first_l
         rollback_quietly();  // BEGIN ran: the failure left an aborted transaction block
         {
             auto transaction = begin();  // rolled back when it goes out of scope
+            limit_transaction(timeouts);
             execute(section, first_line);
             for (const auto& statement : bookkeeping) own_query(statement);
         }
-        // Statement by statement, nothing failed: report what the batch met.
+        // Statement by statement, nothing failed. A lock that was busy then may be free now:
+        // still a lock timeout, so that the migration is tried again.
+        if (error.sqlstate() == "55P03") {
+            StatementError failed(first_line, std::string(section), server_message(error.what()));
+            failed.lock_not_available = true;
+            throw failed;
+        }
         throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
     }
 }

@@ -15,4 +15,7 @@ std::unique_ptr<Database> open_postgres_database(const DatabaseUrl& url, const O
 // Drops the database if it exists; with `create`, then creates it empty.
 void reset_postgres_database(const DatabaseUrl& url, bool create);
 
+// CREATE DATABASE to TEMPLATE from (after dropping `to`); refused while others use `from`.
+void clone_postgres_database(const DatabaseUrl& from, const DatabaseUrl& to);
+
 }  // namespace fastappkit

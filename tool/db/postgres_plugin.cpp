@@ -99,8 +99,11 @@ const Plugin& plugin() {
     std::free(error.message);
     std::free(error.statement);
     switch (error.kind) {
-        case FASTAPPKIT_PLUGIN_STATEMENT_ERROR:
-            throw StatementError(error.line, statement, message);
+        case FASTAPPKIT_PLUGIN_STATEMENT_ERROR: {
+            StatementError failed(error.line, statement, message);
+            failed.lock_not_available = error.lock_not_available != 0;
+            throw failed;
+        }
         case FASTAPPKIT_PLUGIN_ERROR:
             throw Error(error.exit_code == static_cast<int>(ExitCode::usage) ? ExitCode::usage : ExitCode::failure,
                         message);
@@ -183,8 +186,14 @@ public:
         return guarded([&] { return inner_->batch_elapsed_ms_sql(); });
     }
     void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping) override {
-        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping); });
+                             const std::vector<std::string>& bookkeeping, const Timeouts& timeouts) override {
+        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping, timeouts); });
+    }
+    void limit_transaction(const Timeouts& timeouts) override {
+        guarded([&] { inner_->limit_transaction(timeouts); });
+    }
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override {
+        return guarded([&] { return inner_->limit_session(timeouts); });
     }
 
 private:
@@ -203,6 +212,12 @@ void load_and_reset_postgres(const DatabaseUrl& url, bool create) {
     using Reset = void(const DatabaseUrl&, bool);
     Reset* reset = symbol<Reset>(plugin(), "fastappkit_postgresql_reset");
     guarded([&] { reset(url, create); });
+}
+
+void load_and_clone_postgres(const DatabaseUrl& from, const DatabaseUrl& to) {
+    using Clone = void(const DatabaseUrl&, const DatabaseUrl&);
+    Clone* clone = symbol<Clone>(plugin(), "fastappkit_postgresql_clone");
+    guarded([&] { clone(from, to); });
 }
 
 }  // namespace fastappkit

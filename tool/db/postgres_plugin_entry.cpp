@@ -19,3 +19,8 @@ FASTAPPKIT_PLUGIN_EXPORT fastappkit::Database* fastappkit_postgresql_open(
 FASTAPPKIT_PLUGIN_EXPORT void fastappkit_postgresql_reset(const fastappkit::DatabaseUrl& url, bool create) {
     fastappkit::reset_postgres_database(url, create);
 }
+
+FASTAPPKIT_PLUGIN_EXPORT void fastappkit_postgresql_clone(const fastappkit::DatabaseUrl& from,
+                                                         const fastappkit::DatabaseUrl& to) {
+    fastappkit::clone_postgres_database(from, to);
+}

@@ -281,6 +281,10 @@ public:
         }
     }
 
+    // SQLite has no lock or statement timeouts: its writers wait on the busy timeout.
+    void limit_transaction(const Timeouts&) override {}
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
+
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         const std::string context = "Cannot run a query";
         require_open(context);
@@ -452,6 +456,33 @@ private:
 
 std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const OpenOptions& options) {
     return std::make_unique<SqliteDatabase>(url, options);
+}
+
+void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to) {
+    const std::string source = from.sqlite_path.string(), target = to.sqlite_path.string();
+    auto fail = [&](const std::string& why) {
+        return failure(fmt::format("Cannot clone {} into {}: {}", source, target, why));
+    };
+    if (source == ":memory:" || target == ":memory:") throw fail("both must be database files");
+    std::error_code error;
+    if (!fs::is_regular_file(from.sqlite_path, error)) throw fail("the source does not exist");
+    auto open = [&](const std::string& path, int flags) {
+        sqlite3* handle = nullptr;
+        const int result = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+        Connection connection(handle);
+        if (result != SQLITE_OK) {
+            throw fail(fmt::format("cannot open {}: {}", path, handle ? sqlite3_errmsg(handle) : "out of memory"));
+        }
+        sqlite3_busy_timeout(handle, 60000);  // a writer on the source holds the copy only briefly
+        return connection;
+    };
+    Connection source_db = open(source, SQLITE_OPEN_READONLY);
+    Connection target_db = open(target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    sqlite3_backup* backup = sqlite3_backup_init(target_db.get(), "main", source_db.get(), "main");
+    if (!backup) throw fail(sqlite3_errmsg(target_db.get()));
+    const int stepped = sqlite3_backup_step(backup, -1);
+    const int finished = sqlite3_backup_finish(backup);
+    if (stepped != SQLITE_DONE || finished != SQLITE_OK) throw fail(sqlite3_errmsg(target_db.get()));
 }
 
 }  // namespace fastappkit

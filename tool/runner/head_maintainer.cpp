@@ -50,10 +50,24 @@ void HeadMaintainer::apply(const VersionOp& op) {
     if (op.kind != VersionOp::Kind::remove) heads_.push_back(op.to);
 }
 
+// Rows that are ancestors of another row: Alembic leaves one after a downgrade across a
+// dependency (the dependency's row comes back beside the row that depends on it). It adds
+// nothing to the state, and would make later steps ambiguous.
+std::vector<VersionOp> HeadMaintainer::drop_redundant_heads() {
+    std::vector<VersionOp> ops;
+    for (const auto& head : std::vector<std::string>(heads_)) {
+        if (!without_ancestors_of_other_heads({head}, {head}).empty()) continue;
+        ops.push_back({VersionOp::Kind::remove, head, ""});
+        apply(ops.back());
+    }
+    return ops;
+}
+
 std::vector<VersionOp> HeadMaintainer::update_to_step(const Step& step) {
     const std::string& revision = graph_.id(step.node);
     const auto downs = ids(graph_, graph_.normalized_down(step.node));
     const bool upgrade = step.direction == Direction::upgrade;
+    const std::vector<VersionOp> redundant = drop_redundant_heads();
     std::vector<VersionOp> ops;
     auto heads_among_downs = [&] {
         std::vector<std::string> out;
@@ -89,6 +103,7 @@ std::vector<VersionOp> HeadMaintainer::update_to_step(const Step& step) {
                               : VersionOp{VersionOp::Kind::update, revision, down});
     }
     for (const auto& op : ops) apply(op);
+    ops.insert(ops.begin(), redundant.begin(), redundant.end());
     return ops;
 }
 

@@ -24,7 +24,8 @@ public:
     HeadMaintainer(const RevisionGraph& graph, std::vector<std::string> heads)
         : graph_(graph), heads_(std::move(heads)) {}
 
-    // The row changes `step` makes; applies them to heads().
+    // The row changes `step` makes; applies them to heads(). The first step also removes
+    // every row that is an ancestor of another row.
     std::vector<VersionOp> update_to_step(const Step& step);
 
     const std::vector<std::string>& heads() const { return heads_; }
@@ -34,6 +35,7 @@ private:
     std::vector<std::string> without_ancestors_of_other_heads(const std::vector<std::string>& revisions,
                                                               const std::vector<std::string>& excluded) const;
     void apply(const VersionOp& op);
+    std::vector<VersionOp> drop_redundant_heads();
 
     const RevisionGraph& graph_;
     std::vector<std::string> heads_;

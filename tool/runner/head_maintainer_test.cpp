@@ -63,5 +63,17 @@ TEST(HeadMaintainerTest, DependencyCountsAsADownRevision) {
     EXPECT_EQ("update a->b", describe(heads.update_to_step(up(g, "b"))));
 }
 
+// Alembic can leave the row of a dependency beside the row that depends on it; the next
+// write removes it.
+TEST(HeadMaintainerTest, FirstStepRemovesARowThatIsAnAncestorOfAnother) {
+    auto g = graph_of({{"a", {}}, {"b", {"a"}}, {"x", {}, {}, {"a"}}, {"y", {"x"}}});
+    HeadMaintainer heads(g, {"a", "x"});
+    EXPECT_EQ("delete a; update x->y", describe(heads.update_to_step(up(g, "y"))));
+    EXPECT_EQ((std::vector<std::string>{"y"}), heads.heads());
+    HeadMaintainer other(g, {"x", "a"});
+    EXPECT_EQ("delete a; insert b", describe(other.update_to_step(up(g, "b"))));
+    EXPECT_TRUE(same_heads({"x", "b"}, other.heads()));
+}
+
 }  // namespace
 }  // namespace fastappkit

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "config/project.h"
 #include "script/revision_graph.h"
 
 namespace fastappkit {
@@ -18,6 +19,9 @@ public:
     const std::string& name() const { return name_; }
     const std::string& version_table() const { return version_table_; }
     const std::filesystem::path& versions_dir() const { return versions_dir_; }
+    // Timeouts and lock retries of its migrations, before each file's own headers.
+    const MigrationSettings& settings() const { return settings_; }
+    void set_settings(const MigrationSettings& settings) { settings_ = settings; }
 
     const RevisionGraph& graph();
     // The whole file of `node`, read once (sections included).
@@ -33,6 +37,7 @@ private:
     std::filesystem::path versions_dir_;
     std::unique_ptr<RevisionGraph> graph_;
     size_t loaded_body_bytes_ = 0;
+    MigrationSettings settings_;
 };
 
 // "alembic_version" for core, "alembic_version_<app>" for an external app.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,17 @@ namespace fastappkit {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A transactional migration stopped by its lock timeout (and rolled back): it may run again.
+struct LockNotAvailable {
+    std::string where;      // file:line of the statement
+    std::string statement;  // its first line
+};
+
+// Waits between attempts of a migration that hit its lock timeout: 0.5 s, 1 s, 2 s, …
+std::chrono::milliseconds retry_wait(int attempt) {
+    return std::chrono::milliseconds(500) * (1 << std::min(attempt, 6));
+}
 
 std::string first_line(const std::string& text, size_t limit = 160) {
     std::string line = text.substr(0, text.find('\n'));
@@ -144,7 +156,7 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
             HeadMaintainer heads(history_.graph(), versions);
             replan = false;
             for (const auto& step : steps) {
-                auto applied = run_step(step, heads);
+                auto applied = run_step_with_retries(step, heads);
                 if (!applied) {
                     replan = true;
                     break;
@@ -157,6 +169,29 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
         throw RunError(e, std::move(result.applied));
     }
     return result;
+}
+
+std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step, HeadMaintainer& heads) {
+    const int retries = history_.settings().lock_retries.value_or(kDefaultLockRetries);
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return run_step(step, heads);
+        } catch (const LockNotAvailable& stopped) {
+            const MigrationScript& script = history_.graph().script(step.node);
+            if (attempt >= retries) {
+                throw failure(fmt::format(
+                    "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
+                    "attempts at {} (statement: {}); it was rolled back, so run it again when the "
+                    "table is less busy or raise lock_timeout",
+                    history_.name(), script.revision, attempt + 1, stopped.where, stopped.statement));
+            }
+            const auto wait = retry_wait(attempt);
+            progress_.waiting(fmt::format(
+                "{}: revision {} could not get its lock; trying again in {} ms (attempt {} of {})",
+                history_.name(), script.revision, wait.count(), attempt + 2, retries + 1));
+            std::this_thread::sleep_for(wait);
+        }
+    }
 }
 
 bool Migrator::heads_moved(const HeadMaintainer& heads) {
@@ -175,7 +210,9 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     auto elapsed_ms = [&] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     };
+    const Timeouts timeouts = history_.settings().timeouts.overridden_by(script.timeouts);
     auto tx = db_.begin();
+    db_.limit_transaction(timeouts);
     if (heads_moved(heads)) return std::nullopt;
     if (heads.heads().empty() && !db_.has_table(history_.version_table())) {
         db_.execute(create_version_table_sql(history_.version_table()));
@@ -183,7 +220,9 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     if (!section.transactional) {
         // Claimed heads are re-checked after the statements ran; they must run on their own.
         tx->commit();
+        auto limits = db_.limit_session(timeouts);
         execute_section(step, section);
+        limits.reset();
         tx = db_.begin();
         if (heads_moved(heads)) {
             throw failure(fmt::format(
@@ -210,7 +249,8 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
     const MigrationScript& script = history_.graph().script(step.node);
     const auto started = Clock::now();
     std::vector<std::string> bookkeeping;
-    for (const auto& op : heads.update_to_step(step)) {
+    HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
+    for (const auto& op : after.update_to_step(step)) {
         bookkeeping.push_back(render_version_op(history_.version_table(), op));
     }
     bookkeeping.push_back(render_history_insert({history_.version_table(), script.revision,
@@ -218,10 +258,12 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
                                                  utc_timestamp(), 0},
                                                 db_.batch_elapsed_ms_sql()));
     try {
-        db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping);
+        db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
+                                history_.settings().timeouts.overridden_by(script.timeouts));
     } catch (const StatementError& e) {
-        statement_failed(step, e);
+        statement_failed(step, section, e);
     }
+    heads.update_to_step(step);
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
                         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()};
     history_.release_body(step.node);
@@ -233,12 +275,15 @@ void Migrator::execute_section(const Step& step, const Section& section) {
     try {
         db_.execute(section.sql, section.marker_line + 1);
     } catch (const StatementError& e) {
-        statement_failed(step, e);
+        statement_failed(step, section, e);
     }
 }
 
-void Migrator::statement_failed(const Step& step, const StatementError& e) {
+void Migrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
     const MigrationScript& script = history_.graph().script(step.node);
+    if (e.lock_not_available && section.transactional) {
+        throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
+    }
     throw failure(fmt::format("{}: {} of revision {} failed at {}:{}: {} (statement: {})",
                               history_.name(), to_string(step.direction), script.revision,
                               script.file, e.line, e.message, first_line(e.statement)));

@@ -53,10 +53,12 @@ private:
     void check_sections(const std::vector<Step>& steps);
     // The applied step, or nothing when another runner moved the heads first (plan again).
     std::optional<AppliedStep> run_step(const Step& step, HeadMaintainer& heads);
+    // run_step, run again (lock_retries times, with growing waits) while it hits its lock timeout.
+    std::optional<AppliedStep> run_step_with_retries(const Step& step, HeadMaintainer& heads);
     bool heads_moved(const HeadMaintainer& heads);
     AppliedStep run_step_at_once(const Step& step, HeadMaintainer& heads, const Section& section);
     void execute_section(const Step& step, const Section& section);
-    [[noreturn]] void statement_failed(const Step& step, const StatementError& error);
+    [[noreturn]] void statement_failed(const Step& step, const Section& section, const StatementError& error);
     void record(const Step& step, HeadMaintainer& heads, const Section& section, long long ms);
 
     History& history_;

@@ -106,6 +106,24 @@ Nodes branch_tips(const RevisionGraph& graph, const Nodes& current, const std::s
     return tips;
 }
 
+// A relative downgrade from several current heads: Alembic 1.8 warns and picks one by hash
+// order, differently from run to run; refused here, naming the two forms that say which.
+std::string several_heads(const RevisionGraph& graph, Nodes heads, const RelativeSpec& r,
+                          const std::string& target) {
+    std::sort(heads.begin(), heads.end());  // file order, whatever the rows' order
+    std::string label = "<label>";
+    for (auto n : heads) {
+        if (const auto& labels = graph.labels(n); !labels.empty()) {
+            label = labels.front();
+            break;
+        }
+    }
+    return fmt::format(
+        "Ambiguous downgrade {}: the database is at several heads ({}); name the branch to step back, as "
+        "{}{} (a head) or {}@{} (a branch label)",
+        target, join_ids(graph, heads), graph.id(heads.front()), r.steps, label, r.steps);
+}
+
 Node start_of_symbol(const RevisionGraph& graph, const RelativeSpec& r) {
     Nodes nodes = graph.resolve(r.label.empty() ? r.symbol : r.label + "@" + r.symbol);
     if (nodes.size() > 1) fail(graph, fmt::format("Ambiguous walk from '{}'", r.symbol));
@@ -208,7 +226,7 @@ DowngradeTarget parse_downgrade_target(const RevisionGraph& graph, const Nodes& 
         Nodes from = r.label.empty() ? current : graph.filter_for_lineage(current, r.label);
         if (from.empty() && !r.label.empty()) from = branch_tips(graph, current, r.label, false);
         if (from.empty()) fail(graph, didnt_produce(r.steps));
-        if (from.size() > 1) fail(graph, "Ambiguous walk");
+        if (from.size() > 1) fail(graph, several_heads(graph, from, r, target));
         r.symbol = graph.id(from.front());
         if (r.label.empty()) r.label = r.symbol;  // restrict the downgrade to that branch
     }
@@ -270,6 +288,55 @@ std::vector<Step> plan_downgrade(const RevisionGraph& graph, const Nodes& curren
             graph.history(), graph.id(t.node)));
     }
     return to_steps(topological(graph, dropped, false), Direction::downgrade);
+}
+
+// Alembic's RevisionMap._topological_sort from the real heads, as `alembic history` walks:
+// follow one head down while no other head still needs the revision, then the next; ties
+// go by file order (Alembic's is the order the files were listed in).
+std::vector<Node> history_order(const RevisionGraph& graph) {
+    const auto ancestors_of = [&](Node n) { return graph.ancestors({n}); };
+    std::vector<char> todo(graph.size(), 1);
+    Nodes heads = graph.real_heads();
+    std::vector<std::vector<char>> ancestors;
+    for (auto h : heads) ancestors.push_back(ancestors_of(h));
+    std::vector<Node> output;
+    size_t index = 0;
+    while (!heads.empty()) {
+        const Node candidate = heads[index];
+        bool needed_elsewhere = false;
+        for (size_t other = 0; other < ancestors.size(); ++other) {
+            if (other != index && ancestors[other][candidate]) {
+                index = other;  // another head builds on it: walk that one first
+                needed_elsewhere = true;
+                break;
+            }
+        }
+        if (needed_elsewhere) continue;
+        if (todo[candidate]) {
+            output.push_back(candidate);
+            todo[candidate] = 0;
+        }
+        Nodes next;
+        for (auto d : graph.normalized_down(candidate))
+            if (todo[d] && std::find(heads.begin(), heads.end(), d) == heads.end()) next.push_back(d);
+        if (next.empty()) {
+            heads.erase(heads.begin() + static_cast<std::ptrdiff_t>(index));
+            ancestors.erase(ancestors.begin() + static_cast<std::ptrdiff_t>(index));
+            index = index > 0 ? index - 1 : 0;
+        } else if (graph.normalized_down(candidate).size() == graph.down(candidate).size() &&
+                   graph.down(candidate).size() == 1) {
+            heads[index] = next.front();  // plain movement down a line
+            ancestors[index][candidate] = 0;
+        } else {
+            heads[index] = next.front();
+            ancestors[index] = ancestors_of(next.front());
+            for (size_t i = 1; i < next.size(); ++i) {
+                heads.push_back(next[i]);
+                ancestors.push_back(ancestors_of(next[i]));
+            }
+        }
+    }
+    return output;
 }
 
 }  // namespace fastappkit

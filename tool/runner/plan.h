@@ -31,4 +31,7 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const RevisionGraph::
 std::vector<Step> plan_downgrade(const RevisionGraph& graph, const RevisionGraph::Nodes& current,
                                  const std::string& target);
 
+// Every revision, newest first, in the order `alembic history` prints them.
+std::vector<RevisionGraph::Node> history_order(const RevisionGraph& graph);
+
 }  // namespace fastappkit

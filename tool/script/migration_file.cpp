@@ -56,9 +56,9 @@ std::optional<std::string_view> marker_body(std::string_view line) {
     return trim(rest.substr(std::strlen("migrate:")));
 }
 
-const std::vector<std::string_view> kHeaderKeys = {"revision",      "down_revision",
-                                                   "branch_labels", "depends_on",
-                                                   "message",       "create_date"};
+const std::vector<std::string_view> kHeaderKeys = {
+    "revision", "down_revision", "branch_labels",   "depends_on",
+    "message",  "create_date",   "lock_timeout",    "statement_timeout"};
 
 bool is_header_key(std::string_view word) {
     return std::find(kHeaderKeys.begin(), kHeaderKeys.end(), word) != kHeaderKeys.end();
@@ -189,9 +189,22 @@ private:
             script_.depends_on = parse_label_list(key, value, line);
         } else if (key == "message") {
             script_.message = std::string(value);
+        } else if (key == "lock_timeout") {
+            script_.timeouts.lock_timeout = parse_timeout(key, value, line);
+        } else if (key == "statement_timeout") {
+            script_.timeouts.statement_timeout = parse_timeout(key, value, line);
         } else {
             script_.create_date = std::string(value);
         }
+    }
+
+    std::chrono::milliseconds parse_timeout(const std::string& key, std::string_view value,
+                                            int line) const {
+        if (const auto duration = parse_duration(value)) return *duration;
+        throw error_at(file_, line,
+                       fmt::format("invalid {} '{}'; expected a whole number and a unit, such as "
+                                   "500ms, 5s or 2min",
+                                   key, value));
     }
 
     std::vector<std::string> parse_down_revision(std::string_view value, int line) const {

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/timeouts.h"
+
 namespace fastappkit {
 
 enum class Direction { upgrade, downgrade };
@@ -29,6 +31,7 @@ struct MigrationScript {
     std::vector<std::string> depends_on;
     std::string message;
     std::string create_date;
+    Timeouts timeouts;              // `-- lock_timeout:` / `-- statement_timeout:` headers
     bool body_loaded = false;       // false when only the header was read
     std::vector<Section> sections;  // in file order; empty until the body is read
 

@@ -192,21 +192,40 @@ void RevisionGraph::normalize_dependencies() {
     }
 }
 
-// A label covers its revision, every versioned descendant, and the ancestors up to the
-// nearest branch point or merge point (Alembic's _add_branches).
+// Alembic's _add_branches: a label covers every versioned descendant of its revision; then,
+// from the last descendant a depth-first walk visits (the head, on an unforked branch), it
+// covers each down revision until one that is a branch point (dependents included) or a
+// merge point, so a label set on a branch's second revision also names its first.
 void RevisionGraph::propagate_labels() {
     for (const auto& [label, owner] : by_label_) {
-        auto below = descendants({owner}, false);
-        for (Node n = 0; n < static_cast<Node>(size()); ++n) {
-            if (below[n] && n != owner) labels_[n].push_back(label);
+        const auto add = [this, &label = label](Node n) {
+            auto& labels = labels_[n];
+            if (std::find(labels.begin(), labels.end(), label) == labels.end()) labels.push_back(label);
+        };
+        std::vector<char> seen(size(), 0);
+        Nodes stack{owner};
+        Node last = owner;
+        while (!stack.empty()) {
+            const Node n = stack.back();
+            stack.pop_back();
+            if (seen[n]) continue;
+            seen[n] = 1;
+            add(n);
+            last = n;
+            for (Node child : children_[n]) stack.push_back(child);
         }
-        Node parent = owner;
-        while (down_[parent].size() == 1) {
-            parent = down_[parent][0];
-            if (children_[parent].size() > 1 || down_[parent].size() > 1) break;
-            labels_[parent].push_back(label);
+        for (Node n = last; all_children(n).size() <= 1 && down_[n].size() <= 1; n = down_[n][0]) {
+            add(n);
+            if (down_[n].empty()) break;
         }
     }
+    for (auto& [node, labels] : labels_) std::sort(labels.begin(), labels.end());
+}
+
+const std::vector<std::string>& RevisionGraph::labels(Node n) const {
+    static const std::vector<std::string> none;
+    auto it = labels_.find(n);
+    return it == labels_.end() ? none : it->second;
 }
 
 RevisionGraph::Node RevisionGraph::find(const std::string& revision) const {

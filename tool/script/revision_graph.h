@@ -44,6 +44,8 @@ public:
     std::vector<char> descendants(const Nodes& from, bool include_dependencies = true) const;
 
     bool has_label(Node n, const std::string& label) const;
+    // Declared and propagated labels (Alembic's Revision.branch_labels), sorted.
+    const std::vector<std::string>& labels(Node n) const;
     Node label_revision(const std::string& label) const;  // the revision declaring it, or -1
     Nodes filter_for_lineage(const Nodes& targets, const std::string& label) const;
 
