@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what fastappkit needs on Debian 12: the build toolchain and libraries, the test
-# tools (GoogleTest, PostgreSQL server, Alembic for the interoperability tests), and the
-# benchmark tools. Safe to run again.
+# tools (GoogleTest, PostgreSQL server, Alembic for the interoperability tests, clang with its
+# sanitizer and libFuzzer runtimes for the checking build), and the benchmark tools. Safe to
+# run again.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev
   postgresql python3 python3-alembic python3-sqlalchemy python3-psycopg2
   hyperfine time
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

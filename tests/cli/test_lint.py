@@ -105,6 +105,13 @@ class Lint(CliTestCase):
         res = self.lint("--app", "payments", code=1)
         self.assertIn("1 revision checked", res.out)
 
+    def test_help_lists_the_rules(self):
+        res = self.fk("migrate", "lint", "--help", db=False)
+        self.assertEqual(res.code, 0, repr(res))
+        for rule in ("drop-table", "pg-no-lock-timeout", "sqlite-alter-unsupported", "lint-ignore"):
+            self.assertIn(rule, res.out)
+        self.assertRegex(res.out, r"pg-create-index-blocking +error +CREATE INDEX without CONCURRENTLY")
+
     def test_bad_timeout_header_is_a_usage_error(self):
         path = self.project.core_migration("b2b2b2b2b2b2", "a1a1a1a1a1a1", header=(
             "-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n-- lock_timeout: 2 seconds\n"),

@@ -29,9 +29,17 @@ fastappkit_add_test_fixture(pg_db DATABASE_URL "${PG_FIXTURE_URL}")
 fastappkit_add_test(NAME sees_pg_db
   COMMAND sh "${CMAKE_CURRENT_SOURCE_DIR}/check_fixture.sh" pg_db
   FIXTURE pg_db)
+# ISOLATED: each test writes to its own CREATE DATABASE ... TEMPLATE copy of the fixture's.
+fastappkit_add_test_fixture(pg_iso DATABASE_URL "${PG_ISO_URL}")
+foreach(n IN ITEMS 1 2 3)
+  fastappkit_add_test(NAME pg_writes_${n}
+    COMMAND sh -c "psql \"$DATABASE_URL\" -X -q -t -A -v ON_ERROR_STOP=1 -c 'INSERT INTO payment (id, event_id) VALUES (1000, 0)' -c 'SELECT pg_sleep(0.3)' -c 'SELECT count(*) FROM payment' | tail -n 1 | grep -x 2"
+    FIXTURE pg_iso ISOLATED)
+endforeach()
 CMAKE
+iso_db=fastappkit_cmake_module_iso
 configure configure -D "CMAKE_PREFIX_PATH=$PREFIX" -D "CONSUMER_EXTRA_CODE=$WORK/pg_fixture.cmake" \
-  -D "PG_FIXTURE_URL=$(database_url $fixture_db)"
+  -D "PG_FIXTURE_URL=$(database_url $fixture_db)" -D "PG_ISO_URL=$(database_url $iso_db)"
 DATABASE_URL=$(database_url $build_db) build migrate_all migrate_all
 DATABASE_URL=$(database_url $build_db) build migrate_all_again migrate_all
 query() { psql "$(database_url $build_db)" -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
@@ -49,6 +57,13 @@ run_ok "$log" "$CTEST" --test-dir "$BUILD" --output-on-failure -R '^sees_pg_db$'
 assert_in_log "$log" "100% tests passed, 0 tests failed out of 3" "ctest -R sees_pg_db"
 assert_eq "$(psql_server "SELECT count(*) FROM pg_database WHERE datname = '$fixture_db'")" 0 \
   "the fixture's database after cleanup"
+
+step "ISOLATED tests on PostgreSQL: parallel, each on its own clone"
+log=$WORK/logs/ctest_isolated.log
+run_ok "$log" "$CTEST" --test-dir "$BUILD" --output-on-failure -j 3 -R '^pg_writes_[0-9]$'
+assert_in_log "$log" "100% tests passed, 0 tests failed out of 11" "ctest -R pg_writes (3 tests, 6 clone steps, the fixture)"
+assert_eq "$(psql_server "SELECT count(*) FROM pg_database WHERE datname LIKE '${iso_db}%'")" 0 \
+  "the clones and the fixture's database after the run"
 
 step "FASTAPPKIT_TEST_DATABASE_URL: every fixture gets <db>_<fixture> on that server"
 base_db=fastappkit_cmake_module_base

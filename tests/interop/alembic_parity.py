@@ -13,6 +13,7 @@ rows and the set of user tables of each database must equal the reference's. The
 `current` (after every command), `heads` and `history` must be Alembic's too: `history` line
 for line, `current` and `heads` as sets (Alembic prints them in hash order).
 """
+import contextlib
 import io
 import os
 import sys
@@ -33,20 +34,32 @@ def fk_args(command, rev, app):
     return ["migrate", "app", app, command, rev]
 
 
-def alembic_output(cfg, command):
-    """Lines Alembic's `current` / `heads` / `history` print. Alembic breaks ties between
-    branches by the order os.listdir gives the files; here they are listed in name order, as
-    the runner reads them."""
-    from alembic import command as commands
+@contextlib.contextmanager
+def files_in_name_order():
+    """Alembic breaks ties between branches by the order os.listdir gives the files; here they
+    are listed in name order, as the runner reads them."""
     from alembic.script.base import Script
     listed = Script._list_py_dir
     Script._list_py_dir = classmethod(lambda cls, scriptdir, path: sorted(listed.__func__(cls, scriptdir, path)))
     try:
-        cfg.stdout = io.StringIO()
-        getattr(commands, command)(cfg)
+        yield
     finally:
         Script._list_py_dir = listed
+
+
+def alembic_output(cfg, command):
+    """Lines Alembic's `heads` / `history` print."""
+    from alembic import command as commands
+    with files_in_name_order():
+        cfg.stdout = io.StringIO()
+        getattr(commands, command)(cfg)
     return cfg.stdout.getvalue().splitlines()
+
+
+def alembic_current(script, rows):
+    """Lines Alembic's `current` prints for a database holding `rows` (command.current, without
+    opening the database again)."""
+    return [rev.cmd_format(False) for rev in script.get_all_current(tuple(rows))]
 
 
 def runner_output(root, url, command, app):
@@ -55,11 +68,10 @@ def runner_output(root, url, command, app):
     return res.stdout.splitlines()
 
 
-def check_output(root, url, cfg, command, app, ordered, step=""):
-    expected, actual = alembic_output(cfg, command), runner_output(root, url, command, app)
+def check_output(actual, expected, what, ordered):
     if not ordered:
         expected, actual = sorted(expected), sorted(actual)
-    check(actual == expected, f"{step}`migrate {command}` prints {actual}, Alembic {expected}")
+    check(actual == expected, f"{what} prints {actual}, Alembic {expected}")
 
 
 def run_parity(tag, revisions, commands, app=None):
@@ -96,8 +108,14 @@ def run_parity(tag, revisions, commands, app=None):
             outcomes[db] = f"exit {proc.returncode}: {err.strip()}"
         return outcomes
 
-    check_output(root, urls["runner"], cfgs["alembic"], "history", app, ordered=True)
-    check_output(root, urls["runner"], cfgs["alembic"], "heads", app, ordered=False)
+    for command, ordered in (("history", True), ("heads", False)):
+        check_output(runner_output(root, urls["runner"], command, app), alembic_output(cfgs["alembic"], command),
+                     f"`migrate {command}`", ordered)
+    from alembic.script import ScriptDirectory
+    with files_in_name_order():
+        script = ScriptDirectory.from_config(cfgs["alembic"])
+        script.revision_map.heads  # built now, in name order
+    currents_checked = set()
     shape_checked = False
     for i, (command, rev) in enumerate(commands):
         tools = {"alembic": "alembic", "runner": "fastappkit",
@@ -125,9 +143,11 @@ def run_parity(tag, revisions, commands, app=None):
             if tables != expected_tables:
                 fail(f"{step}: user tables of {who} are {sorted(tables)}, Alembic's are "
                      f"{sorted(expected_tables)}")
-        if expected_rows and states["runner"][0] == expected_rows:
-            # Alembic prints nothing at base; the runner says so in words.
-            check_output(root, urls["runner"], cfgs["alembic"], "current", app, ordered=False, step=f"{step}: ")
+        # Once per state (Alembic prints nothing at base; the runner says so in words).
+        if expected_rows and states["runner"][0] == expected_rows and frozenset(expected_rows) not in currents_checked:
+            currents_checked.add(frozenset(expected_rows))
+            check_output(runner_output(root, urls["runner"], "current", app),
+                         alembic_current(script, expected_rows), f"{step}: `migrate current`", ordered=False)
         if not shape_checked and raw["runner"][0] is not None and raw["alembic"][0] is not None:
             a = version_table_shape(urls["alembic"], version_table)
             f = version_table_shape(urls["runner"], version_table)
@@ -236,6 +256,16 @@ def redundant_dependencies():
     ])
 
 
+def label_on_a_branch_that_depends():
+    """A label set on a branch's second revision names its first too; a dependency's tip shows
+    in `current` beside the row that depends on it."""
+    revs = [R("ac1"), R("ac2", ["ac1"]), R("ax1", depends=["ac1"]), R("ax2", ["ax1"], labels=["ext"])]
+    run_parity("implied", revs, [
+        ("upgrade", "ax1"), ("upgrade", "ext@head"), ("upgrade", "heads"), ("downgrade", "ext@-1"),
+        ("downgrade", "ac1"), ("upgrade", "ac2"), ("downgrade", "base"),
+    ])
+
+
 def merge_of_three():
     revs = [R("mt1"), R("mt2", ["mt1"]), R("mt3", ["mt1"]), R("mt4", ["mt1"]),
             R("mt5", ["mt2", "mt3", "mt4"]), R("mt6", ["mt5"])]
@@ -280,6 +310,7 @@ if __name__ == "__main__":
         ("depends_on a branch label", depends_on_branch_label),
         ("redundant depends_on", redundant_dependencies),
         ("merge of three", merge_of_three),
+        ("label on a branch that depends", label_on_a_branch_that_depends),
         ("external app version table", external_app_table),
         ("stamp base", stamp_base),
     ])

@@ -130,6 +130,7 @@ void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
     lint->add_option("--dialect", a.lint.dialect, "sqlite or postgresql (default: the database URL's)");
     lint->add_option("--since", a.lint.since, "Only revisions after this one");
     lint->add_flag("--strict", a.lint.strict, "Warnings fail too");
+    lint->footer(lint_rules_help());
     lint->final_callback([&] { action = [&](Session& s) { return migrate_lint(s, a.lint); }; });
 
     auto* test = migrate->add_subcommand(

@@ -43,6 +43,8 @@ struct LintArgs {
     bool strict = false;
 };
 int migrate_lint(Session& session, const LintArgs& args);
+// The rules with their severities, for `migrate lint --help`.
+std::string lint_rules_help();
 int migrate_test(Session& session, const std::string& app);
 
 // app_commands.cpp

@@ -54,6 +54,14 @@ std::vector<History*> selected_histories(Session& session, const LintArgs& args)
 
 }  // namespace
 
+std::string lint_rules_help() {
+    std::string text = "Rules (silence one in a file with '-- lint:ignore <rule-id> <reason>'):\n";
+    for (const auto& rule : lint_rules()) {
+        text += fmt::format("  {:<32}{:<9}{}\n", rule.id, to_string(rule.severity), rule.summary);
+    }
+    return text;
+}
+
 int migrate_lint(Session& session, const LintArgs& args) {
     Reporter& out = session.reporter();
     const Dialect dialect = lint_dialect(session, args.dialect);

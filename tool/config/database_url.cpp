@@ -88,7 +88,11 @@ std::optional<UrlParts> split_url(std::string_view text) {
         parts.database = {p + 1, end - p - 1};
         p = end;
     }
-    if (p < n && text[p] == '?') parts.query = {p + 1, n - p - 1};
+    if (p < n && text[p] == '?') {
+        // SQLAlchemy's pattern reads the query with '.', which stops at a line break.
+        if (text.find_first_of("\r\n", p) != npos) return std::nullopt;
+        parts.query = {p + 1, n - p - 1};
+    }
     return parts;
 }
 

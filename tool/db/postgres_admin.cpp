@@ -1,5 +1,7 @@
 // CREATE / DROP DATABASE for test fixtures, through the server's maintenance database.
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -55,16 +57,28 @@ void clone_postgres_database(const DatabaseUrl& from, const DatabaseUrl& to) {
     try {
         pqxx::connection connection(maintenance.libpq_conninfo());
         pqxx::nontransaction work(connection);
-        const auto others = work.exec(fmt::format(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = {}", work.quote(from.database)));
-        if (others[0][0].as<long long>() > 0) throw failure(refusal);
         work.exec("DROP DATABASE IF EXISTS " + quoted_identifier(to.database) + " WITH (FORCE)");
-        work.exec("CREATE DATABASE " + quoted_identifier(to.database) + " TEMPLATE " +
-                  quoted_identifier(from.database));
+        // A session that just disconnected (the runner that migrated the source, a moment ago)
+        // stays in pg_stat_activity until its backend has exited: give such sessions a moment.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        for (;;) {
+            const auto others = work.exec(fmt::format(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = {}", work.quote(from.database)));
+            if (others[0][0].as<long long>() == 0) {
+                try {
+                    work.exec("CREATE DATABASE " + quoted_identifier(to.database) + " TEMPLATE " +
+                              quoted_identifier(from.database));
+                    return;
+                } catch (const pqxx::sql_error& e) {
+                    if (e.sqlstate() != "55006") throw;  // 55006: someone connected in between
+                }
+            }
+            if (std::chrono::steady_clock::now() >= deadline) throw failure(refusal);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     } catch (const Error&) {
         throw;
     } catch (const pqxx::sql_error& e) {
-        if (e.sqlstate() == "55006") throw failure(refusal);  // someone connected in between
         throw failure(fmt::format("Cannot clone {} into {}: {}", from.masked(), to.masked(),
                                   first_line_of(mask_passwords(e.what()))));
     } catch (const std::exception& e) {

@@ -73,6 +73,19 @@ TEST(MigrationFileTest, HeaderOnlyStopsAtTheFirstMarker) {
     EXPECT_NO_THROW(parse(with_header("-- migrate:sideways\n"), true));
 }
 
+TEST(MigrationFileTest, TimeoutHeaders) {
+    const MigrationScript script = parse(
+        "-- revision: abc\n-- down_revision: none\n-- lock_timeout: 2s\n-- statement_timeout: 500ms\n"
+        "-- lint:ignore drop-table a comment, not a header\n-- migrate:upgrade\nSELECT 1;\n",
+        true);
+    EXPECT_EQ(std::chrono::milliseconds(2000), script.timeouts.lock_timeout);
+    EXPECT_EQ(std::chrono::milliseconds(500), script.timeouts.statement_timeout);
+    EXPECT_FALSE(parse(kExample, true).timeouts.any());
+    EXPECT_EQ(kFile.string() + ":3: invalid statement_timeout '5'; expected a whole number and a unit, such "
+                               "as 500ms, 5s or 2min",
+              parse_error("-- revision: abc\n-- down_revision: none\n-- statement_timeout: 5\n"));
+}
+
 TEST(MigrationFileTest, ParsesListsAndMerges) {
     const MigrationScript script = parse(
         "-- revision: merge_1\n"
