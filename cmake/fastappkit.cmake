@@ -201,7 +201,7 @@ function(fastappkit_add_project)
       WORKING_DIRECTORY "${root}")
     set_tests_properties(${arg_TARGET_PREFIX}migrate_check PROPERTIES LABELS fastappkit)
   endif()
-  # Safety nets (DESIGN 12): risky statements, and downgrades that do not undo their upgrade.
+  # Safety nets (docs/safety.md): risky statements, and downgrades that do not undo their upgrade.
   foreach(gate IN ITEMS lint test)
     set(opt_out NO_LINT_TEST)
     if(gate STREQUAL "test")

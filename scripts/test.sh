@@ -13,7 +13,8 @@ if [ -z "${FASTAPPKIT_TEST_POSTGRES_URL:-}" ]; then
   trap 'bash tests/support/pg-stop.sh >/dev/null 2>&1 || true' EXIT
 fi
 
-cmake --preset default -DFASTAPPKIT_BUILD_TESTS=ON -DFASTAPPKIT_TEST_POSTGRES_URL="$FASTAPPKIT_TEST_POSTGRES_URL"
+cmake --preset default -DFASTAPPKIT_BUILD_TESTS=ON -DFASTAPPKIT_WARNINGS_AS_ERRORS=ON \
+      -DFASTAPPKIT_TEST_POSTGRES_URL="$FASTAPPKIT_TEST_POSTGRES_URL"
 cmake --build --preset default
 ctest --preset default
 

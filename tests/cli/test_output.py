@@ -143,6 +143,24 @@ class Output(CliTestCase):
         self.assertEqual(self.db.snapshot(), before)
         self.assertVersions([R1])
 
+    def test_mistyped_command_is_named_with_the_closest_one(self):
+        self.ok("migrate", "upgrade", R1)
+        before = self.db.snapshot()
+        for args, sentence in (
+                (["migrate", "upgrde"], "Unknown command 'upgrde' for 'fastappkit migrate'; did you mean 'upgrade'?"),
+                (["migrat", "all"], "Unknown command 'migrat' for 'fastappkit'; did you mean 'migrate'?"),
+                (["migrate", "app", "pay", "hed"],
+                 "Unknown command 'hed' for 'fastappkit migrate app'; did you mean 'heads'?"),
+                (["migrate", "sideways"],
+                 "Unknown command 'sideways' for 'fastappkit migrate'; run 'fastappkit migrate --help' for the list")):
+            with self.subTest(args=args):
+                res = self.fk(*args)
+                self.assertEqual(res.code, 2, res)
+                self.assertEqual(res.err, sentence + "\n")
+                self.assertEqual(res.out, "")
+        self.assertEqual(self.db.snapshot(), before)
+        self.assertVersions([R1])
+
 
 if __name__ == "__main__":
     main()

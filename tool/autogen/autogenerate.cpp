@@ -6,8 +6,8 @@
 #include "autogen/history_replay.h"
 #include "autogen/model_loader.h"
 #include "autogen/revision_file.h"
+#include "common/clock.h"
 #include "common/error.h"
-#include "runner/sql_renderer.h"
 
 namespace fastappkit {
 

@@ -1,4 +1,4 @@
-// `migrate test` (DESIGN 12): walks a history's revisions in upgrade order on a scratch
+// `migrate test` (docs/safety.md): walks a history's revisions in upgrade order on a scratch
 // database and checks that each downgrade gives back the schema before its upgrade, and that
 // upgrading again gives the same schema as the first time. Schemas are read by autogenerate's
 // introspector, so "the same" means what `migrate check` means by it.

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "autogen/sql_text.h"
+#include "config/project.h"
+#include "db/schema_sql.h"
 
 namespace fastappkit {
 
@@ -284,9 +286,7 @@ std::vector<std::string> SchemaDiff::describe() const {
 }
 
 bool is_bookkeeping_table(const std::string& table) {
-    const std::string name = lower_ascii(table);
-    return name == "alembic_version" || name.rfind("alembic_version_", 0) == 0 ||
-           name == "fastappkit_history";
+    return is_version_table(table) || lower_ascii(table) == kHistoryTable;
 }
 
 SchemaDiff diff_schemas(const Schema& from, const Schema& to) {

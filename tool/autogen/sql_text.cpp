@@ -4,58 +4,23 @@
 #include <cctype>
 #include <set>
 
+#include "script/sql_lexer.h"
+
 namespace fastappkit {
 
 namespace {
 
-bool is_word_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-           static_cast<unsigned char>(c) >= 0x80;
-}
-
-bool is_word_char(char c) {
-    return is_word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
-}
-
-// The offset after a quoted run starting at `begin` (its opening quote), where a doubled
-// closing quote stands for itself; the unquoted text goes to `inner`.
-std::size_t scan_quoted(std::string_view sql, std::size_t begin, char close, std::string& inner) {
-    std::size_t i = begin + 1;
-    while (i < sql.size()) {
-        if (sql[i] == close) {
-            if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
-                inner += close;
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        inner += sql[i++];
+// The identifier a quoted-identifier lexeme names: without its quotes, doubled quotes undone.
+std::string unquoted(std::string_view quoted) {
+    const char close = quoted.front() == '[' ? ']' : quoted.front();
+    std::string_view inner = quoted.substr(1);
+    if (!inner.empty() && inner.back() == close) inner.remove_suffix(1);  // unterminated: no close
+    std::string out;
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+        out += inner[i];
+        if (close != ']' && inner[i] == close && i + 1 < inner.size() && inner[i + 1] == close) ++i;
     }
-    return sql.size();
-}
-
-// `$tag$` at `begin`, or nothing.
-std::optional<std::string_view> dollar_tag(std::string_view sql, std::size_t begin) {
-    std::size_t i = begin + 1;
-    while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_'))
-        ++i;
-    if (i < sql.size() && sql[i] == '$') return sql.substr(begin, i + 1 - begin);
-    return std::nullopt;
-}
-
-std::size_t scan_number(std::string_view sql, std::size_t i) {
-    while (i < sql.size()) {
-        const char c = sql[i];
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_') {
-            ++i;
-        } else if ((c == '+' || c == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E')) {
-            ++i;
-        } else {
-            break;
-        }
-    }
-    return i;
+    return out;
 }
 
 bool is_word(const SqlToken& token, std::string_view word) {
@@ -136,58 +101,35 @@ std::string token_span(std::string_view sql, const std::vector<SqlToken>& tokens
 
 std::vector<SqlToken> tokenize_sql(std::string_view sql) {
     std::vector<SqlToken> tokens;
-    std::size_t i = 0;
-    while (i < sql.size()) {
-        const char c = sql[i];
+    for (std::size_t i = 0; i < sql.size();) {
+        const SqlLexeme lexeme = scan_sql_lexeme(sql, i, true);
+        i = lexeme.end;
+        const std::string_view text = sql.substr(lexeme.begin, lexeme.end - lexeme.begin);
         SqlToken token;
-        token.begin = i;
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            ++i;
-            continue;
+        token.begin = lexeme.begin;
+        token.end = lexeme.end;
+        token.text = std::string(text);
+        switch (lexeme.kind) {
+            case SqlLexeme::Kind::blank:
+            case SqlLexeme::Kind::comment:
+                continue;
+            case SqlLexeme::Kind::string:
+                token.kind = SqlToken::Kind::string;
+                break;
+            case SqlLexeme::Kind::quoted_identifier:
+                token.kind = SqlToken::Kind::quoted_identifier;
+                token.text = unquoted(text);
+                break;
+            case SqlLexeme::Kind::number:
+                token.kind = SqlToken::Kind::number;
+                break;
+            case SqlLexeme::Kind::word:
+                token.kind = SqlToken::Kind::word;
+                break;
+            case SqlLexeme::Kind::symbol:
+                token.kind = SqlToken::Kind::symbol;
+                break;
         }
-        if (sql.compare(i, 2, "--") == 0) {
-            i = std::min(sql.find('\n', i), sql.size());
-            continue;
-        }
-        if (sql.compare(i, 2, "/*") == 0) {
-            const auto end = sql.find("*/", i + 2);
-            i = end == std::string_view::npos ? sql.size() : end + 2;
-            continue;
-        }
-        if (c == '\'') {
-            std::string inner;
-            i = scan_quoted(sql, i, '\'', inner);
-            token.kind = SqlToken::Kind::string;
-            token.text = std::string(sql.substr(token.begin, i - token.begin));
-        } else if (c == '"' || c == '`' || c == '[') {
-            i = scan_quoted(sql, i, c == '[' ? ']' : c, token.text);
-            token.kind = SqlToken::Kind::quoted_identifier;
-        } else if (auto tag = c == '$' ? dollar_tag(sql, i) : std::nullopt) {
-            const auto close = sql.find(*tag, i + tag->size());
-            i = close == std::string_view::npos ? sql.size() : close + tag->size();
-            token.kind = SqlToken::Kind::string;
-            token.text = std::string(sql.substr(token.begin, i - token.begin));
-        } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-                   (c == '.' && i + 1 < sql.size() &&
-                    std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-            i = scan_number(sql, i);
-            token.kind = SqlToken::Kind::number;
-            token.text = std::string(sql.substr(token.begin, i - token.begin));
-        } else if (is_word_start(c)) {
-            while (i < sql.size() && is_word_char(sql[i])) ++i;
-            token.kind = SqlToken::Kind::word;
-            token.text = std::string(sql.substr(token.begin, i - token.begin));
-        } else {
-            static const std::string_view pairs[] = {"::", "<=", ">=", "<>",
-                                                     "!=", "||", "==", "->"};
-            const bool pair =
-                std::any_of(std::begin(pairs), std::end(pairs),
-                            [&](std::string_view p) { return sql.compare(i, 2, p) == 0; });
-            i += pair ? 2 : 1;
-            token.kind = SqlToken::Kind::symbol;
-            token.text = std::string(sql.substr(token.begin, i - token.begin));
-        }
-        token.end = i;
         tokens.push_back(std::move(token));
     }
     return tokens;

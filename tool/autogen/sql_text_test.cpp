@@ -23,6 +23,14 @@ TEST(SqlText, TokenizesQuotesAndDollarStrings) {
     EXPECT_EQ(tokens[6].text, "::");
 }
 
+// The statement splitter reads the same lexemes: an escaped quote does not end the string.
+TEST(SqlText, EscapeStringIsOneToken) {
+    const auto tokens = tokenize_sql("DEFAULT E'it\\'s; ok' NOT NULL");
+    ASSERT_EQ(tokens.size(), 4u);
+    EXPECT_EQ(tokens[1].kind, SqlToken::Kind::string);
+    EXPECT_EQ(tokens[1].text, "E'it\\'s; ok'");
+}
+
 TEST(SqlText, QuotesOnlyWhatNeedsQuoting) {
     EXPECT_EQ(quote_identifier("account"), "account");
     EXPECT_EQ(quote_identifier("order"), "\"order\"");

@@ -26,7 +26,7 @@ Json app_json(const App& app) {
         j["manifest"] = app.manifest->manifest_file.string();
         j["migrations"] = app.manifest->migrations_dir.string();
         j["version"] = app.manifest->version;
-        j["version_table"] = "alembic_version_" + app.name;
+        j["version_table"] = version_table_for(app.name);
     }
     return j;
 }

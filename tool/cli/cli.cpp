@@ -2,6 +2,7 @@
 // functions of commands.h. Errors are caught here, once, and turned into exit codes.
 #include "cli/cli.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -122,7 +123,7 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
     }
 }
 
-// migrate lint / migrate test (DESIGN 12).
+// migrate lint / migrate test (docs/safety.md).
 void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
     auto* lint = migrate->add_subcommand(
         "lint", "Check migrations for risky statements without opening a database; exit 1 on errors");
@@ -205,6 +206,58 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
+// Levenshtein distance, for suggesting the command a typo meant.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// "Unknown command 'upgrde' for 'fastappkit migrate'; did you mean 'upgrade'?" when the
+// command line stopped at a word that is none of the deepest command's subcommands; empty
+// otherwise (CLI11's own message is better then).
+std::string unknown_command_message(const CLI::App& root) {
+    const CLI::App* command = &root;
+    while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+    const auto subcommands = command->get_subcommands({});
+    if (subcommands.empty()) return {};
+    std::string word;
+    for (const auto& extra : root.remaining(true)) {
+        if (!extra.empty() && extra[0] != '-') {
+            word = extra;
+            break;
+        }
+    }
+    if (word.empty()) return {};
+    std::string path = command->get_name();
+    for (const CLI::App* up = command->get_parent(); up; up = up->get_parent()) {
+        path = up->get_name() + " " + path;
+    }
+    std::string closest;
+    std::size_t best = std::string::npos;
+    for (const CLI::App* sub : subcommands) {
+        const std::size_t distance = edit_distance(word, sub->get_name());
+        if (distance < best) {
+            best = distance;
+            closest = sub->get_name();
+        }
+    }
+    if (best > std::max<std::size_t>(2, closest.size() / 3)) {
+        return fmt::format("Unknown command '{}' for '{}'; run '{} --help' for the list", word,
+                           path, path);
+    }
+    return fmt::format("Unknown command '{}' for '{}'; did you mean '{}'?", word, path, closest);
+}
+
 // The error's sentence, passwords masked, on stderr; with --json also as one JSON line on
 // stdout (nlohmann-json escapes control characters an argument may carry).
 int report_error(const GlobalOptions& options, ExitCode code, const std::string& message) {
@@ -259,6 +312,9 @@ int run_cli(int argc, char** argv) {
     } catch (const CLI::Success& e) {
         return root.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
+        if (const std::string unknown = unknown_command_message(root); !unknown.empty()) {
+            return report_error(global, ExitCode::usage, unknown);
+        }
         // CLI11's own message may echo an argument holding a URL: masked like every error.
         const std::string message = mask_passwords(e.what());
         std::cerr << message << "\nRun with --help for more information.\n";

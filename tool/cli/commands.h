@@ -35,7 +35,7 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
 int migrate_autogenerate(Session& session, const std::string& app, const std::string& message);
 int migrate_check(Session& session);
 
-// safety_commands.cpp: the safety nets of DESIGN 12.
+// safety_commands.cpp: the safety nets (docs/safety.md).
 struct LintArgs {
     std::string app;
     std::string dialect;

@@ -8,8 +8,8 @@
 #include "autogen/autogenerate.h"
 #include "autogen/revision_file.h"
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/error.h"
-#include "runner/sql_renderer.h"
 
 namespace fastappkit {
 

@@ -1,4 +1,4 @@
-// The safety nets of DESIGN 12: `migrate lint` (offline rules over migration files) and
+// The safety nets (docs/safety.md): `migrate lint` (offline rules over migration files) and
 // `migrate test` (every revision's downgrade checked against the schema before it).
 #include <filesystem>
 #include <iostream>

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/error.h"
-#include "runner/sql_renderer.h"
 
 #ifndef FASTAPPKIT_TEMPLATES_DIR
 #define FASTAPPKIT_TEMPLATES_DIR ""

@@ -95,7 +95,7 @@ History& Session::core_history() {
                 "Migrations directory not found: {} (core); create it or run 'fastappkit core new'",
                 migrations.string()));
         }
-        slot = std::make_unique<History>("core", "alembic_version", migrations / "versions");
+        slot = std::make_unique<History>("core", version_table_for("core"), migrations / "versions");
         slot->set_settings(p.migration);
     }
     return *slot;

@@ -1,4 +1,4 @@
-// Lock and statement timeouts of migrations (DESIGN 12): set in [tool.fastappkit.migration]
+// Lock and statement timeouts of migrations (docs/safety.md): set in [tool.fastappkit.migration]
 // (or an external app's manifest), overridden by a migration file's `-- lock_timeout: 2s`
 // header. Applied by the backend (PostgreSQL); SQLite has nothing to apply them to.
 #pragma once

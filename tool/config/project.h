@@ -17,9 +17,9 @@ enum class AppKind { core, internal, external };
 
 const char* to_string(AppKind kind);
 
-// [tool.fastappkit.migration] lock_timeout, statement_timeout, lock_retries (DESIGN 12), of the
-// project or of an external app's manifest. Unset values fall back: a migration file's header,
-// then the project, then the app's manifest, then the defaults (no timeouts, 3 retries).
+// [tool.fastappkit.migration] lock_timeout, statement_timeout, lock_retries (docs/safety.md), of
+// the project or of an external app's manifest. Unset values fall back: a migration file's
+// header, then the project, then the app's manifest, then the defaults (no timeouts, 3 retries).
 struct MigrationSettings {
     Timeouts timeouts;
     std::optional<int> lock_retries;
@@ -83,6 +83,12 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
 // Standalone mode: a root without fastappkit.toml holding NAME/fastappkit.toml (an app
 // manifest). Returns that manifest's path, or nothing.
 std::optional<fs::path> find_standalone_manifest(const fs::path& root);
+
+// The version table of a history: "alembic_version" for core (and its internal apps),
+// "alembic_version_<app>" for an external app, as Alembic and the Python fastappkit name them.
+std::string version_table_for(const std::string& app);
+// True for a name version_table_for() gives (compared case-insensitively).
+bool is_version_table(const std::string& table);
 
 // True when `name` is a valid app name: [a-z_][a-z0-9_]*, at most 40 characters.
 bool is_valid_app_name(const std::string& name);

@@ -1,6 +1,7 @@
 // Reads fastappkit.toml and external app manifests (docs/configuration.md). This is the only file
 // that includes toml++: the header is heavy, and TOML is parsed in one place only.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <initializer_list>
@@ -346,7 +347,7 @@ std::optional<std::vector<std::string>> manifest_requires(const toml::table& set
 // The shared `alembic_version` would mix the app's history into core's (the seed's trouble).
 void check_version_table(const toml::table& settings, const AppManifest& manifest) {
     const std::optional<Located> table = optional_string(settings, "version_table", manifest.manifest_file);
-    const std::string expected = "alembic_version_" + manifest.name;
+    const std::string expected = version_table_for(manifest.name);
     if (!table || table->value == expected) return;
     throw usage_error(
         fmt::format("{}: app '{}' declares version_table '{}'; an external app's version table must be '{}'",
@@ -514,6 +515,17 @@ std::optional<fs::path> find_standalone_manifest(const fs::path& root) {
                         dir.string(), join_paths(manifests)));
     }
     return manifests.front();
+}
+
+std::string version_table_for(const std::string& app) {
+    return app == "core" ? "alembic_version" : "alembic_version_" + app;
+}
+
+bool is_version_table(const std::string& table) {
+    std::string name = table;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string core = version_table_for("core");
+    return name == core || name.rfind(core + "_", 0) == 0;
 }
 
 }  // namespace fastappkit

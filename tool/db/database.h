@@ -20,9 +20,9 @@ namespace fastappkit {
 // offset by its `first_line`; `message` is the database's own message.
 class StatementError : public std::runtime_error {
 public:
-    StatementError(int line, std::string statement, std::string message)
-        : std::runtime_error(message), line(line), statement(std::move(statement)),
-          message(std::move(message)) {}
+    StatementError(int failed_line, std::string failed_statement, std::string database_message)
+        : std::runtime_error(database_message), line(failed_line),
+          statement(std::move(failed_statement)), message(std::move(database_message)) {}
     int line;
     std::string statement;
     std::string message;
@@ -120,8 +120,8 @@ public:
     // is ordinary SQL. Throws fastappkit::Error (failure) naming the database.
     virtual std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) = 0;
 
-    // Lock and statement timeouts (DESIGN 12) for the rest of the open transaction (PostgreSQL:
-    // SET LOCAL). Backends without such settings (SQLite) ignore them.
+    // Lock and statement timeouts (docs/safety.md) for the rest of the open transaction
+    // (PostgreSQL: SET LOCAL). Backends without such settings (SQLite) ignore them.
     virtual void limit_transaction(const Timeouts& timeouts) = 0;
     // The same for statements run outside a transaction, until the returned scope ends.
     virtual std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) = 0;

@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "config/database_url.h"
+#include "db/schema_sql.h"
 #include "script/sql_splitter.h"
 
 namespace fastappkit {
@@ -36,28 +37,15 @@ using Clock = std::chrono::steady_clock;
 constexpr int lock_namespace = 0x6661706b;
 constexpr std::chrono::milliseconds lock_poll_interval{200};
 
-constexpr const char* history_table = "fastappkit_history";
-
-// The same columns as the SQLite table (no id column: both backends hold the same rows);
-// read_history() orders the rows without one.
-constexpr const char* create_history_sql =
-    "CREATE TABLE IF NOT EXISTS fastappkit_history ("
-    "version_table VARCHAR(64) NOT NULL, "
-    "revision VARCHAR(32) NOT NULL, "
-    "direction VARCHAR(10) NOT NULL, "
-    "checksum VARCHAR(64) NOT NULL, "
-    "applied_at VARCHAR(32) NOT NULL, "
-    "duration_ms INTEGER NOT NULL)";
-
-// applied_at is fixed-width ISO 8601 UTC, so it sorts by time as text. Rows written within one
-// clock tick are ordered by the transaction that inserted them (xmin): each history row is
-// written in its migration's own transaction, and runners on one history take turns under the
-// advisory lock, so a later migration always has a later transaction id. (Transaction ids wrap
-// around only after billions of transactions, which never happens within one tick.)
+// fastappkit_history has no id column (both backends hold the same rows), so read_history()
+// orders the rows without one: applied_at is fixed-width ISO 8601 UTC, so it sorts by time as
+// text. Rows written within one clock tick are ordered by the transaction that inserted them
+// (xmin): each history row is written in its migration's own transaction, and runners on one
+// history take turns under the advisory lock, so a later migration always has a later
+// transaction id. (Transaction ids wrap around only after billions of transactions, which never
+// happens within one tick.)
 constexpr const char* read_history_sql =
-    "SELECT version_table, revision, direction, checksum, applied_at, duration_ms "
-    "FROM fastappkit_history WHERE version_table = {} "
-    "ORDER BY applied_at, xmin::text::bigint";
+    "SELECT {} FROM {} WHERE version_table = {} ORDER BY applied_at, xmin::text::bigint";
 
 // libpq's and the server's messages ("ERROR:  relation \"x\" does not exist\nLINE 1: …")
 // reduced to their first line, without severity prefix or final period, to end a sentence.
@@ -286,8 +274,9 @@ std::vector<std::string> PostgresDatabase::read_versions(const std::string& vers
 
 std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& version_table) {
     std::vector<HistoryRow> rows;
-    if (!has_table(history_table)) return rows;
-    auto sql = fmt::format(read_history_sql, connection_->quote(version_table));
+    if (!has_table(kHistoryTable)) return rows;
+    auto sql = fmt::format(read_history_sql, kHistoryColumns, kHistoryTable,
+                           connection_->quote(version_table));
     for (const auto& row : own_query(sql)) {
         rows.push_back(HistoryRow{row[0].as<std::string>(), row[1].as<std::string>(),
                                   row[2].as<std::string>(), row[3].as<std::string>(),
@@ -297,14 +286,14 @@ std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& versio
 }
 
 void PostgresDatabase::ensure_history_table() {
-    if (options_.read_only || has_table(history_table)) return;
+    if (options_.read_only || has_table(kHistoryTable)) return;
     // Concurrent CREATE TABLE IF NOT EXISTS can fail with a unique violation on pg_type, so
     // runners creating the table take turns. Waiting here cannot deadlock: the holder only
     // creates this table and commits.
     std::unique_ptr<Transaction> own = in_transaction_ ? nullptr : begin();
     own_query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
-                      connection_->quote(history_table)));
-    own_query(create_history_sql);
+                      connection_->quote(kHistoryTable)));
+    own_query(create_history_table_sql());
     if (own) own->commit();
 }
 

@@ -1,23 +1,31 @@
-// The SQL of fastappkit's own tables. Version tables are identical to Alembic's; the same text
-// is valid on SQLite and PostgreSQL, so previews print exactly what runs.
+// The SQL of fastappkit's own tables, in one place: both backends and the runner write them
+// with these statements, and `migrate preview` prints the same text, so a preview shows exactly
+// what runs. Version tables are identical to Alembic's; the text is valid on SQLite and
+// PostgreSQL. Table names and revision ids are validated before they get here.
 #pragma once
 
 #include <string>
 
+#include "db/database.h"
+
 namespace fastappkit {
 
 inline constexpr const char* kHistoryTable = "fastappkit_history";
+// The columns of fastappkit_history, in HistoryRow's order.
+inline constexpr const char* kHistoryColumns =
+    "version_table, revision, direction, checksum, applied_at, duration_ms";
 
-inline std::string create_version_table_sql(const std::string& table) {
-    return "CREATE TABLE " + table + " (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT " +
-           table + "_pkc PRIMARY KEY (version_num)\n)";
-}
+std::string create_version_table_sql(const std::string& table);
+std::string insert_version_sql(const std::string& table, const std::string& revision);
+std::string delete_version_sql(const std::string& table, const std::string& revision);
+std::string update_version_sql(const std::string& table, const std::string& from,
+                               const std::string& to);
+std::string delete_all_versions_sql(const std::string& table);
 
-inline std::string create_history_table_sql() {
-    return std::string("CREATE TABLE IF NOT EXISTS ") + kHistoryTable +
-           " (\n    version_table VARCHAR(64) NOT NULL, \n    revision VARCHAR(32) NOT NULL, \n"
-           "    direction VARCHAR(10) NOT NULL, \n    checksum VARCHAR(64) NOT NULL, \n"
-           "    applied_at VARCHAR(32) NOT NULL, \n    duration_ms INTEGER NOT NULL\n)";
-}
+// CREATE TABLE IF NOT EXISTS fastappkit_history (…).
+std::string create_history_table_sql();
+std::string insert_history_sql(const HistoryRow& row);
+// With `duration_sql` (an SQL expression, when not empty) in place of row.duration_ms.
+std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql);
 
 }  // namespace fastappkit

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "db/schema_sql.h"
 #include "script/sql_splitter.h"
 
 namespace fastappkit {
@@ -236,12 +237,12 @@ public:
 
     std::vector<HistoryRow> read_history(const std::string& version_table) override {
         std::vector<HistoryRow> rows;
-        if (!has_table("fastappkit_history")) return rows;
+        if (!has_table(kHistoryTable)) return rows;
         const std::string context = "Cannot read fastappkit_history";
-        auto statement = prepare(
-            "SELECT version_table, revision, direction, checksum, applied_at, duration_ms "
-            "FROM fastappkit_history WHERE version_table = ?1 ORDER BY rowid",
-            context);
+        auto statement =
+            prepare(fmt::format("SELECT {} FROM {} WHERE version_table = ?1 ORDER BY rowid",
+                                kHistoryColumns, kHistoryTable),
+                    context);
         sqlite3_bind_text(statement.get(), 1, version_table.c_str(), -1, SQLITE_TRANSIENT);
         while (step(statement.get(), context)) rows.push_back(history_row(statement.get()));
         return rows;
@@ -249,12 +250,8 @@ public:
 
     void ensure_history_table() override {
         // Checking first keeps runners that find the table from queueing for the write lock.
-        if (has_table("fastappkit_history")) return;
-        run("CREATE TABLE IF NOT EXISTS fastappkit_history ("
-            "version_table VARCHAR(64) NOT NULL, revision VARCHAR(32) NOT NULL, "
-            "direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, "
-            "applied_at VARCHAR(32) NOT NULL, duration_ms INTEGER NOT NULL)",
-            "Cannot create fastappkit_history");
+        if (has_table(kHistoryTable)) return;
+        run(create_history_table_sql(), "Cannot create fastappkit_history");
     }
 
     std::unique_ptr<HistoryLock> lock_history(const std::string&) override {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "db/schema_sql.h"
 #include "test_support/test_support.h"
 
 namespace fastappkit {
@@ -143,6 +144,24 @@ TEST_F(SqliteDatabaseTest, HistoryRoundTrip) {
     EXPECT_EQ("aaa", rows[1].revision);
     EXPECT_EQ("downgrade", rows[1].direction);
     EXPECT_EQ(12, rows[1].duration_ms);
+}
+
+// The backend creates fastappkit_history with the statement `migrate preview` prints, and
+// reads back what the runner's own insert writes.
+TEST_F(SqliteDatabaseTest, HistoryTableIsTheOneOfSchemaSql) {
+    const auto db = open(path_);
+    db->ensure_history_table();
+    std::string expected = create_history_table_sql();
+    expected.replace(expected.find("IF NOT EXISTS "), 14, "");  // SQLite stores it without
+    EXPECT_EQ(expected, db->query("SELECT sql FROM sqlite_master WHERE name = 'fastappkit_history'")
+                            .at(0)
+                            .at(0));
+    const HistoryRow row{"alembic_version", "it's", "upgrade", "c0", "2026-01-01T00:00:00.000Z", 3};
+    db->execute(insert_history_sql(row));
+    const auto rows = db->read_history("alembic_version");
+    ASSERT_EQ(1u, rows.size());
+    EXPECT_EQ("it's", rows[0].revision);
+    EXPECT_EQ(3, rows[0].duration_ms);
 }
 
 TEST_F(SqliteDatabaseTest, TransactionRollsBackInItsDestructor) {

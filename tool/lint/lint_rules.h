@@ -1,4 +1,4 @@
-// The rules of `migrate lint` (DESIGN 12): stable ids, a severity each, and the checks of one
+// The rules of `migrate lint` (docs/safety.md): stable ids, a severity each, and the checks of one
 // statement. A statement is read as tokens (autogen's SQL lexer over the statements the SQL
 // splitter cut), never with patterns over the whole file.
 #pragma once

@@ -1,4 +1,4 @@
-// `migrate lint` (DESIGN 12): checks the revisions of a history against the rules of
+// `migrate lint` (docs/safety.md): checks the revisions of a history against the rules of
 // lint_rules.h without opening a database. A `-- lint:ignore <rule-id> <reason>` line silences
 // that rule in its file; one without a known rule id or without a reason is itself an error.
 #pragma once

@@ -15,8 +15,8 @@ const char* kHeader =
 struct File {
     std::string upgrade;
     std::optional<std::string> downgrade = std::string("SELECT 1;");
-    std::string upgrade_options;  // e.g. " transaction:false"
-    std::string extra_header;
+    std::string upgrade_options = {};  // e.g. " transaction:false"
+    std::string extra_header = {};
 
     std::string text() const {
         std::string out = std::string(kHeader) + extra_header + "\n-- migrate:upgrade" +

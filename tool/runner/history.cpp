@@ -38,8 +38,4 @@ void History::release_body(RevisionGraph::Node node) {
     script.body_loaded = false;
 }
 
-std::string version_table_for(const std::string& app) {
-    return app == "core" ? "alembic_version" : "alembic_version_" + app;
-}
-
 }  // namespace fastappkit

@@ -40,7 +40,4 @@ private:
     MigrationSettings settings_;
 };
 
-// "alembic_version" for core, "alembic_version_<app>" for an external app.
-std::string version_table_for(const std::string& app);
-
 }  // namespace fastappkit

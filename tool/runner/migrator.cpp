@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "db/schema_sql.h"
 #include "runner/sql_renderer.h"
@@ -83,9 +84,9 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
         for (const auto& op : maintainer.update_to_step(step)) {
             statement(render_version_op(history.version_table(), op));
         }
-        statement(render_history_insert({history.version_table(), script.revision,
-                                         to_string(step.direction), sql_checksum(section->sql),
-                                         utc_timestamp(), 0}));
+        statement(insert_history_sql({history.version_table(), script.revision,
+                                      to_string(step.direction), sql_checksum(section->sql),
+                                      utc_timestamp(), 0}));
         statement("COMMIT");
     }
     return out;
@@ -203,14 +204,16 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     const Section* found = script.section(step.direction, to_string(db_.dialect()));
     if (!found) check_sections({step});  // throws the sentence pending() gives
     const Section& section = *found;
-    if (section.transactional && db_.history_lock_is_exclusive() && !heads.heads().empty()) {
+    const Timeouts timeouts = history_.settings().timeouts.overridden_by(script.timeouts);
+    // With timeouts the statements run one by one, so that a lock timeout is retried.
+    if (section.transactional && !timeouts.any() && db_.history_lock_is_exclusive() &&
+        !heads.heads().empty()) {
         return run_step_at_once(step, heads, section);
     }
     const auto started = Clock::now();
     auto elapsed_ms = [&] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     };
-    const Timeouts timeouts = history_.settings().timeouts.overridden_by(script.timeouts);
     auto tx = db_.begin();
     db_.limit_transaction(timeouts);
     if (heads_moved(heads)) return std::nullopt;
@@ -253,7 +256,7 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
     for (const auto& op : after.update_to_step(step)) {
         bookkeeping.push_back(render_version_op(history_.version_table(), op));
     }
-    bookkeeping.push_back(render_history_insert({history_.version_table(), script.revision,
+    bookkeeping.push_back(insert_history_sql({history_.version_table(), script.revision,
                                                  to_string(step.direction), sql_checksum(section.sql),
                                                  utc_timestamp(), 0},
                                                 db_.batch_elapsed_ms_sql()));
@@ -295,9 +298,9 @@ void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& se
     for (const auto& op : heads.update_to_step(step)) {
         db_.execute(render_version_op(history_.version_table(), op));
     }
-    db_.execute(render_history_insert({history_.version_table(), script.revision,
-                                       to_string(step.direction), sql_checksum(section.sql),
-                                       utc_timestamp(), ms}));
+    db_.execute(insert_history_sql({history_.version_table(), script.revision,
+                                    to_string(step.direction), sql_checksum(section.sql),
+                                    utc_timestamp(), ms}));
 }
 
 std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) {
@@ -328,7 +331,7 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     if (!db_.has_table(history_.version_table())) {
         db_.execute(create_version_table_sql(history_.version_table()));
     }
-    db_.execute(fmt::format("DELETE FROM {}", history_.version_table()));
+    db_.execute(delete_all_versions_sql(history_.version_table()));
     for (const auto& w : wanted) {
         db_.execute(render_version_op(history_.version_table(), {VersionOp::Kind::insert, "", w}));
     }

@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kMagic = "fastappkit header index 1\n";
+constexpr std::string_view kMagic = "fastappkit header index 3\n";
 
 struct FileKey {
     uint64_t size = 0;
@@ -175,6 +175,19 @@ std::string read_whole_file(const fs::path& file) {
     return bytes;
 }
 
+// A header's optional duration: milliseconds, or all bits set for none.
+constexpr uint64_t kNoDuration = ~uint64_t{0};
+
+std::optional<std::chrono::milliseconds> read_duration(Reader& in) {
+    const uint64_t value = in.u64();
+    if (value == kNoDuration) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<int64_t>(value));
+}
+
+void write_duration(Writer& out, const std::optional<std::chrono::milliseconds>& value) {
+    out.u64(value ? static_cast<uint64_t>(value->count()) : kNoDuration);
+}
+
 // Fills `index` (empty before) with the entries of the index file, sorted by name; leaves it
 // without entries when the file is missing, corrupt or written for another directory.
 void load_index(const fs::path& file, const std::string& versions_dir, Index& index) {
@@ -210,6 +223,8 @@ void load_index(const fs::path& file, const std::string& versions_dir, Index& in
         header.depends_on = in.list();
         header.message = in.text();
         header.create_date = in.text();
+        header.timeouts.lock_timeout = read_duration(in);
+        header.timeouts.statement_timeout = read_duration(in);
         if (i > 0 && entries[i - 1].name >= entry.name) return index.entries.clear();  // not sorted: corrupt
     }
     if (!in.ok() || !in.at_end()) index.entries.clear();
@@ -239,6 +254,8 @@ void store_index(const fs::path& file, const std::string& versions_dir, const st
         out.list(header.depends_on);
         out.text(header.message);
         out.text(header.create_date);
+        write_duration(out, header.timeouts.lock_timeout);
+        write_duration(out, header.timeouts.statement_timeout);
     }
     out.u64(header_index_checksum(out.bytes()));
 

@@ -90,6 +90,19 @@ TEST_F(HeaderIndexTest, ReturnsTheHeadersAndUsesTheIndexWhileFilesAreUnchanged) 
     EXPECT_FALSE(second[1].body_loaded);
 }
 
+TEST_F(HeaderIndexTest, KeepsTimeoutHeaders) {
+    write("0003_c.sql", "-- revision: ccc\n-- down_revision: bbb\n-- lock_timeout: 2s\n"
+                        "-- statement_timeout: 1min\n\n-- migrate:upgrade\nSELECT 1;\n");
+    read();
+    patch_index("second", "SECOND");
+    const auto indexed = read();
+    ASSERT_EQ(3u, indexed.size());
+    EXPECT_EQ("SECOND", indexed[1].message);  // from the index
+    EXPECT_EQ(std::chrono::milliseconds(2000), indexed[2].timeouts.lock_timeout);
+    EXPECT_EQ(std::chrono::milliseconds(60000), indexed[2].timeouts.statement_timeout);
+    EXPECT_FALSE(indexed[1].timeouts.any());
+}
+
 TEST_F(HeaderIndexTest, AFileChangedUnderTheSameSizeAndModificationTimeIsReadAgain) {
     read();
     patch_index("second", "SECOND");

@@ -1,10 +1,13 @@
-// Splits SQL at top-level semicolons. A single forward scan: quoted text, dollar-quoted bodies
-// and comments are skipped whole, and the first words of each statement tell whether it is a
-// trigger or routine whose BEGIN … END body holds semicolons of its own.
+// Splits SQL at top-level semicolons. A single forward scan over the lexemes of
+// script/sql_lexer: quoted text, dollar-quoted bodies and comments are skipped whole, and the
+// first words of each statement tell whether it is a trigger or routine whose BEGIN … END body
+// holds semicolons of its own.
 #include "script/sql_splitter.h"
 
 #include <algorithm>
 #include <cctype>
+
+#include "script/sql_lexer.h"
 
 namespace fastappkit {
 
@@ -13,15 +16,6 @@ namespace {
 constexpr std::size_t npos = std::string_view::npos;
 
 bool is_blank(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-
-// Identifier characters; bytes >= 0x80 are parts of UTF-8 identifiers.
-bool is_word_start(char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalpha(u) || c == '_' || u >= 0x80;
-}
-bool is_word_char(char c) {
-    return is_word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
-}
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -65,17 +59,24 @@ public:
 
 private:
     void step() {
-        const char c = sql_[pos_];
-        if (is_blank(c)) return advance_to(pos_ + 1);
-        if (sql_.compare(pos_, 2, "--") == 0) return skip_comment(sql_.find('\n', pos_), 0);
-        if (sql_.compare(pos_, 2, "/*") == 0) return skip_comment(sql_.find("*/", pos_ + 2), 2);
-        if (c == ';' && block_depth_ == 0) return end_statement();
+        const SqlLexeme lexeme = scan_sql_lexeme(sql_, pos_, false);
+        switch (lexeme.kind) {
+            case SqlLexeme::Kind::blank:
+                return advance_to(lexeme.end);
+            case SqlLexeme::Kind::comment:
+                return skip_comment(lexeme.end);
+            case SqlLexeme::Kind::symbol:
+                if (sql_[pos_] == ';' && block_depth_ == 0) return end_statement();
+                break;
+            case SqlLexeme::Kind::word:
+                mark_code();
+                track_blocks(sql_.substr(lexeme.begin, lexeme.end - lexeme.begin));
+                return advance_to(lexeme.end);
+            default:
+                break;
+        }
         mark_code();
-        if (c == '\'') return skip_quoted('\'', false);
-        if (c == '"' || c == '`') return skip_quoted(c, false);
-        if (c == '$' && skip_dollar_quoted()) return;
-        if (is_word_start(c)) return read_word();
-        advance_to(pos_ + 1);
+        advance_to(lexeme.end);
     }
 
     // Advances to `target` (clamped to the end), counting the line breaks passed.
@@ -87,9 +88,9 @@ private:
 
     // A comment may open a statement (it is kept with it), except one that trails the previous
     // statement's semicolon on the same line: that one belongs to the previous statement.
-    void skip_comment(std::size_t end, std::size_t terminator_size) {
+    void skip_comment(std::size_t end) {
         if (start_ == npos && line_ != last_semicolon_line_) open_statement();
-        advance_to(end == npos ? npos : end + terminator_size);
+        advance_to(end);
     }
 
     void mark_code() {
@@ -118,49 +119,6 @@ private:
         words_.clear();
         block_body_ = false;
         block_depth_ = 0;
-    }
-
-    // '…', "…" and `…` with the quote doubled inside; E'…' also with backslash escapes.
-    void skip_quoted(char quote, bool backslash_escapes) {
-        std::size_t i = pos_ + 1;
-        while (i < sql_.size()) {
-            if (backslash_escapes && sql_[i] == '\\') {
-                i += 2;
-            } else if (sql_[i] == quote) {
-                if (i + 1 < sql_.size() && sql_[i + 1] == quote) {
-                    i += 2;
-                } else {
-                    break;
-                }
-            } else {
-                ++i;
-            }
-        }
-        advance_to(i + 1);
-    }
-
-    // $$…$$ or $tag$…$tag$; false when the `$` opens no tag ($1 parameters, for example).
-    bool skip_dollar_quoted() {
-        std::size_t i = pos_ + 1;
-        if (i < sql_.size() && is_word_start(sql_[i])) {
-            while (i < sql_.size() && is_word_char(sql_[i]) && sql_[i] != '$') ++i;
-        }
-        if (i >= sql_.size() || sql_[i] != '$') return false;
-        const std::string_view tag = sql_.substr(pos_, i + 1 - pos_);
-        const std::size_t close = sql_.find(tag, i + 1);
-        advance_to(close == npos ? npos : close + tag.size());
-        return true;
-    }
-
-    void read_word() {
-        std::size_t end = pos_;
-        while (end < sql_.size() && is_word_char(sql_[end])) ++end;
-        const std::string_view word = sql_.substr(pos_, end - pos_);
-        advance_to(end);
-        if (equals_ignoring_case(word, "E") && pos_ < sql_.size() && sql_[pos_] == '\'') {
-            return skip_quoted('\'', true);
-        }
-        track_blocks(word);
     }
 
     void track_blocks(std::string_view word) {
