@@ -112,14 +112,16 @@ public:
     // statement batch, for a history row sent together with its section; empty when the
     // backend has none.
     virtual std::string batch_elapsed_ms_sql() const { return {}; }
-    // One migration's transactional part in one transaction, committed: `section` (as
-    // execute() runs it, `first_line` likewise), then each of `bookkeeping`. Throws
-    // StatementError naming a failing statement of the section, fastappkit::Error when a
-    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it all in
-    // one round trip.
+    // One migration's transactional part in one transaction limited by `timeouts`, committed:
+    // `section` (as execute() runs it, `first_line` likewise), then each of `bookkeeping`.
+    // Throws StatementError naming a failing statement of the section (lock_not_available set
+    // when the lock timeout ran out), fastappkit::Error when a bookkeeping statement fails.
+    // Called outside any transaction. PostgreSQL sends it all in one round trip.
     virtual void execute_transaction(std::string_view section, int first_line,
-                                     const std::vector<std::string>& bookkeeping) {
+                                     const std::vector<std::string>& bookkeeping,
+                                     const Timeouts& timeouts) {
         auto transaction = begin();
+        limit_transaction(timeouts);
         execute(section, first_line);
         for (const auto& statement : bookkeeping) execute(statement);
         transaction->commit();

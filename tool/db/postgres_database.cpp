@@ -92,7 +92,8 @@ public:
         return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
     }
     void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping) override;
+                             const std::vector<std::string>& bookkeeping,
+                             const Timeouts& timeouts) override;
 
     // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
     pqxx::result run(const std::string& sql);
@@ -404,14 +405,16 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
     }
 }
 
-// BEGIN, the section, the bookkeeping and COMMIT as one simple query: one round trip instead
-// of one per statement. Should it fail, the transaction is rolled back and run again
-// statement by statement (and rolled back) to name the failing statement.
+// BEGIN, the timeouts, the section, the bookkeeping and COMMIT as one simple query: one round
+// trip instead of one per statement. Should it fail, the transaction is rolled back and run
+// again statement by statement (and rolled back) to name the failing statement.
 void PostgresDatabase::execute_transaction(std::string_view section, int first_line,
-                                           const std::vector<std::string>& bookkeeping) {
+                                           const std::vector<std::string>& bookkeeping,
+                                           const Timeouts& timeouts) {
     if (in_transaction_)
         throw failure(fmt::format("A transaction is already open on {}.", display_url()));
     std::string batch = "BEGIN;\n";
+    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) batch += sql + ";\n";
     batch += section;
     batch += "\n;\n";  // the section may end in a comment or without a semicolon
     for (const auto& statement : bookkeeping) batch += statement + ";\n";
@@ -423,10 +426,17 @@ void PostgresDatabase::execute_transaction(std::string_view section, int first_l
         rollback_quietly();  // BEGIN ran: the failure left an aborted transaction block
         {
             auto transaction = begin();  // rolled back when it goes out of scope
+            limit_transaction(timeouts);
             execute(section, first_line);
             for (const auto& statement : bookkeeping) own_query(statement);
         }
-        // Statement by statement, nothing failed: report what the batch met.
+        // Statement by statement, nothing failed. A lock that was busy then may be free now:
+        // still a lock timeout, so that the migration is tried again.
+        if (error.sqlstate() == "55P03") {
+            StatementError failed(first_line, std::string(section), server_message(error.what()));
+            failed.lock_not_available = true;
+            throw failed;
+        }
         throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
     }
 }

@@ -167,7 +167,8 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionCommitsSectionAndBookkeepingToget
         "CREATE TABLE account (id INTEGER);\nINSERT INTO account VALUES (1);\n-- a trailing comment",
         5,
         {"INSERT INTO alembic_version_payments VALUES ('aaaa')",
-         "INSERT INTO timing VALUES (" + database->batch_elapsed_ms_sql() + ")"});
+         "INSERT INTO timing VALUES (" + database->batch_elapsed_ms_sql() + ")"},
+        Timeouts{});
     auto other = open();
     EXPECT_EQ(Strings{"aaaa"}, other->read_versions("alembic_version_payments"));
     const auto accounts = other->query("SELECT id FROM account");
@@ -187,7 +188,8 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
         "INSERT INTO\n"
         "  nope VALUES ('two');\n";
     const auto error = test_support::thrown<StatementError>([&] {
-        database->execute_transaction(section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"});
+        database->execute_transaction(section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
+                                      Timeouts{});
     });
     ASSERT_TRUE(error);
     EXPECT_EQ(12, error->line);
@@ -200,13 +202,13 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
     EXPECT_EQ(fmt::format("{}: relation \"nope\" does not exist.", url_.masked()),
               error_message([&] {
                   database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
-                                                {"INSERT INTO nope VALUES ('aaaa')"});
+                                                {"INSERT INTO nope VALUES ('aaaa')"}, Timeouts{});
               }));
     EXPECT_FALSE(database->has_table("account"));
 
     // The connection is usable again.
     database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
-                                  {"INSERT INTO alembic_version_payments VALUES ('bbbb')"});
+                                  {"INSERT INTO alembic_version_payments VALUES ('bbbb')"}, Timeouts{});
     EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
 }
 

@@ -184,12 +184,6 @@ public:
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         return guarded([&] { return inner_->query(sql); });
     }
-    void limit_transaction(const Timeouts& timeouts) override {
-        guarded([&] { inner_->limit_transaction(timeouts); });
-    }
-    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override {
-        return guarded([&] { return inner_->limit_session(timeouts); });
-    }
     bool history_lock_is_exclusive() const override {
         return guarded([&] { return inner_->history_lock_is_exclusive(); });
     }
@@ -197,8 +191,14 @@ public:
         return guarded([&] { return inner_->batch_elapsed_ms_sql(); });
     }
     void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping) override {
-        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping); });
+                             const std::vector<std::string>& bookkeeping, const Timeouts& timeouts) override {
+        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping, timeouts); });
+    }
+    void limit_transaction(const Timeouts& timeouts) override {
+        guarded([&] { inner_->limit_transaction(timeouts); });
+    }
+    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override {
+        return guarded([&] { return inner_->limit_session(timeouts); });
     }
 
 private:

@@ -258,7 +258,8 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
     const MigrationScript& script = history_.graph().script(step.node);
     const auto started = Clock::now();
     std::vector<std::string> bookkeeping;
-    for (const auto& op : heads.update_to_step(step)) {
+    HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
+    for (const auto& op : after.update_to_step(step)) {
         bookkeeping.push_back(render_version_op(history_.version_table(), op));
     }
     bookkeeping.push_back(insert_history_sql({history_.version_table(), script.revision,
@@ -266,10 +267,12 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
                                                  utc_timestamp(), 0},
                                                 db_.batch_elapsed_ms_sql()));
     try {
-        db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping);
+        db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
+                                history_.settings().timeouts.overridden_by(script.timeouts));
     } catch (const StatementError& e) {
-        statement_failed(step, e);
+        statement_failed(step, section, e);
     }
+    heads.update_to_step(step);
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
                         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()};
     history_.release_body(step.node);
@@ -281,16 +284,15 @@ void Migrator::execute_section(const Step& step, const Section& section) {
     try {
         db_.execute(section.sql, section.marker_line + 1);
     } catch (const StatementError& e) {
-        if (e.lock_not_available && section.transactional) {
-            const MigrationScript& script = history_.graph().script(step.node);
-            throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
-        }
-        statement_failed(step, e);
+        statement_failed(step, section, e);
     }
 }
 
-void Migrator::statement_failed(const Step& step, const StatementError& e) {
+void Migrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
     const MigrationScript& script = history_.graph().script(step.node);
+    if (e.lock_not_available && section.transactional) {
+        throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
+    }
     throw failure(fmt::format("{}: {} of revision {} failed at {}:{}: {} (statement: {})",
                               history_.name(), to_string(step.direction), script.revision,
                               script.file, e.line, e.message, first_line(e.statement)));
