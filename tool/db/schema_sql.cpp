@@ -63,4 +63,11 @@ std::string insert_history_sql(const HistoryRow& row, const std::string& duratio
                        duration_sql.empty() ? std::to_string(row.duration_ms) : duration_sql);
 }
 
+std::string create_unfinished_table_sql() {
+    return fmt::format(
+        "CREATE TABLE IF NOT EXISTS {} (version_table VARCHAR(64) NOT NULL, revision VARCHAR(32) "
+        "NOT NULL, direction VARCHAR(10) NOT NULL, started_at VARCHAR(32) NOT NULL)",
+        kUnfinishedTable);
+}
+
 }  // namespace fastappkit

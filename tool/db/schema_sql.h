@@ -22,9 +22,13 @@ std::string update_version_sql(const std::string& table, const std::string& from
                                const std::string& to);
 std::string delete_all_versions_sql(const std::string& table);
 
+// Holds a row while a transaction:false section runs (docs/databases.md, "Interruption").
+inline constexpr const char* kUnfinishedTable = "fastappkit_unfinished";
+
 // CREATE TABLE IF NOT EXISTS fastappkit_history (…).
 std::string create_history_table_sql();
 std::string insert_history_sql(const HistoryRow& row);
+std::string create_unfinished_table_sql();
 // With `duration_sql` (an SQL expression, when not empty) in place of row.duration_ms.
 std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "db/schema_sql.h"
 #include "runner/head_maintainer.h"
@@ -13,9 +14,6 @@ namespace fastappkit {
 
 namespace {
 
-constexpr const char* kCreateUnfinishedSql =
-    "CREATE TABLE IF NOT EXISTS fastappkit_unfinished (version_table VARCHAR(64) NOT NULL, "
-    "revision VARCHAR(32) NOT NULL, direction VARCHAR(10) NOT NULL, started_at VARCHAR(32) NOT NULL)";
 
 // Version tables and revision ids are validated identifiers; plain quoting is enough.
 std::string literal(const std::string& text) { return "'" + text + "'"; }
@@ -29,7 +27,7 @@ std::string app_option(const History& history) {
 
 void mark_section_started(Database& db, const std::string& version_table, const std::string& revision,
                           Direction direction) {
-    db.ensure_table(kUnfinishedTable, kCreateUnfinishedSql);
+    db.ensure_table(kUnfinishedTable, create_unfinished_table_sql());
     db.execute(fmt::format("INSERT INTO {} (version_table, revision, direction, started_at) VALUES ({}, {}, {}, {})",
                            kUnfinishedTable, literal(version_table), literal(revision),
                            literal(to_string(direction)), literal(utc_timestamp())));
@@ -88,7 +86,7 @@ UnfinishedSection resolve_unfinished_section(Database& db, History& history, con
         for (const auto& op : heads.update_to_step(step)) db.execute(render_version_op(version_table, op));
         const Section* section = history.body(node).section(step.direction, to_string(db.dialect()));
         db.ensure_history_table();
-        db.execute(render_history_insert({version_table, id, to_string(step.direction),
+        db.execute(insert_history_sql({version_table, id, to_string(step.direction),
                                           section ? sql_checksum(section->sql) : std::string(), utc_timestamp(), 0}));
     }
     clear_section_mark(db, version_table);

@@ -10,11 +10,10 @@
 #include <string>
 
 #include "db/database.h"
+#include "db/schema_sql.h"
 #include "runner/history.h"
 
 namespace fastappkit {
-
-inline constexpr const char* kUnfinishedTable = "fastappkit_unfinished";
 
 struct UnfinishedSection {
     std::string revision;
