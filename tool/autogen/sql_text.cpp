@@ -97,6 +97,13 @@ std::string token_span(std::string_view sql, const std::vector<SqlToken>& tokens
         trim(sql.substr(tokens[first].begin, tokens[last].end - tokens[first].begin)));
 }
 
+// Steps `i` past tokens[i] when it is the keyword `word`.
+bool take_word(const std::vector<SqlToken>& tokens, std::size_t& i, std::string_view word) {
+    if (i >= tokens.size() || !is_word(tokens[i], word)) return false;
+    ++i;
+    return true;
+}
+
 }  // namespace
 
 std::vector<SqlToken> tokenize_sql(std::string_view sql) {
@@ -180,13 +187,7 @@ std::string quote_identifiers(const std::vector<std::string>& names) {
 std::optional<CreateTableText> parse_create_table(std::string_view sql) {
     const auto tokens = tokenize_sql(sql);
     std::size_t i = 0;
-    auto word = [&](std::string_view w) {
-        if (i < tokens.size() && is_word(tokens[i], w)) {
-            ++i;
-            return true;
-        }
-        return false;
-    };
+    auto word = [&](std::string_view w) { return take_word(tokens, i, w); };
     if (!word("create")) return std::nullopt;
     if (!word("temp")) word("temporary");
     if (!word("table")) return std::nullopt;
@@ -252,13 +253,7 @@ bool mentions_identifier(std::string_view sql, std::string_view identifier) {
 std::optional<CreateIndexText> parse_create_index(std::string_view sql) {
     const auto tokens = tokenize_sql(sql);
     std::size_t i = 0;
-    auto word = [&](std::string_view w) {
-        if (i < tokens.size() && is_word(tokens[i], w)) {
-            ++i;
-            return true;
-        }
-        return false;
-    };
+    auto word = [&](std::string_view w) { return take_word(tokens, i, w); };
     CreateIndexText parsed;
     if (!word("create")) return std::nullopt;
     parsed.unique = word("unique");
