@@ -257,6 +257,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
 AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, const Section& section) {
     const MigrationScript& script = history_.graph().script(step.node);
     const auto started = Clock::now();
+    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0}, true);
     std::vector<std::string> bookkeeping;
     HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
     for (const auto& op : after.update_to_step(step)) {
