@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // A password written once (and not percent-encoded) is gone from the masked URL.
         const std::string& password = url.password;
         if (password.size() >= 4 && password.find_first_of("%*") == std::string::npos &&
-            text.find(password) == text.rfind(password) && masked.find(password) != std::string::npos) {
+            text.find(password) == text.rfind(password) &&
+            masked.find(password) != std::string::npos) {
             std::abort();
         }
     } catch (const fastappkit::Error&) {

@@ -17,7 +17,8 @@ namespace {
 
 const fs::path& scratch() {
     static const fs::path root = [] {
-        fs::path dir = fs::temp_directory_path() / ("fastappkit-fuzz-project-" + std::to_string(::getpid()));
+        fs::path dir =
+            fs::temp_directory_path() / ("fastappkit-fuzz-project-" + std::to_string(::getpid()));
         fs::create_directories(dir / "apps" / "blog");
         fs::create_directories(dir / "external" / "pay" / "pay" / "migrations" / "versions");
         return dir;
@@ -25,7 +26,9 @@ const fs::path& scratch() {
     return root;
 }
 
-void write(const fs::path& file, const std::string& text) { std::ofstream(file, std::ios::binary) << text; }
+void write(const fs::path& file, const std::string& text) {
+    std::ofstream(file, std::ios::binary) << text;
+}
 
 }  // namespace
 

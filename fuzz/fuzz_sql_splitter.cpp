@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view sql(reinterpret_cast<const char*>(data), size);
     const int lines = 1 + static_cast<int>(std::count(sql.begin(), sql.end(), '\n'));
     for (const auto& statement : fastappkit::split_sql(sql)) {
-        if (statement.line < 1 || statement.line > lines || statement.text.size() > sql.size()) std::abort();
+        if (statement.line < 1 || statement.line > lines || statement.text.size() > sql.size())
+            std::abort();
     }
     return 0;
 }

@@ -51,8 +51,7 @@ const std::map<std::string, std::vector<std::string>> kExpectedTables = {
      {"id", "email", "password_hash", "display_name", "is_active", "created_at",
       "email_verified_at", "last_login_at"}},
     {"auth_session", {"id", "user_id", "token_hash", "created_at", "expires_at"}},
-    {"auth_password_reset",
-     {"id", "user_id", "token_hash", "created_at", "expires_at", "used_at"}},
+    {"auth_password_reset", {"id", "user_id", "token_hash", "created_at", "expires_at", "used_at"}},
     {"blog_post", {"id", "author_id", "slug", "title", "body", "published_at", "created_at"}},
     {"blog_comment", {"id", "post_id", "author_id", "body", "created_at", "is_approved"}},
     {"blog_tag", {"id", "name", "slug"}},
@@ -68,8 +67,8 @@ const std::map<std::string, std::vector<std::string>> kExpectedTables = {
 };
 
 // One version table per history: the shared one (core + auth + blog) and one per external app.
-const std::vector<std::string> kVersionTables = {
-    "alembic_version", "alembic_version_analytics", "alembic_version_payments"};
+const std::vector<std::string> kVersionTables = {"alembic_version", "alembic_version_analytics",
+                                                 "alembic_version_payments"};
 
 std::string trim(const std::string& text) {
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -183,7 +182,8 @@ std::vector<std::string> schema_problems(sqlite3* db) {
             problems.push_back("missing table " + table);
             continue;
         }
-        const auto columns = column_strings(db, "SELECT name FROM pragma_table_info('" + table + "')");
+        const auto columns =
+            column_strings(db, "SELECT name FROM pragma_table_info('" + table + "')");
         if (columns != expected_columns)
             problems.push_back(table + " has columns (" + join(columns) + "), expected (" +
                                join(expected_columns) + ")");
@@ -242,8 +242,9 @@ std::vector<std::string> constraint_problems(sqlite3* db) {
     if (column_strings(db, "SELECT is_approved FROM blog_comment WHERE id = 9001") !=
         std::vector<std::string>{"0"})
         problems.push_back("blog_comment.is_approved does not default to false");
-    add(expect_refused(db, "a comment on a missing post",
-                       "INSERT INTO blog_comment (post_id, author_id, body) VALUES (-1, 9001, 'x')"));
+    add(expect_refused(
+        db, "a comment on a missing post",
+        "INSERT INTO blog_comment (post_id, author_id, body) VALUES (-1, 9001, 'x')"));
     add(expect_refused(db, "a duplicate e-mail address",
                        "INSERT INTO auth_user (email, password_hash, display_name) "
                        "VALUES ('check@example.com', 'x', 'Twin')"));
@@ -276,8 +277,8 @@ int sign_up(sqlite3* db, const std::string& email) {
                     "', 'x', 'New user')");
     const auto users = column_strings(db, "SELECT email FROM auth_user ORDER BY id");
     if (users != std::vector<std::string>{email}) {
-        std::cerr << "shop_report: expected " << email << " to be the only user, found " << join(users)
-                  << "\n";
+        std::cerr << "shop_report: expected " << email << " to be the only user, found "
+                  << join(users) << "\n";
         return 1;
     }
     std::cout << "signed up " << email << ", the only user of this database\n";
@@ -300,11 +301,16 @@ int main(int argc, char** argv) {
     std::string email;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--check-schema" || arg == "--check-constraints") mode = arg;
-        else if (arg == "--sign-up" && i + 1 < argc) mode = arg, email = argv[++i];
-        else if (arg == "--database-url" && i + 1 < argc) url = argv[++i];
-        else if (arg == "--project-root" && i + 1 < argc) project_root = argv[++i];
-        else return usage(argv[0]);
+        if (arg == "--check-schema" || arg == "--check-constraints")
+            mode = arg;
+        else if (arg == "--sign-up" && i + 1 < argc)
+            mode = arg, email = argv[++i];
+        else if (arg == "--database-url" && i + 1 < argc)
+            url = argv[++i];
+        else if (arg == "--project-root" && i + 1 < argc)
+            project_root = argv[++i];
+        else
+            return usage(argv[0]);
     }
     try {
         const auto path =

@@ -31,12 +31,15 @@ public:
     std::vector<std::string> read_versions(const std::string&) override { return {}; }
     std::vector<HistoryRow> read_history(const std::string&) override { return {}; }
     void ensure_history_table() override {}
-    std::unique_ptr<HistoryLock> lock_history(const std::string&) override { return std::make_unique<NoLock>(); }
+    std::unique_ptr<HistoryLock> lock_history(const std::string&) override {
+        return std::make_unique<NoLock>();
+    }
     std::unique_ptr<Transaction> begin() override { return std::make_unique<NoTransaction>(); }
     void limit_transaction(const Timeouts&) override {}
     std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
     void execute(std::string_view sql, int first_line) override {
-        if (sql.find("CREATE TABLE t ") == std::string_view::npos) return;  // version-table statements
+        if (sql.find("CREATE TABLE t ") == std::string_view::npos)
+            return;  // version-table statements
         throw StatementError(first_line, "CREATE TABLE t (id INTEGER)", "fake statement failure");
     }
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view) override {
@@ -59,4 +62,6 @@ EXPORT Database* fastappkit_postgresql_open(const DatabaseUrl& url, const OpenOp
     return new FailingDatabase;
 }
 
-EXPORT void fastappkit_postgresql_reset(const DatabaseUrl&, bool) { throw failure("fake reset failure"); }
+EXPORT void fastappkit_postgresql_reset(const DatabaseUrl&, bool) {
+    throw failure("fake reset failure");
+}

@@ -24,9 +24,7 @@ std::string read_text(const std::filesystem::path& file) {
     return text.str();
 }
 
-std::string first_line(const std::string& text) {
-    return text.substr(0, text.find('\n'));
-}
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace
 

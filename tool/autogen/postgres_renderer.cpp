@@ -12,9 +12,7 @@ namespace fastappkit {
 
 namespace {
 
-std::string q(const std::string& name) {
-    return quote_identifier(name);
-}
+std::string q(const std::string& name) { return quote_identifier(name); }
 
 // serial types are spelled as such only where a column is created.
 std::string storage_type(const std::string& type) {
@@ -276,8 +274,6 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Renderer> make_postgres_renderer() {
-    return std::make_unique<PostgresRenderer>();
-}
+std::unique_ptr<Renderer> make_postgres_renderer() { return std::make_unique<PostgresRenderer>(); }
 
 }  // namespace fastappkit

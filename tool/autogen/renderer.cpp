@@ -6,9 +6,7 @@ namespace fastappkit {
 
 namespace {
 
-bool is_comment(const std::string& statement) {
-    return statement.rfind("--", 0) == 0;
-}
+bool is_comment(const std::string& statement) { return statement.rfind("--", 0) == 0; }
 
 bool spans_lines(const std::string& statement) {
     return !is_comment(statement) && statement.find('\n') != std::string::npos;

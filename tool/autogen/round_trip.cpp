@@ -61,8 +61,8 @@ private:
         const auto changes = diff_schemas(actual, expected).describe();
         if (changes.empty()) return false;
         result_.failed_revision = script.revision;
-        result_.failure = fmt::format("{}: revision {} ({}): {}: {}", history_.name(), script.revision,
-                                      script.file, what, joined(changes));
+        result_.failure = fmt::format("{}: revision {} ({}): {}: {}", history_.name(),
+                                      script.revision, script.file, what, joined(changes));
         return true;
     }
 
@@ -78,11 +78,11 @@ private:
             db_.execute(section->sql, section->marker_line + 1);
             if (tx) tx->commit();
         } catch (const StatementError& e) {
-            throw failure(fmt::format("{}: {} of revision {} failed on a scratch database at {}:{}: {} "
-                                      "(statement: {})",
-                                      history_.name(), to_string(direction), script.revision,
-                                      script.file, e.line, e.message,
-                                      e.statement.substr(0, e.statement.find('\n'))));
+            throw failure(
+                fmt::format("{}: {} of revision {} failed on a scratch database at {}:{}: {} "
+                            "(statement: {})",
+                            history_.name(), to_string(direction), script.revision, script.file,
+                            e.line, e.message, e.statement.substr(0, e.statement.find('\n'))));
         }
     }
 
@@ -94,6 +94,8 @@ private:
 
 }  // namespace
 
-RoundTrip test_round_trips(Database& db, History& history) { return RoundTripWalk(db, history).run(); }
+RoundTrip test_round_trips(Database& db, History& history) {
+    return RoundTripWalk(db, history).run();
+}
 
 }  // namespace fastappkit

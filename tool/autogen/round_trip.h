@@ -13,10 +13,10 @@
 namespace fastappkit {
 
 struct RoundTrip {
-    size_t tested = 0;              // revisions whose round trip matched
-    std::string irreversible;       // the revision without a downgrade that ended the walk
-    std::string failed_revision;    // the first revision that did not round-trip; empty: none
-    std::string failure;            // one sentence: which revision and what differs
+    size_t tested = 0;            // revisions whose round trip matched
+    std::string irreversible;     // the revision without a downgrade that ended the walk
+    std::string failed_revision;  // the first revision that did not round-trip; empty: none
+    std::string failure;          // one sentence: which revision and what differs
 };
 
 // Runs on `db`, which must hold the histories this one builds on (and nothing of its own).

@@ -16,8 +16,6 @@ ScratchSchema::~ScratchSchema() {
     }
 }
 
-std::string scratch_schema_name() {
-    return "fastappkit_scratch_" + new_revision_id();
-}
+std::string scratch_schema_name() { return "fastappkit_scratch_" + new_revision_id(); }
 
 }  // namespace fastappkit

@@ -10,9 +10,7 @@ namespace fastappkit {
 
 namespace {
 
-std::string q(const std::string& name) {
-    return quote_identifier(name);
-}
+std::string q(const std::string& name) { return quote_identifier(name); }
 
 std::string trimmed(const std::string& sql) {
     const auto first = sql.find_first_not_of(" \t\r\n");
@@ -81,8 +79,9 @@ bool alterable_column(const Column& column, const Table& table,
     Table remaining = table;
     remaining.indexes.clear();
     for (const auto& index : table.indexes) {
-        const bool dropped = std::any_of(dropped_first.begin(), dropped_first.end(),
-                                         [&](const Index& gone) { return gone.name == index.name; });
+        const bool dropped =
+            std::any_of(dropped_first.begin(), dropped_first.end(),
+                        [&](const Index& gone) { return gone.name == index.name; });
         if (!dropped) remaining.indexes.push_back(index);
     }
     return can_add_column(column, table) && can_drop_column(column, remaining);
@@ -253,8 +252,6 @@ public:
 
 }  // namespace
 
-std::unique_ptr<Renderer> make_sqlite_renderer() {
-    return std::make_unique<SqliteRenderer>();
-}
+std::unique_ptr<Renderer> make_sqlite_renderer() { return std::make_unique<SqliteRenderer>(); }
 
 }  // namespace fastappkit

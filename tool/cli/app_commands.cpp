@@ -46,7 +46,8 @@ int describe_project(Session& session) {
     Json order = Json::array();
     for (const auto& step : external_app_order(project)) {
         order.push_back({{"name", step.name}, {"depends_on", step.depends_on}});
-        versions_dirs.push_back((project.find_app(step.name)->manifest->migrations_dir / "versions").string());
+        versions_dirs.push_back(
+            (project.find_app(step.name)->manifest->migrations_dir / "versions").string());
     }
     std::cout << Json{{"fastappkit_version", FASTAPPKIT_VERSION},
                       {"root", project.root.string()},
@@ -71,11 +72,14 @@ int app_list(Session& session, bool verbose) {
     std::string text;
     for (const auto& app : project.apps) {
         text += fmt::format("{:<20} {:<9}", app.name, to_string(app.kind));
-        if (app.manifest) text += fmt::format(" {:<8} alembic_version_{}", app.manifest->version, app.name);
-        if (verbose || session.reporter().verbose()) text += fmt::format("\n    {}", app.dir.string());
+        if (app.manifest)
+            text += fmt::format(" {:<8} alembic_version_{}", app.manifest->version, app.name);
+        if (verbose || session.reporter().verbose())
+            text += fmt::format("\n    {}", app.dir.string());
         text += "\n";
     }
-    if (project.apps.empty()) text = "No apps: add them to apps in " + project.config_file.string() + "\n";
+    if (project.apps.empty())
+        text = "No apps: add them to apps in " + project.config_file.string() + "\n";
     session.reporter().output(text);
     return 0;
 }
@@ -87,8 +91,10 @@ namespace {
 // Timeouts that only PostgreSQL applies: on SQLite, say so rather than let them look effective.
 void note_unapplied_timeouts(Session& session, History& history, const std::string& name) {
     const auto& graph = history.graph();
-    bool configured = history.settings().timeouts.any() || history.settings().lock_retries.has_value();
-    for (RevisionGraph::Node node = 0; !configured && node < static_cast<RevisionGraph::Node>(graph.size()); ++node) {
+    bool configured =
+        history.settings().timeouts.any() || history.settings().lock_retries.has_value();
+    for (RevisionGraph::Node node = 0;
+         !configured && node < static_cast<RevisionGraph::Node>(graph.size()); ++node) {
         configured = graph.script(node).timeouts.any();
     }
     if (!configured) return;
@@ -100,7 +106,8 @@ void note_unapplied_timeouts(Session& session, History& history, const std::stri
     }
     if (applies_timeouts(dialect)) return;
     session.reporter().line(fmt::format(
-        "Note: app '{}' sets lock_timeout, statement_timeout or lock_retries, which do not apply on "
+        "Note: app '{}' sets lock_timeout, statement_timeout or lock_retries, which do not apply "
+        "on "
         "{}: its writers wait on the busy timeout instead; they take effect on PostgreSQL",
         name, to_string(dialect)));
 }
@@ -115,11 +122,13 @@ int app_validate(Session& session, const std::string& name) {
     }
     if (app && app->kind == AppKind::internal) {
         session.core_history().graph();
-        session.reporter().line(fmt::format("App '{}' is valid (internal app, shared core history)", name));
+        session.reporter().line(
+            fmt::format("App '{}' is valid (internal app, shared core history)", name));
         note_unapplied_timeouts(session, session.core_history(), name);
         return 0;
     }
-    if (!session.standalone()) external_app_order(session.project());  // requires: cycles, unknown apps
+    if (!session.standalone())
+        external_app_order(session.project());  // requires: cycles, unknown apps
     History& history = session.app_history(name);
     const auto& graph = history.graph();
     if (graph.heads().size() > 1) {
@@ -133,8 +142,8 @@ int app_validate(Session& session, const std::string& name) {
         check_version_table_conflicts({&history}, db);
         heads_from_versions(graph, db.read_versions(history.version_table()));
     }
-    session.reporter().line(fmt::format("App '{}' is valid: {} revision{}, version table {}{}", name,
-                                        graph.size(), graph.size() == 1 ? "" : "s",
+    session.reporter().line(fmt::format("App '{}' is valid: {} revision{}, version table {}{}",
+                                        name, graph.size(), graph.size() == 1 ? "" : "s",
                                         history.version_table(),
                                         checked_database ? ", database consistent" : ""));
     note_unapplied_timeouts(session, history, name);

@@ -8,8 +8,8 @@
 #include <iostream>
 #include <optional>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -56,7 +56,8 @@ void add_revision(CLI::App* command, std::string& target, bool required, const c
 }
 
 void add_app_option(CLI::App* command, Arguments& a) {
-    command->add_option("--app", a.history.app, "An external app's history instead of the core one");
+    command->add_option("--app", a.history.app,
+                        "An external app's history instead of the core one");
 }
 
 // upgrade / downgrade / preview, under `migrate` (the shared history) and under
@@ -64,16 +65,22 @@ void add_app_option(CLI::App* command, Arguments& a) {
 void add_move_commands(CLI::App* parent, const std::string& whose, Arguments& a, Action& action) {
     auto* upgrade = parent->add_subcommand("upgrade", "Upgrade " + whose + " (default: head)");
     add_revision(upgrade, a.history.revision, false, "Target revision (default: head)");
-    upgrade->final_callback([&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
+    upgrade->final_callback(
+        [&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
 
     auto* downgrade = parent->add_subcommand("downgrade", "Downgrade " + whose);
-    add_revision(downgrade, a.history.revision, true, "Target revision: -1, base, or a revision id");
-    downgrade->final_callback([&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
+    add_revision(downgrade, a.history.revision, true,
+                 "Target revision: -1, base, or a revision id");
+    downgrade->final_callback(
+        [&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
 
-    auto* preview = parent->add_subcommand("preview", "Print the SQL the upgrade of " + whose + " would run; change nothing");
+    auto* preview = parent->add_subcommand(
+        "preview", "Print the SQL the upgrade of " + whose + " would run; change nothing");
     add_revision(preview, a.history.revision, false, "Target (default: head), or FROM:TO offline");
-    preview->add_option("--dialect", a.dialect, "sqlite or postgresql, for offline FROM:TO previews");
-    preview->final_callback([&] { action = [&](Session& s) { return migrate_preview(s, a.history, a.dialect); }; });
+    preview->add_option("--dialect", a.dialect,
+                        "sqlite or postgresql, for offline FROM:TO previews");
+    preview->final_callback(
+        [&] { action = [&](Session& s) { return migrate_preview(s, a.history, a.dialect); }; });
 }
 
 void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
@@ -81,31 +88,40 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
 
     auto* current = migrate->add_subcommand("current", "Show the revisions the database is at");
     add_app_option(current, a);
-    current->final_callback([&] { action = [&](Session& s) { return migrate_current(s, a.history.app); }; });
+    current->final_callback(
+        [&] { action = [&](Session& s) { return migrate_current(s, a.history.app); }; });
 
     auto* history = migrate->add_subcommand("history", "List revisions, newest first");
     add_app_option(history, a);
-    history->final_callback([&] { action = [&](Session& s) { return migrate_history(s, a.history.app); }; });
+    history->final_callback(
+        [&] { action = [&](Session& s) { return migrate_history(s, a.history.app); }; });
 
     auto* heads = migrate->add_subcommand("heads", "List the head revisions");
     add_app_option(heads, a);
-    heads->final_callback([&] { action = [&](Session& s) { return migrate_heads(s, a.history.app); }; });
+    heads->final_callback(
+        [&] { action = [&](Session& s) { return migrate_heads(s, a.history.app); }; });
 
-    auto* stamp = migrate->add_subcommand("stamp", "Set the version table without running migrations");
+    auto* stamp =
+        migrate->add_subcommand("stamp", "Set the version table without running migrations");
     add_revision(stamp, a.history.revision, true, "Revision to stamp (head, base, a revision id)");
     add_app_option(stamp, a);
     stamp->add_flag("--purge", a.purge, "Delete every version row first");
-    stamp->final_callback([&] { action = [&](Session& s) { return migrate_stamp(s, a.history, a.purge); }; });
+    stamp->final_callback(
+        [&] { action = [&](Session& s) { return migrate_stamp(s, a.history, a.purge); }; });
 
     auto* resolve = migrate->add_subcommand(
-        "resolve", "Record the outcome of a transaction:false section an interrupted run left unfinished");
+        "resolve",
+        "Record the outcome of a transaction:false section an interrupted run left unfinished");
     add_revision(resolve, a.history.revision, true, "The revision whose section was interrupted");
     add_app_option(resolve, a);
     auto* applied = resolve->add_flag("--applied", a.applied, "It completed: record it as applied");
-    auto* rolled_back = resolve->add_flag("--rolled-back", a.rolled_back, "It left nothing behind: drop the mark");
+    auto* rolled_back =
+        resolve->add_flag("--rolled-back", a.rolled_back, "It left nothing behind: drop the mark");
     applied->excludes(rolled_back);
     resolve->final_callback([&] {
-        action = [&](Session& s) { return migrate_resolve(s, a.history, a.applied, a.rolled_back); };
+        action = [&](Session& s) {
+            return migrate_resolve(s, a.history, a.applied, a.rolled_back);
+        };
     });
 
     auto* merge = migrate->add_subcommand("merge", "Write a revision merging several heads");
@@ -113,7 +129,9 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
     merge->add_option("revisions", a.revisions, "Revisions to merge (default: heads)");
     add_app_option(merge, a);
     merge->final_callback([&] {
-        action = [&](Session& s) { return migrate_merge(s, a.history.app, a.message, a.revisions); };
+        action = [&](Session& s) {
+            return migrate_merge(s, a.history.app, a.message, a.revisions);
+        };
     });
 }
 
@@ -124,13 +142,18 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
 
     auto* make = app->add_subcommand("makemigrations", "Autogenerate a migration for the app");
     make->add_option("-m,--message", a.message, "Migration message")->required();
-    make->final_callback([&] { action = [&](Session& s) { return migrate_autogenerate(s, a.history.app, a.message); }; });
+    make->final_callback([&] {
+        action = [&](Session& s) { return migrate_autogenerate(s, a.history.app, a.message); };
+    });
 
     add_move_commands(app, "this external app's history", a, action);
 
     // The read-only and stamp commands also answer per app (migrate app NAME current).
-    for (auto [name, fn] : std::vector<std::pair<const char*, int (*)(Session&, const std::string&)>>{
-             {"current", migrate_current}, {"history", migrate_history}, {"heads", migrate_heads}}) {
+    for (auto [name, fn] :
+         std::vector<std::pair<const char*, int (*)(Session&, const std::string&)>>{
+             {"current", migrate_current},
+             {"history", migrate_history},
+             {"heads", migrate_heads}}) {
         auto* command = app->add_subcommand(name, std::string("migrate ") + name + " for this app");
         command->final_callback([&a, &action, fn = fn] {
             action = [&a, fn](Session& s) { return fn(s, a.history.app); };
@@ -141,9 +164,11 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
 // migrate lint / migrate test (docs/safety.md).
 void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
     auto* lint = migrate->add_subcommand(
-        "lint", "Check migrations for risky statements without opening a database; exit 1 on errors");
+        "lint",
+        "Check migrations for risky statements without opening a database; exit 1 on errors");
     lint->add_option("--app", a.lint.app, "Only this external app's history");
-    lint->add_option("--dialect", a.lint.dialect, "sqlite or postgresql (default: the database URL's)");
+    lint->add_option("--dialect", a.lint.dialect,
+                     "sqlite or postgresql (default: the database URL's)");
     lint->add_option("--since", a.lint.since, "Only revisions after this one");
     lint->add_flag("--strict", a.lint.strict, "Warnings fail too");
     lint->footer(lint_rules_help());
@@ -161,7 +186,8 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
 
     auto* core = migrate->add_subcommand("core", "Autogenerate a core migration from the models");
     core->add_option("-m,--message", a.message, "Migration message")->required();
-    core->final_callback([&] { action = [&](Session& s) { return migrate_autogenerate(s, "", a.message); }; });
+    core->final_callback(
+        [&] { action = [&](Session& s) { return migrate_autogenerate(s, "", a.message); }; });
 
     auto* all = migrate->add_subcommand("all", "Upgrade core, then every external app in order");
     all->final_callback([&] { action = migrate_all; });
@@ -171,7 +197,8 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
 
     migrate->add_subcommand("status", "What each history has applied and pending")
         ->final_callback([&] { action = migrate_status; });
-    migrate->add_subcommand("verify", "Exit 1 when an applied migration's file changed since it ran")
+    migrate
+        ->add_subcommand("verify", "Exit 1 when an applied migration's file changed since it ran")
         ->final_callback([&] { action = migrate_verify; });
     migrate->add_subcommand("check", "Exit 1 when models and migrations differ")
         ->final_callback([&] { action = migrate_check; });
@@ -184,13 +211,17 @@ void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
     auto* list = app->add_subcommand("list", "List the project's resolved apps");
     list->add_flag("-v,--verbose", a.verbose_list, "Show paths");
     list->final_callback([&] { action = [&](Session& s) { return app_list(s, a.verbose_list); }; });
-    auto* validate = app->add_subcommand("validate", "Check an app's manifest, paths, version table and history");
+    auto* validate = app->add_subcommand(
+        "validate", "Check an app's manifest, paths, version table and history");
     validate->add_option("name", a.name, "App name")->required();
     validate->final_callback([&] { action = [&](Session& s) { return app_validate(s, a.name); }; });
-    auto* create = app->add_subcommand("new", "Create an internal app (or an external one with --as-package)");
+    auto* create =
+        app->add_subcommand("new", "Create an internal app (or an external one with --as-package)");
     create->add_option("name", a.name, "App name")->required();
-    create->add_flag("--as-package", a.as_package, "Create a reusable external app in its own directory");
-    create->final_callback([&] { action = [&](Session& s) { return app_new(s, a.name, a.as_package); }; });
+    create->add_flag("--as-package", a.as_package,
+                     "Create a reusable external app in its own directory");
+    create->final_callback(
+        [&] { action = [&](Session& s) { return app_new(s, a.name, a.as_package); }; });
 
     auto* core = root.add_subcommand("core", "Create projects");
     core->require_subcommand(1);
@@ -202,15 +233,18 @@ void add_app_and_core(CLI::App& root, Arguments& a, Action& action) {
 void add_tooling(CLI::App& root, Arguments& a, Action& action) {
     root.add_subcommand("describe", "Print the project as JSON (read by the CMake module)")
         ->final_callback([&] { action = describe_project; });
-    auto* embed = root.add_subcommand("embed", "Write every history as a C++ source for a program to embed");
+    auto* embed =
+        root.add_subcommand("embed", "Write every history as a C++ source for a program to embed");
     embed->add_option("-o,--output", a.name, "The C++ source to write")->required();
-    embed->final_callback([&] { action = [&](Session& s) { return embed_migrations(s, a.name); }; });
+    embed->final_callback(
+        [&] { action = [&](Session& s) { return embed_migrations(s, a.name); }; });
     auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
     db->require_subcommand(1);
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")
         ->final_callback([&] { action = db_reset; });
     db->add_subcommand("drop", "Drop the database")->final_callback([&] { action = db_drop; });
-    auto* clone = db->add_subcommand("clone", "Copy the database --from URL to --database-url (replacing it)");
+    auto* clone = db->add_subcommand(
+        "clone", "Copy the database --from URL to --database-url (replacing it)");
     clone->add_option("--from", a.name, "The database to copy")->required();
     clone->final_callback([&] { action = [&](Session& s) { return db_clone(s, a.name); }; });
 }
@@ -282,8 +316,8 @@ int report_error(const GlobalOptions& options, ExitCode code, const std::string&
     const std::string sentence = mask_passwords(message);
     Reporter(options.json, Verbosity::normal).error(sentence);
     if (options.json) {
-        std::cout << nlohmann::json{{"error", sentence}, {"exit_code", static_cast<int>(code)}}.dump(
-                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+        std::cout << nlohmann::json{{"error", sentence}, {"exit_code", static_cast<int>(code)}}
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
     }
     return static_cast<int>(code);
@@ -298,15 +332,19 @@ int run_action(const Action& action, const GlobalOptions& options) {
         // Whatever failed after Ctrl-C failed because of it (an interrupted statement, a lock
         // wait given up), and its transaction has been rolled back by now.
         if (Interruption::requested() && session) {
-            return report_error(options, ExitCode::interrupted, session->reporter().interruption_message());
+            return report_error(options, ExitCode::interrupted,
+                                session->reporter().interruption_message());
         }
-        if (const auto* error = dynamic_cast<const Error*>(&e)) return report_error(options, error->code(), e.what());
+        if (const auto* error = dynamic_cast<const Error*>(&e))
+            return report_error(options, error->code(), e.what());
         if (const auto* error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
             // A symlink loop or a directory where a file belongs, met while reading the project.
             return report_error(options, ExitCode::usage,
-                                fmt::format("Cannot read {}: {}", error->path1().string(), error->code().message()));
+                                fmt::format("Cannot read {}: {}", error->path1().string(),
+                                            error->code().message()));
         }
-        return report_error(options, ExitCode::failure, fmt::format("fastappkit: unexpected error: {}", e.what()));
+        return report_error(options, ExitCode::failure,
+                            fmt::format("fastappkit: unexpected error: {}", e.what()));
     }
 }
 
@@ -318,8 +356,10 @@ int run_cli(int argc, char** argv) {
     Action action;
     CLI::App root{"fastappkit: schema migrations for modular C++ projects", "fastappkit"};
     root.set_version_flag("--version", std::string("fastappkit ") + FASTAPPKIT_VERSION);
-    root.add_option("--project-root", global.project_root, "Project root (default: current directory)");
-    root.add_option("--database-url", global.database_url, "Database URL (default: DATABASE_URL, then .env)");
+    root.add_option("--project-root", global.project_root,
+                    "Project root (default: current directory)");
+    root.add_option("--database-url", global.database_url,
+                    "Database URL (default: DATABASE_URL, then .env)");
     root.add_option("--app-path", global.app_paths, "Extra directory to search for external apps")
         ->allow_extra_args(false);
     root.add_flag("--json", global.json, "Print machine-readable JSON");

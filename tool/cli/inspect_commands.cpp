@@ -28,7 +28,8 @@ using Node = RevisionGraph::Node;
 // " (branchpoint)" and " (mergepoint)".
 std::string revision_label(const RevisionGraph& graph, Node n, bool labels, bool tree) {
     std::string text = graph.id(n);
-    if (labels && !graph.labels(n).empty()) text += fmt::format(" ({})", fmt::join(graph.labels(n), ", "));
+    if (labels && !graph.labels(n).empty())
+        text += fmt::format(" ({})", fmt::join(graph.labels(n), ", "));
     if (graph.all_children(n).empty()) {
         text += " (head)";
     } else if (graph.children(n).empty()) {
@@ -42,8 +43,11 @@ std::string revision_label(const RevisionGraph& graph, Node n, bool labels, bool
 // Alembic's history line: "<down> (<depends_on>) -> <revision> (<labels>) …, <message>".
 std::string history_line(const RevisionGraph& graph, Node n) {
     const MigrationScript& script = graph.script(n);
-    std::string downs = script.down_revisions.empty() ? "<base>" : fmt::format("{}", fmt::join(script.down_revisions, ", "));
-    if (!script.depends_on.empty()) downs += fmt::format(" ({})", fmt::join(script.depends_on, ", "));
+    std::string downs = script.down_revisions.empty()
+                            ? "<base>"
+                            : fmt::format("{}", fmt::join(script.down_revisions, ", "));
+    if (!script.depends_on.empty())
+        downs += fmt::format(" ({})", fmt::join(script.depends_on, ", "));
     return fmt::format("{} -> {}, {}", downs, revision_label(graph, n, true, true), script.message);
 }
 
@@ -53,13 +57,15 @@ std::string history_line(const RevisionGraph& graph, Node n) {
 Nodes current_heads(const RevisionGraph& graph, const Nodes& rows) {
     const auto applied = graph.ancestors(rows);
     const auto is_tip = [&](Node n) {
-        return std::none_of(graph.children(n).begin(), graph.children(n).end(), [&](Node c) { return applied[c]; });
+        return std::none_of(graph.children(n).begin(), graph.children(n).end(),
+                            [&](Node c) { return applied[c]; });
     };
     Nodes out;
     for (auto n : rows)
         if (is_tip(n) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
     for (Node n = 0; n < static_cast<Node>(graph.size()); ++n)
-        if (applied[n] && is_tip(n) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+        if (applied[n] && is_tip(n) && std::find(out.begin(), out.end(), n) == out.end())
+            out.push_back(n);
     return out;
 }
 
@@ -83,7 +89,8 @@ int migrate_current(Session& session, const std::string& app) {
                     {"heads", implied}});
         return 0;
     }
-    if (heads.empty()) session.reporter().output(fmt::format("{}: base (nothing applied)\n", history.name()));
+    if (heads.empty())
+        session.reporter().output(fmt::format("{}: base (nothing applied)\n", history.name()));
     for (auto n : heads) session.reporter().output(revision_label(graph, n, false, true) + "\n");
     return 0;
 }
@@ -117,7 +124,8 @@ int migrate_heads(Session& session, const std::string& app) {
     Json ids = Json::array();
     for (auto n : graph.heads()) {
         ids.push_back(graph.id(n));
-        if (!session.reporter().json()) session.reporter().output(revision_label(graph, n, true, false) + "\n");
+        if (!session.reporter().json())
+            session.reporter().output(revision_label(graph, n, true, false) + "\n");
     }
     if (session.reporter().json()) print_json({{"name", history.name()}, {"heads", ids}});
     return 0;
@@ -137,7 +145,8 @@ int migrate_status(Session& session) {
         std::string pending_lines;
         for (const auto& step : steps) {
             const auto& script = graph.script(step.node);
-            pending_revisions.push_back({{"revision", script.revision}, {"message", script.message}});
+            pending_revisions.push_back(
+                {{"revision", script.revision}, {"message", script.message}});
             pending_lines += fmt::format("    {} {}\n", script.revision, script.message);
         }
         size_t applied = 0;
@@ -154,12 +163,13 @@ int migrate_status(Session& session) {
                              {"revisions", graph.size()},
                              {"unfinished", unfinished ? Json(unfinished->revision) : Json()}});
         std::string at = rows.empty() ? "base" : fmt::format("{}", fmt::join(rows, ", "));
-        std::string state = pending == 0 ? out.green("up to date")
-                                         : out.yellow(fmt::format("{} pending", pending));
+        std::string state =
+            pending == 0 ? out.green("up to date") : out.yellow(fmt::format("{} pending", pending));
         if (unfinished) {
-            state += out.yellow(fmt::format(", the transaction:false section of {} started at {} has not "
-                                            "finished (running, or interrupted: see 'fastappkit migrate resolve')",
-                                            unfinished->revision, unfinished->started_at));
+            state += out.yellow(
+                fmt::format(", the transaction:false section of {} started at {} has not "
+                            "finished (running, or interrupted: see 'fastappkit migrate resolve')",
+                            unfinished->revision, unfinished->started_at));
         }
         out.output(fmt::format("{:<20} {:<32} at {:<14} {} applied, {}\n", history->name(),
                                history->version_table(), at, applied, state));
@@ -179,7 +189,8 @@ int migrate_verify(Session& session) {
     auto& out = session.reporter();
     for (History* history : session.all_histories()) {
         const auto& graph = history->graph();
-        auto applied = graph.ancestors(heads_from_versions(graph, db.read_versions(history->version_table())));
+        auto applied =
+            graph.ancestors(heads_from_versions(graph, db.read_versions(history->version_table())));
         std::map<std::string, std::string> recorded;  // revision -> checksum of its last upgrade
         for (const auto& row : db.read_history(history->version_table())) {
             if (row.direction == "upgrade") recorded[row.revision] = row.checksum;
@@ -192,23 +203,29 @@ int migrate_verify(Session& session) {
                 continue;
             }
             const Section* section = history->body(n).section(Direction::upgrade, dialect);
-            std::string now = section ? sql_checksum(section->sql) : std::string("(no upgrade section)");
+            std::string now =
+                section ? sql_checksum(section->sql) : std::string("(no upgrade section)");
             if (now == it->second) {
                 ++verified;
                 continue;
             }
             const auto& file = graph.script(n).file;
-            changed.push_back({{"history", history->name()}, {"revision", graph.id(n)}, {"file", file},
-                               {"recorded", it->second}, {"current", now}});
-            out.error(fmt::format("{}: revision {} changed since it was applied ({}: checksum {} recorded, {} now)",
-                                  history->name(), graph.id(n), file, it->second.substr(0, 12), now.substr(0, 12)));
+            changed.push_back({{"history", history->name()},
+                               {"revision", graph.id(n)},
+                               {"file", file},
+                               {"recorded", it->second},
+                               {"current", now}});
+            out.error(fmt::format(
+                "{}: revision {} changed since it was applied ({}: checksum {} recorded, {} now)",
+                history->name(), graph.id(n), file, it->second.substr(0, 12), now.substr(0, 12)));
         }
     }
     if (out.json()) {
         print_json({{"changed", changed}, {"verified", verified}, {"unverified", unverified}});
     } else {
-        out.line(fmt::format("{} applied migration{} verified, {} changed, {} without a recorded checksum",
-                             verified, verified == 1 ? "" : "s", changed.size(), unverified));
+        out.line(fmt::format(
+            "{} applied migration{} verified, {} changed, {} without a recorded checksum", verified,
+            verified == 1 ? "" : "s", changed.size(), unverified));
     }
     return changed.empty() ? 0 : 1;
 }

@@ -55,9 +55,11 @@ int move_histories(Session& session, const std::vector<History*>& histories, Dir
     const auto started = Clock::now();
     auto& out = session.reporter();
     RunRequest request{histories, direction, target, {}};
-    for (const auto& app : external_apps) request.conflict_checked.push_back(&session.app_history(app));
+    for (const auto& app : external_apps)
+        request.conflict_checked.push_back(&session.app_history(app));
     const RunResult result = run_migrations(
-        request, [&session](bool read_only) -> Database& { return session.database(read_only); }, out);
+        request, [&session](bool read_only) -> Database& { return session.database(read_only); },
+        out);
 
     Json documents = Json::array();
     for (const auto& outcome : result.histories) {
@@ -68,12 +70,15 @@ int move_histories(Session& session, const std::vector<History*>& histories, Dir
     }
     const size_t total = result.applied_count();
     if (out.json()) {
-        std::cout << Json{{"histories", documents}, {"applied", total}, {"duration_ms", elapsed_ms(started)}}.dump(2)
+        std::cout << Json{{"histories", documents},
+                          {"applied", total},
+                          {"duration_ms", elapsed_ms(started)}}
+                         .dump(2)
                   << "\n";
     } else if (total > 0) {
         const char* verb = direction == Direction::upgrade ? "Applied" : "Reverted";
-        out.line(out.green(fmt::format("{} {} migration{} in {} ms", verb, total, total == 1 ? "" : "s",
-                                       elapsed_ms(started))));
+        out.line(out.green(fmt::format("{} {} migration{} in {} ms", verb, total,
+                                       total == 1 ? "" : "s", elapsed_ms(started))));
     }
     return 0;
 }
@@ -103,20 +108,25 @@ int migrate_upgrade(Session& session, const HistoryArgs& args) {
 
 int migrate_downgrade(Session& session, const HistoryArgs& args) {
     if (args.revision.empty()) {
-        throw usage_error("migrate downgrade needs a target revision (for example -1, base, or a revision id)");
+        throw usage_error(
+            "migrate downgrade needs a target revision (for example -1, base, or a revision id)");
     }
     History& history = session.history_for(args.app);
     return move_histories(session, {&history}, Direction::downgrade, args.revision, {});
 }
 
 int migrate_stamp(Session& session, const HistoryArgs& args, bool purge) {
-    if (args.revision.empty()) throw usage_error("migrate stamp needs a revision (for example head or base)");
+    if (args.revision.empty())
+        throw usage_error("migrate stamp needs a revision (for example head or base)");
     History& history = session.history_for(args.app);
     history.graph().resolve(args.revision);  // a bad revision changes nothing, not even the file
     Database& db = session.database(false);
     auto rows = Migrator(history, db, session.reporter()).stamp(args.revision, purge);
     if (session.reporter().json()) {
-        std::cout << Json{{"name", history.name()}, {"version_table", history.version_table()}, {"heads", rows}}.dump(2)
+        std::cout << Json{{"name", history.name()},
+                          {"version_table", history.version_table()},
+                          {"heads", rows}}
+                         .dump(2)
                   << "\n";
     } else {
         session.reporter().line(fmt::format("Stamped {} at {}", history.name(), heads_text(rows)));
@@ -134,12 +144,14 @@ int migrate_preview(Session& session, const HistoryArgs& args, const std::string
         sql = render_offline(history, d, Direction::upgrade, args.revision);
     } else {
         Database& db = session.database(true);
-        sql = Migrator(history, db, session.reporter()).preview(Direction::upgrade, or_head(args.revision));
+        sql = Migrator(history, db, session.reporter())
+                  .preview(Direction::upgrade, or_head(args.revision));
     }
     if (session.reporter().json()) {
         std::cout << Json{{"name", history.name()}, {"sql", sql}}.dump(2) << "\n";
     } else if (sql.empty()) {
-        session.reporter().line(fmt::format("{} is up to date: nothing to preview", history.name()));
+        session.reporter().line(
+            fmt::format("{} is up to date: nothing to preview", history.name()));
     } else {
         session.reporter().output(sql);
     }

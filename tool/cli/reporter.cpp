@@ -1,8 +1,8 @@
 #include "cli/reporter.h"
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -30,7 +30,8 @@ void Reporter::step_finished(const AppliedStep& step) {
     ++finished_count_;
     const std::string arrow = step.direction == Direction::upgrade ? "" : "(downgrade) ";
     std::string what = arrow + step.message;
-    line(fmt::format("{} {} {}{}", bold(step.history), step.revision, what.empty() ? "" : what + " ",
+    line(fmt::format("{} {} {}{}", bold(step.history), step.revision,
+                     what.empty() ? "" : what + " ",
                      dim(fmt::format("… {} ms", step.duration_ms))));
 }
 
@@ -67,22 +68,25 @@ std::string Reporter::bold(const std::string& text) const { return paint("1", te
 std::string Reporter::dim(const std::string& text) const { return paint("2", text); }
 
 std::string Reporter::interruption_message() const {
-    const std::string before = fmt::format("{} migration{} {} applied before it", finished_count_,
-                                           finished_count_ == 1 ? "" : "s", finished_count_ == 1 ? "was" : "were");
+    const std::string before =
+        fmt::format("{} migration{} {} applied before it", finished_count_,
+                    finished_count_ == 1 ? "" : "s", finished_count_ == 1 ? "was" : "were");
     if (!running_) {
-        return fmt::format("Interrupted: no migration was running; {} migration{} {} applied", finished_count_,
-                           finished_count_ == 1 ? "" : "s", finished_count_ == 1 ? "was" : "were");
+        return fmt::format("Interrupted: no migration was running; {} migration{} {} applied",
+                           finished_count_, finished_count_ == 1 ? "" : "s",
+                           finished_count_ == 1 ? "was" : "were");
     }
     const auto& step = *running_;
     if (running_transactional_) {
-        return fmt::format("Interrupted: rolled back the {} of {} revision {}; {}", to_string(step.direction),
-                           step.history, step.revision, before);
+        return fmt::format("Interrupted: rolled back the {} of {} revision {}; {}",
+                           to_string(step.direction), step.history, step.revision, before);
     }
     const std::string app = step.history == "core" ? "" : " --app " + step.history;
-    return fmt::format("Interrupted: the transaction:false {} section of {} revision {} was stopped part-way "
-                       "and is marked as started ({}); check the database, then run 'fastappkit migrate "
-                       "resolve {} --applied{}' or '--rolled-back'",
-                       to_string(step.direction), step.history, step.revision, before, step.revision, app);
+    return fmt::format(
+        "Interrupted: the transaction:false {} section of {} revision {} was stopped part-way "
+        "and is marked as started ({}); check the database, then run 'fastappkit migrate "
+        "resolve {} --applied{}' or '--rolled-back'",
+        to_string(step.direction), step.history, step.revision, before, step.revision, app);
 }
 
 }  // namespace fastappkit

@@ -45,7 +45,7 @@ private:
     bool json_;
     Verbosity verbosity_;
     bool colour_;
-    std::set<std::string> announced_;  // waiting messages already printed
+    std::set<std::string> announced_;     // waiting messages already printed
     std::optional<AppliedStep> running_;  // started, not finished
     bool running_transactional_ = true;
     size_t finished_count_ = 0;

@@ -17,9 +17,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-void print_json(const Json& document) {
-    std::cout << document.dump(2) << "\n";
-}
+void print_json(const Json& document) { std::cout << document.dump(2) << "\n"; }
 
 // External apps create their migrations in their own checkout (standalone mode).
 void refuse_external_from_project(Session& session, const std::string& app, const char* what) {

@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "common/error.h"
 #include "autogen/history_replay.h"
 #include "autogen/round_trip.h"
+#include "cli/commands.h"
+#include "common/error.h"
 #include "config/env_file.h"
 #include "db/database_admin.h"
 #include "lint/linter.h"
@@ -75,23 +75,30 @@ int migrate_lint(Session& session, const LintArgs& args) {
             f.file = shown_path(f.file, session.root());
             (f.severity == Severity::error ? errors : warnings) += 1;
             text += f.text() + "\n";
-            findings.push_back({{"file", f.file}, {"line", f.line}, {"rule", f.rule},
-                                {"severity", to_string(f.severity)}, {"message", f.message}});
+            findings.push_back({{"file", f.file},
+                                {"line", f.line},
+                                {"rule", f.rule},
+                                {"severity", to_string(f.severity)},
+                                {"message", f.message}});
         }
     }
     const bool failed = errors > 0 || (args.strict && warnings > 0);
     if (out.json()) {
-        std::cout << Json{{"dialect", to_string(dialect)}, {"revisions", revisions}, {"errors", errors},
-                          {"warnings", warnings}, {"passed", !failed}, {"findings", findings}}
+        std::cout << Json{{"dialect", to_string(dialect)},
+                          {"revisions", revisions},
+                          {"errors", errors},
+                          {"warnings", warnings},
+                          {"passed", !failed},
+                          {"findings", findings}}
                          .dump(2)
                   << "\n";
     } else {
         out.output(text);
-        out.line(fmt::format("{} {} checked for {}: {} {}, {} {}{}", revisions,
-                             revisions == 1 ? "revision" : "revisions", to_string(dialect), errors,
-                             errors == 1 ? "error" : "errors", warnings,
-                             warnings == 1 ? "warning" : "warnings",
-                             warnings > 0 && !args.strict ? " (warnings fail only with --strict)" : ""));
+        out.line(fmt::format(
+            "{} {} checked for {}: {} {}, {} {}{}", revisions,
+            revisions == 1 ? "revision" : "revisions", to_string(dialect), errors,
+            errors == 1 ? "error" : "errors", warnings, warnings == 1 ? "warning" : "warnings",
+            warnings > 0 && !args.strict ? " (warnings fail only with --strict)" : ""));
     }
     return failed ? 1 : 0;
 }
@@ -116,15 +123,18 @@ int migrate_test(Session& session, const std::string& app) {
         if (!trip.failed_revision.empty()) throw failure(trip.failure);
         std::string note;
         if (!trip.irreversible.empty()) {
-            note = fmt::format("; revision {} has no downgrade section (irreversible), so the "
-                               "revisions from it on were not tested",
-                               trip.irreversible);
+            note = fmt::format(
+                "; revision {} has no downgrade section (irreversible), so the "
+                "revisions from it on were not tested",
+                trip.irreversible);
         }
         out.line(fmt::format("{}: {} {} downgrade and upgrade again to the same schema{}",
-                             history->name(), trip.tested, trip.tested == 1 ? "revision" : "revisions",
-                             note));
-        results.push_back({{"name", history->name()}, {"tested", trip.tested},
-                           {"irreversible", trip.irreversible.empty() ? Json() : Json(trip.irreversible)}});
+                             history->name(), trip.tested,
+                             trip.tested == 1 ? "revision" : "revisions", note));
+        results.push_back(
+            {{"name", history->name()},
+             {"tested", trip.tested},
+             {"irreversible", trip.irreversible.empty() ? Json() : Json(trip.irreversible)}});
         if (only) break;
     }
     if (out.json()) std::cout << Json{{"passed", true}, {"histories", results}}.dump(2) << "\n";

@@ -44,9 +44,11 @@ std::string substitute(std::string text, const std::string& name) {
 }
 
 void copy_template(const fs::path& from, const fs::path& to, const std::string& name) {
-    if (fs::exists(to)) throw usage_error(fmt::format("{} already exists; choose another name", to.string()));
+    if (fs::exists(to))
+        throw usage_error(fmt::format("{} already exists; choose another name", to.string()));
     for (const auto& entry : fs::recursive_directory_iterator(from)) {
-        fs::path target = to / replace_all(entry.path().lexically_relative(from).string(), "__name__", name);
+        fs::path target =
+            to / replace_all(entry.path().lexically_relative(from).string(), "__name__", name);
         if (entry.is_directory()) {
             fs::create_directories(target);
             continue;
@@ -63,10 +65,11 @@ void copy_template(const fs::path& from, const fs::path& to, const std::string& 
 
 void require_valid_name(const std::string& name) {
     if (!is_valid_app_name(name)) {
-        throw usage_error(fmt::format(
-            "'{}' is not a valid name: use lowercase letters, digits and underscores, starting with a "
-            "letter or underscore, at most 40 characters",
-            name));
+        throw usage_error(
+            fmt::format("'{}' is not a valid name: use lowercase letters, digits and underscores, "
+                        "starting with a "
+                        "letter or underscore, at most 40 characters",
+                        name));
     }
 }
 
@@ -76,9 +79,10 @@ int core_new(Session& session, const std::string& name) {
     require_valid_name(name);
     fs::path target = session.root() / name;
     copy_template(templates_dir() / "project", target, name);
-    session.reporter().line(fmt::format("Created project {} (cd {} && cmake -S . -B build -G Ninja && "
-                                        "cmake --build build --target migrate_all)",
-                                        target.string(), name));
+    session.reporter().line(
+        fmt::format("Created project {} (cd {} && cmake -S . -B build -G Ninja && "
+                    "cmake --build build --target migrate_all)",
+                    target.string(), name));
     return 0;
 }
 
@@ -95,8 +99,9 @@ int app_new(Session& session, const std::string& name, bool as_package) {
     }
     fs::path target = session.root() / "apps" / name;
     copy_template(templates_dir() / "internal_app", target, name);
-    session.reporter().line(fmt::format(
-        "Created internal app {}; add \"apps.{}\" to apps in fastappkit.toml", target.string(), name));
+    session.reporter().line(
+        fmt::format("Created internal app {}; add \"apps.{}\" to apps in fastappkit.toml",
+                    target.string(), name));
     return 0;
 }
 

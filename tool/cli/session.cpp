@@ -23,12 +23,13 @@ Session::Session(GlobalOptions options)
                     .lexically_normal();
     } catch (const fs::filesystem_error&) {
         // getcwd() fails once the working directory has been deleted.
-        throw usage_error(options_.project_root.empty()
-                              ? "The current directory no longer exists: change to the project directory "
-                                "or pass --project-root"
-                              : fmt::format("Cannot resolve --project-root '{}': the current directory no "
-                                            "longer exists; pass an absolute path",
-                                            options_.project_root));
+        throw usage_error(
+            options_.project_root.empty()
+                ? "The current directory no longer exists: change to the project directory "
+                  "or pass --project-root"
+                : fmt::format("Cannot resolve --project-root '{}': the current directory no "
+                              "longer exists; pass an absolute path",
+                              options_.project_root));
     }
     // "dir/" normalises to "dir/" (an empty last component): drop it, so messages read "dir".
     if (!root_.has_filename() && root_ != root_.root_path()) root_ = root_.parent_path();
@@ -36,8 +37,8 @@ Session::Session(GlobalOptions options)
 
 bool Session::standalone() {
     if (!standalone_) {
-        standalone_ = !fs::exists(root_ / "fastappkit.toml") &&
-                      find_standalone_manifest(root_).has_value();
+        standalone_ =
+            !fs::exists(root_ / "fastappkit.toml") && find_standalone_manifest(root_).has_value();
     }
     return *standalone_;
 }
@@ -100,7 +101,8 @@ History& Session::core_history() {
                 "Migrations directory not found: {} (core); create it or run 'fastappkit core new'",
                 migrations.string()));
         }
-        slot = std::make_unique<History>("core", version_table_for("core"), migrations / "versions");
+        slot =
+            std::make_unique<History>("core", version_table_for("core"), migrations / "versions");
         slot->set_settings(p.migration);
     }
     return *slot;
@@ -121,8 +123,9 @@ const AppManifest& Session::external_manifest(const std::string& name) {
     if (standalone()) {
         const auto& app = standalone_app();
         if (app.name != name) {
-            throw usage_error(fmt::format("App '{}' not found: this standalone checkout holds app '{}' ({})",
-                                          name, app.name, app.manifest_file.string()));
+            throw usage_error(
+                fmt::format("App '{}' not found: this standalone checkout holds app '{}' ({})",
+                            name, app.name, app.manifest_file.string()));
         }
         return app;
     }
@@ -159,8 +162,9 @@ History& Session::app_history(const std::string& name) {
     const AppManifest& manifest = external_manifest(name);
     History& history = history_slot(histories_, manifest);
     // The project's settings win over the app's own defaults.
-    history.set_settings(standalone() ? manifest.migration
-                                      : manifest.migration.overridden_by(project_holding(name).migration));
+    history.set_settings(standalone()
+                             ? manifest.migration
+                             : manifest.migration.overridden_by(project_holding(name).migration));
     return history;
 }
 

@@ -26,21 +26,25 @@ Edges required_apps(const std::vector<const App*>& apps, const Project& project)
     Edges edges(apps.size());
     for (std::size_t i = 0; i < apps.size(); ++i) {
         const AppManifest& manifest = *apps[i]->manifest;
-        for (const std::string& name : manifest.requires_apps.value_or(std::vector<std::string>{})) {
+        for (const std::string& name :
+             manifest.requires_apps.value_or(std::vector<std::string>{})) {
             const std::size_t required = index_of(apps, name);
             if (required == apps.size()) {
-                throw usage_error(fmt::format("{}: app '{}' requires '{}', which is not an external app in apps of {}",
-                                              manifest.manifest_file.string(), apps[i]->name, name,
-                                              project.config_file.string()));
+                throw usage_error(fmt::format(
+                    "{}: app '{}' requires '{}', which is not an external app in apps of {}",
+                    manifest.manifest_file.string(), apps[i]->name, name,
+                    project.config_file.string()));
             }
-            if (std::find(edges[i].begin(), edges[i].end(), required) == edges[i].end()) edges[i].push_back(required);
+            if (std::find(edges[i].begin(), edges[i].end(), required) == edges[i].end())
+                edges[i].push_back(required);
         }
     }
     return edges;
 }
 
 bool all_placed(const std::vector<std::size_t>& required, const std::vector<bool>& placed) {
-    return std::all_of(required.begin(), required.end(), [&placed](std::size_t i) { return placed[i]; });
+    return std::all_of(required.begin(), required.end(),
+                       [&placed](std::size_t i) { return placed[i]; });
 }
 
 // Every unplaced app has an unplaced requirement (else it would have been placed): follow
@@ -51,22 +55,24 @@ bool all_placed(const std::vector<std::size_t>& required, const std::vector<bool
         static_cast<std::size_t>(std::find(placed.begin(), placed.end(), false) - placed.begin())};
     for (;;) {
         const std::vector<std::size_t>& required = edges[path.back()];
-        const std::size_t next =
-            *std::find_if(required.begin(), required.end(), [&](std::size_t i) { return !placed[i]; });
+        const std::size_t next = *std::find_if(required.begin(), required.end(),
+                                               [&](std::size_t i) { return !placed[i]; });
         const auto seen = std::find(path.begin(), path.end(), next);
         if (seen != path.end()) {
             std::vector<std::string> names;
             for (auto it = seen; it != path.end(); ++it) names.push_back(apps[*it]->name);
             names.push_back(apps[next]->name);
             throw usage_error(fmt::format("{}: external apps require each other in a cycle: {}",
-                                          apps[next]->manifest->manifest_file.string(), fmt::join(names, " -> ")));
+                                          apps[next]->manifest->manifest_file.string(),
+                                          fmt::join(names, " -> ")));
         }
         path.push_back(next);
     }
 }
 
 // Repeatedly takes the first app, in `apps` order, whose requirements are all placed.
-std::vector<std::size_t> stable_topological_order(const std::vector<const App*>& apps, const Edges& edges) {
+std::vector<std::size_t> stable_topological_order(const std::vector<const App*>& apps,
+                                                  const Edges& edges) {
     std::vector<std::size_t> order;
     std::vector<bool> placed(apps.size(), false);
     while (order.size() < apps.size()) {

@@ -10,8 +10,9 @@
 namespace fastappkit {
 
 struct AppStep {
-    std::string name;                     // external app name
-    std::vector<std::string> depends_on;  // external apps that must be migrated first (core is implied)
+    std::string name;  // external app name
+    std::vector<std::string>
+        depends_on;  // external apps that must be migrated first (core is implied)
 };
 
 // An app with a `requires` key depends on exactly those apps; one without depends on the app

@@ -57,7 +57,8 @@ TEST(AppOrderTest, NoExternalApps) { EXPECT_TRUE(order_of({internal("blog")}).em
 
 TEST(AppOrderTest, WithoutRequiresEachAppFollowsThePreviousOne) {
     EXPECT_EQ((std::vector<std::string>{"a: ", "b: a", "c: b"}),
-              order_of({internal("blog"), external("a"), internal("auth"), external("b"), external("c")}));
+              order_of({internal("blog"), external("a"), internal("auth"), external("b"),
+                        external("c")}));
 }
 
 TEST(AppOrderTest, EmptyRequiresMakesAnAppIndependent) {
@@ -76,23 +77,27 @@ TEST(AppOrderTest, OrderIsStable) {
     EXPECT_EQ((std::vector<std::string>{"b: ", "c: b", "a: c", "d: a"}),
               order_of({external("a", needs({"c"})), external("b"), external("c"), external("d")}));
     EXPECT_EQ((std::vector<std::string>{"x: ", "y: ", "z: x, y"}),
-              order_of({external("x", needs({})), external("y", needs({})), external("z", needs({"x", "y"}))}));
+              order_of({external("x", needs({})), external("y", needs({})),
+                        external("z", needs({"x", "y"}))}));
 }
 
 TEST(AppOrderTest, DuplicateRequirementIsListedOnce) {
-    EXPECT_EQ((std::vector<std::string>{"a: ", "b: a"}), order_of({external("a"), external("b", needs({"a", "a"}))}));
+    EXPECT_EQ((std::vector<std::string>{"a: ", "b: a"}),
+              order_of({external("a"), external("b", needs({"a", "a"}))}));
 }
 
 TEST(AppOrderTest, RequiredAppNotInApps) {
     EXPECT_EQ(
-        "/src/payments/payments/fastappkit.toml: app 'payments' requires 'analytics', which is not an external "
+        "/src/payments/payments/fastappkit.toml: app 'payments' requires 'analytics', which is not "
+        "an external "
         "app in apps of /src/project/fastappkit.toml",
         error_of({external("payments", needs({"analytics"}))}));
 }
 
 TEST(AppOrderTest, RequiredAppIsInternal) {
     EXPECT_EQ(
-        "/src/payments/payments/fastappkit.toml: app 'payments' requires 'blog', which is not an external app "
+        "/src/payments/payments/fastappkit.toml: app 'payments' requires 'blog', which is not an "
+        "external app "
         "in apps of /src/project/fastappkit.toml",
         error_of({internal("blog"), external("payments", needs({"blog"}))}));
 }
@@ -102,12 +107,14 @@ TEST(AppOrderTest, Cycles) {
               error_of({external("a", needs({"b"})), external("b", needs({"a"}))}));
     EXPECT_EQ("/src/a/a/fastappkit.toml: external apps require each other in a cycle: a -> a",
               error_of({external("a", needs({"a"}))}));
-    EXPECT_EQ("/src/a/a/fastappkit.toml: external apps require each other in a cycle: a -> c -> b -> a",
-              error_of({external("x"), external("a", needs({"c"})), external("b", needs({"a"})),
-                        external("c", needs({"b"}))}));
+    EXPECT_EQ(
+        "/src/a/a/fastappkit.toml: external apps require each other in a cycle: a -> c -> b -> a",
+        error_of({external("x"), external("a", needs({"c"})), external("b", needs({"a"})),
+                  external("c", needs({"b"}))}));
     // d only leads into the cycle; it is not part of it.
     EXPECT_EQ("/src/a/a/fastappkit.toml: external apps require each other in a cycle: a -> b -> a",
-              error_of({external("d", needs({"a"})), external("a", needs({"b"})), external("b", needs({"a"}))}));
+              error_of({external("d", needs({"a"})), external("a", needs({"b"})),
+                        external("b", needs({"a"}))}));
 }
 
 }  // namespace

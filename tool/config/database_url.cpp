@@ -33,7 +33,9 @@ std::string part(std::string_view text, Span span) {
     return span.present() ? std::string(text.substr(span.pos, span.len)) : std::string();
 }
 
-bool is_scheme_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-'; }
+bool is_scheme_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-';
+}
 
 // SQLAlchemy's URL grammar (sqlalchemy/engine/url.py), read by hand in one pass: a regex
 // would recurse once per character and overflow the stack on a long URL. The password runs
@@ -51,7 +53,8 @@ std::optional<UrlParts> split_url(std::string_view text) {
 
     std::size_t user_end = text.find_first_of(":/", p);
     if (user_end == npos) user_end = n;
-    const std::size_t password_end = user_end < n && text[user_end] == ':' ? text.find('@', user_end + 1) : npos;
+    const std::size_t password_end =
+        user_end < n && text[user_end] == ':' ? text.find('@', user_end + 1) : npos;
     if (password_end != npos) {
         parts.user = {p, user_end - p};
         parts.password = {user_end + 1, password_end - user_end - 1};
@@ -66,7 +69,8 @@ std::optional<UrlParts> split_url(std::string_view text) {
     if (p < n && text[p] == '[') {
         // "[v6]" followed by ":port", "/", "?" or the end; the last such ']' wins.
         for (std::size_t close = host_end; close-- > p + 1;) {
-            if (text[close] == ']' && close > p + 1 && (close + 1 == host_end || text[close + 1] == ':')) {
+            if (text[close] == ']' && close > p + 1 &&
+                (close + 1 == host_end || text[close + 1] == ':')) {
                 parts.ipv6_host = {p + 1, close - p - 1};
                 p = close + 1;
                 break;
@@ -107,7 +111,8 @@ int hex_digit(char c) {
 std::string percent_decode(const std::string& text) {
     std::string decoded;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 && hex_digit(text[i + 2]) >= 0) {
+        if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
+            hex_digit(text[i + 2]) >= 0) {
             decoded += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
             i += 2;
         } else {
@@ -118,7 +123,8 @@ std::string percent_decode(const std::string& text) {
 }
 
 std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return text;
 }
 
@@ -138,8 +144,9 @@ std::vector<std::pair<std::string, std::string>> parse_query(const std::string& 
     for (const std::string& item : split_query(query)) {
         if (item.empty()) continue;
         const std::size_t equals = item.find('=');
-        params.emplace_back(percent_decode(item.substr(0, equals)),
-                            equals == std::string::npos ? "" : percent_decode(item.substr(equals + 1)));
+        params.emplace_back(
+            percent_decode(item.substr(0, equals)),
+            equals == std::string::npos ? "" : percent_decode(item.substr(equals + 1)));
     }
     return params;
 }
@@ -159,7 +166,8 @@ std::string mask_query(const std::string& query) {
 std::string mask_url(const std::string& text);
 
 bool is_token_break(char c) {
-    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '"' || c == '`' || c == '<' || c == '>';
+    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '"' || c == '`' ||
+           c == '<' || c == '>';
 }
 
 // Where the user of a `user:password@` in token[0, at) starts: after the last "://", else
@@ -268,26 +276,35 @@ std::string mask_password_parameters(const std::string& text) {
 // on a migration. Anything else is refused, so that an option is never silently ignored.
 void check_sqlite_options(const DatabaseUrl& url) {
     static const std::vector<std::pair<std::string, std::vector<std::string>>> sqlite_values = {
-        {"mode", {"ro", "rw", "rwc", "memory"}}, {"cache", {"shared", "private"}},
-        {"immutable", {"0", "1"}},               {"nolock", {"0", "1"}},
-        {"psow", {"0", "1"}},                    {"vfs", {}}};
-    static const std::vector<std::string> driver_options = {"uri", "check_same_thread", "timeout",
-                                                            "isolation_level", "detect_types", "cached_statements"};
+        {"mode", {"ro", "rw", "rwc", "memory"}},
+        {"cache", {"shared", "private"}},
+        {"immutable", {"0", "1"}},
+        {"nolock", {"0", "1"}},
+        {"psow", {"0", "1"}},
+        {"vfs", {}}};
+    static const std::vector<std::string> driver_options = {"uri",          "check_same_thread",
+                                                            "timeout",      "isolation_level",
+                                                            "detect_types", "cached_statements"};
     for (const auto& [key, value] : url.params) {
-        if (std::find(driver_options.begin(), driver_options.end(), key) != driver_options.end()) continue;
-        const auto known = std::find_if(sqlite_values.begin(), sqlite_values.end(),
-                                        [&key = key](const auto& option) { return option.first == key; });
+        if (std::find(driver_options.begin(), driver_options.end(), key) != driver_options.end())
+            continue;
+        const auto known =
+            std::find_if(sqlite_values.begin(), sqlite_values.end(),
+                         [&key = key](const auto& option) { return option.first == key; });
         if (known == sqlite_values.end()) {
-            throw usage_error(fmt::format(
-                "Unknown SQLite URL option '{}' in '{}': supported are SQLite's mode, cache, immutable, nolock, "
-                "psow and vfs, and the driver's uri, check_same_thread, timeout, isolation_level, detect_types and "
-                "cached_statements",
-                mask_passwords(key), mask_url(url.text)));
+            throw usage_error(
+                fmt::format("Unknown SQLite URL option '{}' in '{}': supported are SQLite's mode, "
+                            "cache, immutable, nolock, "
+                            "psow and vfs, and the driver's uri, check_same_thread, timeout, "
+                            "isolation_level, detect_types and "
+                            "cached_statements",
+                            mask_passwords(key), mask_url(url.text)));
         }
         const auto& values = known->second;
         if (!values.empty() && std::find(values.begin(), values.end(), value) == values.end()) {
-            throw usage_error(fmt::format("Invalid value '{}' of SQLite URL option '{}' in '{}': expected {}",
-                                          mask_passwords(value), key, mask_url(url.text), fmt::join(values, ", ")));
+            throw usage_error(fmt::format(
+                "Invalid value '{}' of SQLite URL option '{}' in '{}': expected {}",
+                mask_passwords(value), key, mask_url(url.text), fmt::join(values, ", ")));
         }
     }
 }
@@ -308,10 +325,11 @@ std::string mask_url(const std::string& text) {
 }
 
 [[noreturn]] void throw_unsupported(const std::string& url) {
-    throw usage_error(fmt::format(
-        "Unsupported database URL '{}': supported schemes are sqlite:// and postgresql:// (also postgres://, "
-        "with an optional +driver suffix)",
-        mask_url(url)));
+    throw usage_error(
+        fmt::format("Unsupported database URL '{}': supported schemes are sqlite:// and "
+                    "postgresql:// (also postgres://, "
+                    "with an optional +driver suffix)",
+                    mask_url(url)));
 }
 
 std::filesystem::path absolute_normal(const std::filesystem::path& path) {
@@ -320,9 +338,11 @@ std::filesystem::path absolute_normal(const std::filesystem::path& path) {
 
 void parse_sqlite(const UrlParts& parts, const std::filesystem::path& root, DatabaseUrl& url) {
     const std::string& text = url.text;
-    if (parts.user.present() || parts.port.present() || parts.ipv6_host.present() || parts.host.len > 0) {
+    if (parts.user.present() || parts.port.present() || parts.ipv6_host.present() ||
+        parts.host.len > 0) {
         throw usage_error(
-            fmt::format("Malformed SQLite URL '{}': use sqlite:///relative/path.db or sqlite:////absolute/path.db",
+            fmt::format("Malformed SQLite URL '{}': use sqlite:///relative/path.db or "
+                        "sqlite:////absolute/path.db",
                         mask_url(text)));
     }
     const std::string path = part(text, parts.database);
@@ -340,17 +360,19 @@ void parse_postgresql(const UrlParts& parts, DatabaseUrl& url) {
     const std::string& text = url.text;
     url.user = percent_decode(part(text, parts.user));
     url.password = percent_decode(part(text, parts.password));
-    url.host = percent_decode(parts.ipv6_host.present() ? part(text, parts.ipv6_host) : part(text, parts.host));
+    url.host = percent_decode(parts.ipv6_host.present() ? part(text, parts.ipv6_host)
+                                                        : part(text, parts.host));
     url.database = percent_decode(part(text, parts.database));
     url.params = parse_query(part(text, parts.query));
     const std::string port_text = part(text, parts.port);
     if (port_text.empty()) return;
-    const bool digits = port_text.size() <= 5 &&
-                        std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        port_text.size() <= 5 && std::all_of(port_text.begin(), port_text.end(),
+                                             [](char c) { return c >= '0' && c <= '9'; });
     const int number = digits ? std::stoi(port_text) : 0;
     if (number < 1 || number > 65535) {
-        throw usage_error(fmt::format("Invalid port '{}' in database URL '{}'", mask_passwords(port_text),
-                                      mask_url(url.text)));
+        throw usage_error(fmt::format("Invalid port '{}' in database URL '{}'",
+                                      mask_passwords(port_text), mask_url(url.text)));
     }
     url.port = number;
 }
@@ -376,13 +398,15 @@ DatabaseUrl parse_database_url(const std::string& text, const std::filesystem::p
     const auto control = std::find_if(text.begin(), text.end(),
                                       [](unsigned char c) { return c < 0x20 || c == 0x7f; });
     if (control != text.end()) {
-        throw usage_error(fmt::format("Unsupported database URL: it holds a control character at position {}",
-                                      control - text.begin() + 1));
+        throw usage_error(
+            fmt::format("Unsupported database URL: it holds a control character at position {}",
+                        control - text.begin() + 1));
     }
     const std::optional<UrlParts> parts = split_url(text);
     if (!parts) throw_unsupported(text);
     const std::string scheme_text = lowercase(part(text, parts->scheme));
-    const std::string base_scheme = scheme_text.substr(0, scheme_text.find('+'));  // drop +asyncpg, +psycopg2…
+    const std::string base_scheme =
+        scheme_text.substr(0, scheme_text.find('+'));  // drop +asyncpg, +psycopg2…
     if (base_scheme == "sqlite") {
         url.dialect = Dialect::sqlite;
         parse_sqlite(*parts, root, url);
@@ -400,8 +424,8 @@ std::string DatabaseUrl::masked() const { return mask_url(text); }
 std::string DatabaseUrl::libpq_conninfo() const {
     std::vector<std::pair<std::string, std::string>> settings;
     const auto set = [&settings](const std::string& key, const std::string& value) {
-        const auto existing =
-            std::find_if(settings.begin(), settings.end(), [&](const auto& s) { return s.first == key; });
+        const auto existing = std::find_if(settings.begin(), settings.end(),
+                                           [&](const auto& s) { return s.first == key; });
         if (existing == settings.end()) {
             settings.emplace_back(key, value);
         } else {

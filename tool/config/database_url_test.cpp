@@ -54,7 +54,8 @@ TEST(DatabaseUrlTest, UrlsWithoutAHostReadAsThePatternReadsThem) {
     EXPECT_EQ("", postgres.host);
     EXPECT_EQ((Params{{"host", "/tmp"}, {"port", "5433"}}), postgres.params);
     // '.' in the pattern stops at a line break: such a query stays unsupported.
-    EXPECT_NE(std::string::npos, error_of("sqlite:///app.db?a=\nb").find("Unsupported database URL"));
+    EXPECT_NE(std::string::npos,
+              error_of("sqlite:///app.db?a=\nb").find("Unsupported database URL"));
     EXPECT_NE(std::string::npos, error_of("1sqlite:///app.db").find("Unsupported database URL"));
 }
 
@@ -70,8 +71,8 @@ TEST(DatabaseUrlTest, MalformedSqlite) {
 }
 
 TEST(DatabaseUrlTest, Postgresql) {
-    const DatabaseUrl url =
-        parse("postgresql://app:s3cret@db.example.com:5433/shop?sslmode=require&application_name=m");
+    const DatabaseUrl url = parse(
+        "postgresql://app:s3cret@db.example.com:5433/shop?sslmode=require&application_name=m");
     EXPECT_EQ(Dialect::postgresql, url.dialect);
     EXPECT_EQ("app", url.user);
     EXPECT_EQ("s3cret", url.password);
@@ -82,7 +83,8 @@ TEST(DatabaseUrlTest, Postgresql) {
 }
 
 TEST(DatabaseUrlTest, PostgresqlSchemeSpellings) {
-    for (const char* scheme : {"postgres", "postgresql+psycopg2", "postgresql+asyncpg", "POSTGRESQL"}) {
+    for (const char* scheme :
+         {"postgres", "postgresql+psycopg2", "postgresql+asyncpg", "POSTGRESQL"}) {
         const DatabaseUrl url = parse(fmt::format("{}://u@h/db", scheme));
         EXPECT_EQ(Dialect::postgresql, url.dialect) << scheme;
         EXPECT_EQ("u", url.user) << scheme;
@@ -106,7 +108,8 @@ TEST(DatabaseUrlTest, PostgresqlMinimalAndUnixSocket) {
 }
 
 TEST(DatabaseUrlTest, PercentDecoding) {
-    const DatabaseUrl url = parse("postgresql://us%40er:p%40ss%3Aw%2Fd@h/my%20db?options=-c%20search_path%3Dx&bad=%zz");
+    const DatabaseUrl url =
+        parse("postgresql://us%40er:p%40ss%3Aw%2Fd@h/my%20db?options=-c%20search_path%3Dx&bad=%zz");
     EXPECT_EQ("us@er", url.user);
     EXPECT_EQ("p@ss:w/d", url.password);
     EXPECT_EQ("my db", url.database);
@@ -124,21 +127,26 @@ TEST(DatabaseUrlTest, UnencodedCharactersInThePassword) {
 TEST(DatabaseUrlTest, InvalidPort) {
     EXPECT_EQ("Invalid port 'abc' in database URL 'postgresql://u:***@h:abc/db'",
               error_of("postgresql://u:pw@h:abc/db"));
-    EXPECT_EQ("Invalid port '70000' in database URL 'postgresql://h:70000/db'", error_of("postgresql://h:70000/db"));
-    EXPECT_EQ("Invalid port '0' in database URL 'postgresql://h:0/db'", error_of("postgresql://h:0/db"));
+    EXPECT_EQ("Invalid port '70000' in database URL 'postgresql://h:70000/db'",
+              error_of("postgresql://h:70000/db"));
+    EXPECT_EQ("Invalid port '0' in database URL 'postgresql://h:0/db'",
+              error_of("postgresql://h:0/db"));
 }
 
 TEST(DatabaseUrlTest, UnsupportedSchemes) {
     EXPECT_EQ(
-        "Unsupported database URL 'mysql://root:***@localhost/app': supported schemes are sqlite:// and "
+        "Unsupported database URL 'mysql://root:***@localhost/app': supported schemes are "
+        "sqlite:// and "
         "postgresql:// (also postgres://, with an optional +driver suffix)",
         error_of("mysql://root:hunter2@localhost/app"));
     EXPECT_EQ(
-        "Unsupported database URL 'app.db': supported schemes are sqlite:// and postgresql:// (also "
+        "Unsupported database URL 'app.db': supported schemes are sqlite:// and postgresql:// "
+        "(also "
         "postgres://, with an optional +driver suffix)",
         error_of("app.db"));
     EXPECT_EQ(
-        "Unsupported database URL '': supported schemes are sqlite:// and postgresql:// (also postgres://, with "
+        "Unsupported database URL '': supported schemes are sqlite:// and postgresql:// (also "
+        "postgres://, with "
         "an optional +driver suffix)",
         error_of(""));
 }
@@ -146,9 +154,11 @@ TEST(DatabaseUrlTest, UnsupportedSchemes) {
 TEST(DatabaseUrlTest, Masked) {
     EXPECT_EQ("postgresql://user:***@host:5432/db?sslmode=require",
               parse("postgresql://user:secret@host:5432/db?sslmode=require").masked());
-    EXPECT_EQ("postgres+asyncpg://user:***@host/db", parse("postgres+asyncpg://user:secret@host/db").masked());
-    EXPECT_EQ("postgresql://user@host/db?sslmode=require&password=***&PASSWORD=***",
-              parse("postgresql://user@host/db?sslmode=require&password=secret&PASSWORD=x").masked());
+    EXPECT_EQ("postgres+asyncpg://user:***@host/db",
+              parse("postgres+asyncpg://user:secret@host/db").masked());
+    EXPECT_EQ(
+        "postgresql://user@host/db?sslmode=require&password=***&PASSWORD=***",
+        parse("postgresql://user@host/db?sslmode=require&password=secret&PASSWORD=x").masked());
     EXPECT_EQ("postgresql://user@host/db", parse("postgresql://user@host/db").masked());
     EXPECT_EQ("postgresql://user:@host/db", parse("postgresql://user:@host/db").masked());
     EXPECT_EQ("sqlite:///app.db", parse("sqlite:///app.db").masked());
@@ -159,20 +169,26 @@ TEST(DatabaseUrlTest, LibpqConninfo) {
               parse("postgresql://app:s3cret@db:5432/shop?sslmode=require").libpq_conninfo());
     EXPECT_EQ("host=db dbname='my db' user=app password='it\\'s \\\\ secret'",
               parse("postgresql://app:it's%20%5C%20secret@db/my%20db").libpq_conninfo());
-    EXPECT_EQ("host=db port=6000 dbname=x", parse("postgresql://db:5432/x?port=6000").libpq_conninfo());
-    EXPECT_EQ("host=db application_name=''", parse("postgresql://db?application_name=").libpq_conninfo());
+    EXPECT_EQ("host=db port=6000 dbname=x",
+              parse("postgresql://db:5432/x?port=6000").libpq_conninfo());
+    EXPECT_EQ("host=db application_name=''",
+              parse("postgresql://db?application_name=").libpq_conninfo());
 }
 
 TEST(DatabaseUrlTest, MaskPasswordsInFreeText) {
     EXPECT_EQ("could not connect to postgresql://app:***@db:5432/shop: refused",
               mask_passwords("could not connect to postgresql://app:s3cret@db:5432/shop: refused"));
-    EXPECT_EQ("conninfo host=db password=*** user=app", mask_passwords("conninfo host=db password=s3cret user=app"));
-    EXPECT_EQ("host=db password=*** user=app", mask_passwords("host=db password='it\\'s secret' user=app"));
-    EXPECT_EQ("url ?password=***&sslmode=require", mask_passwords("url ?password=s3cret&sslmode=require"));
+    EXPECT_EQ("conninfo host=db password=*** user=app",
+              mask_passwords("conninfo host=db password=s3cret user=app"));
+    EXPECT_EQ("host=db password=*** user=app",
+              mask_passwords("host=db password='it\\'s secret' user=app"));
+    EXPECT_EQ("url ?password=***&sslmode=require",
+              mask_passwords("url ?password=s3cret&sslmode=require"));
     EXPECT_EQ("PASSWORD = ***", mask_passwords("PASSWORD = hunter2"));
     EXPECT_EQ("postgresql://app@db/shop and http://example.com:8080/x",
               mask_passwords("postgresql://app@db/shop and http://example.com:8080/x"));
-    EXPECT_EQ("already masked postgresql://app:***@db", mask_passwords("already masked postgresql://app:***@db"));
+    EXPECT_EQ("already masked postgresql://app:***@db",
+              mask_passwords("already masked postgresql://app:***@db"));
 }
 
 // Anything shaped like user:password@, well-formed URL or not, loses its password.
@@ -185,7 +201,8 @@ TEST(DatabaseUrlTest, MaskPasswordsInMalformedUrls) {
               mask_passwords("invalid key 'postgresql://u:pw@h/db?password' here"));
     EXPECT_EQ("\"postgresql://u:***@h/db\"", mask_passwords("\"postgresql://u:p@ss@h/db\""));
     EXPECT_EQ("user@host and u:@h", mask_passwords("user@host and u:@h"));
-    for (const char* url : {"postgresql:/u:pw@h/db", "postgresql//u:pw@h/db", "u:pw@h/db", "postgresql ://u:pw@h/db"}) {
+    for (const char* url : {"postgresql:/u:pw@h/db", "postgresql//u:pw@h/db", "u:pw@h/db",
+                            "postgresql ://u:pw@h/db"}) {
         const std::string message = error_of(url);
         EXPECT_EQ(std::string::npos, message.find("pw")) << message;
     }
@@ -196,7 +213,8 @@ TEST(DatabaseUrlTest, LongUrls) {
     const std::string long_path(30000, 'a');
     EXPECT_EQ(fs::path("/srv/project/" + long_path), parse("sqlite:///" + long_path).sqlite_path);
     EXPECT_EQ(long_path, parse("postgresql://u:" + long_path + "@h/db").password);
-    const std::string masked = mask_passwords("x postgresql://u:" + long_path + "@h/db password=" + long_path);
+    const std::string masked =
+        mask_passwords("x postgresql://u:" + long_path + "@h/db password=" + long_path);
     EXPECT_EQ("x postgresql://u:***@h/db password=***", masked);
     EXPECT_NE(std::string::npos, error_of("mysql://" + long_path).find("Unsupported database URL"));
 }
@@ -212,13 +230,15 @@ TEST(DatabaseUrlTest, SqliteOptions) {
     EXPECT_EQ((Params{{"mode", "ro"}, {"cache", "shared"}, {"uri", "true"}}),
               parse("sqlite:///app.db?mode=ro&cache=shared&uri=true").params);
     EXPECT_EQ(
-        "Unknown SQLite URL option 'journal' in 'sqlite:///app.db?journal=wal': supported are SQLite's mode, "
+        "Unknown SQLite URL option 'journal' in 'sqlite:///app.db?journal=wal': supported are "
+        "SQLite's mode, "
         "cache, immutable, nolock, psow and vfs, and the driver's uri, check_same_thread, timeout, "
         "isolation_level, detect_types and cached_statements",
         error_of("sqlite:///app.db?journal=wal"));
-    EXPECT_EQ("Invalid value 'readonly' of SQLite URL option 'mode' in 'sqlite:///app.db?mode=readonly': "
-              "expected ro, rw, rwc, memory",
-              error_of("sqlite:///app.db?mode=readonly"));
+    EXPECT_EQ(
+        "Invalid value 'readonly' of SQLite URL option 'mode' in 'sqlite:///app.db?mode=readonly': "
+        "expected ro, rw, rwc, memory",
+        error_of("sqlite:///app.db?mode=readonly"));
 }
 
 TEST(DatabaseUrlTest, Dialects) {

@@ -6,7 +6,9 @@
 
 namespace fastappkit {
 
-const char* to_string(Dialect dialect) { return dialect == Dialect::sqlite ? "sqlite" : "postgresql"; }
+const char* to_string(Dialect dialect) {
+    return dialect == Dialect::sqlite ? "sqlite" : "postgresql";
+}
 
 Dialect parse_dialect(const std::string& name) {
     if (name == "sqlite") return Dialect::sqlite;

@@ -32,7 +32,9 @@ std::string_view trim(std::string_view text) {
 }
 
 bool is_key(std::string_view key) {
-    const auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+    const auto letter = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
     if (key.empty() || !letter(key.front())) return false;
     for (char c : key) {
         if (!letter(c) && !(c >= '0' && c <= '9')) return false;
@@ -92,7 +94,8 @@ std::string parse_value(std::string_view raw, std::string_view key, const std::s
 
 std::string_view strip_export(std::string_view line) {
     constexpr std::string_view prefix = "export";
-    if (line.substr(0, prefix.size()) == prefix && line.size() > prefix.size() && is_blank(line[prefix.size()])) {
+    if (line.substr(0, prefix.size()) == prefix && line.size() > prefix.size() &&
+        is_blank(line[prefix.size()])) {
         return trim_left(line.substr(prefix.size()));
     }
     return line;
@@ -100,7 +103,8 @@ std::string_view strip_export(std::string_view line) {
 
 }  // namespace
 
-std::map<std::string, std::string> parse_env_text(const std::string& text, const std::filesystem::path& file) {
+std::map<std::string, std::string> parse_env_text(const std::string& text,
+                                                  const std::filesystem::path& file) {
     std::map<std::string, std::string> settings;
     std::istringstream lines(text);
     std::string line;
@@ -109,12 +113,14 @@ std::map<std::string, std::string> parse_env_text(const std::string& text, const
         if (content.empty() || content.front() == '#') continue;
         const std::string at = fmt::format("{}:{}", file.string(), number);  // prefixes every error
         const std::size_t equals = content.find('=');
-        if (equals == std::string_view::npos) throw usage_error(fmt::format("{}: expected KEY=VALUE", at));
+        if (equals == std::string_view::npos)
+            throw usage_error(fmt::format("{}: expected KEY=VALUE", at));
         const std::string_view key = trim(content.substr(0, equals));
         if (!is_key(key)) {
             // A line holding a bare URL reads as a key: its password stays out of the message.
-            throw usage_error(fmt::format("{}: invalid key '{}' (use letters, digits and underscores)", at,
-                                          mask_passwords(std::string(key))));
+            throw usage_error(
+                fmt::format("{}: invalid key '{}' (use letters, digits and underscores)", at,
+                            mask_passwords(std::string(key))));
         }
         settings[std::string(key)] = parse_value(content.substr(equals + 1), key, at);
     }
@@ -127,15 +133,18 @@ std::map<std::string, std::string> read_env_file(const std::filesystem::path& fi
     if (status.type() == std::filesystem::file_type::not_found) return {};
     if (error) throw usage_error(fmt::format("Cannot read {}: {}", file.string(), error.message()));
     if (std::filesystem::is_directory(status)) {
-        throw usage_error(fmt::format("Cannot read {}: it is a directory, not a file", file.string()));
+        throw usage_error(
+            fmt::format("Cannot read {}: it is a directory, not a file", file.string()));
     }
     std::ifstream stream(file, std::ios::binary);
     if (!stream) throw usage_error(fmt::format("Cannot read {}", file.string()));
-    const std::string text{std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};
+    const std::string text{std::istreambuf_iterator<char>(stream),
+                           std::istreambuf_iterator<char>()};
     return parse_env_text(text, file);
 }
 
-std::optional<std::string> lookup_setting(const std::string& key, const std::filesystem::path& dir) {
+std::optional<std::string> lookup_setting(const std::string& key,
+                                          const std::filesystem::path& dir) {
     // An empty variable counts as unset: `DATABASE_URL=` left in a shell should not hide .env.
     if (const char* value = std::getenv(key.c_str()); value && *value) return std::string(value);
     const std::map<std::string, std::string> settings = read_env_file(dir / ".env");

@@ -24,13 +24,16 @@ std::string error_of(const std::string& text) {
 }
 
 TEST(EnvFileTest, PlainLines) {
-    EXPECT_EQ((Settings{{"A", "1"}, {"B", "two words"}, {"C", ""}, {"D", "x"}, {"E", "y"}, {"lower_9", "z"}}),
-              parse("A=1\nB = two words  \nC=\n\n   \nexport D=x\nexport\tE=y\r\nlower_9=z"));
+    EXPECT_EQ(
+        (Settings{
+            {"A", "1"}, {"B", "two words"}, {"C", ""}, {"D", "x"}, {"E", "y"}, {"lower_9", "z"}}),
+        parse("A=1\nB = two words  \nC=\n\n   \nexport D=x\nexport\tE=y\r\nlower_9=z"));
 }
 
 TEST(EnvFileTest, Comments) {
-    EXPECT_EQ((Settings{{"A", "1"}, {"B", "a#b"}, {"C", ""}, {"D", "#x"}}),
-              parse("# a comment\n  # indented\nA=1 # trailing\nB=a#b\nC= # only a comment\nD=#x\n"));
+    EXPECT_EQ(
+        (Settings{{"A", "1"}, {"B", "a#b"}, {"C", ""}, {"D", "#x"}}),
+        parse("# a comment\n  # indented\nA=1 # trailing\nB=a#b\nC= # only a comment\nD=#x\n"));
 }
 
 TEST(EnvFileTest, DoubleQuotes) {
@@ -60,15 +63,19 @@ TEST(EnvFileTest, Errors) {
     EXPECT_EQ(".env:2: expected KEY=VALUE", error_of("A=1\nDATABASE_URL sqlite:///app.db\n"));
     EXPECT_EQ(".env:1: expected KEY=VALUE", error_of("export NAME\n"));
     EXPECT_EQ(".env:1: invalid key '1A' (use letters, digits and underscores)", error_of("1A=x\n"));
-    EXPECT_EQ(".env:1: invalid key 'MY-KEY' (use letters, digits and underscores)", error_of("MY-KEY=x\n"));
+    EXPECT_EQ(".env:1: invalid key 'MY-KEY' (use letters, digits and underscores)",
+              error_of("MY-KEY=x\n"));
     EXPECT_EQ(".env:1: invalid key '' (use letters, digits and underscores)", error_of("=x\n"));
     EXPECT_EQ(".env:3: the value of A has no closing quote", error_of("\n\nA=\"open\n"));
-    EXPECT_EQ(".env:1: the value of A has no closing quote", error_of("A=\"ends with escape\\\"\n"));
+    EXPECT_EQ(".env:1: the value of A has no closing quote",
+              error_of("A=\"ends with escape\\\"\n"));
     EXPECT_EQ(".env:1: the value of B has no closing quote", error_of("B='open\n"));
     EXPECT_EQ(".env:1: unexpected text after the quoted value of A", error_of("A=\"x\"y\n"));
     EXPECT_EQ(".env:1: unexpected text after the quoted value of B", error_of("B='x' y\n"));
-    EXPECT_EQ(".env:1: invalid key 'postgresql://u:***@h/db?sslmode' (use letters, digits and underscores)",
-              error_of("postgresql://u:secret@h/db?sslmode=require\n"));
+    EXPECT_EQ(
+        ".env:1: invalid key 'postgresql://u:***@h/db?sslmode' (use letters, digits and "
+        "underscores)",
+        error_of("postgresql://u:secret@h/db?sslmode=require\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,12 +113,14 @@ TEST_F(EnvFileDirTest, ReadsTheFileAndNamesItInErrors) {
 
 TEST_F(EnvFileDirTest, DirectoryOrSymlinkLoopIsASentenceNamingTheFile) {
     fs::create_directory(dir_ / ".env");
-    EXPECT_EQ(fmt::format("Cannot read {}: it is a directory, not a file", (dir_ / ".env").string()),
-              error_reading(dir_ / ".env"));
+    EXPECT_EQ(
+        fmt::format("Cannot read {}: it is a directory, not a file", (dir_ / ".env").string()),
+        error_reading(dir_ / ".env"));
     fs::remove(dir_ / ".env");
     fs::create_symlink(dir_ / ".env", dir_ / ".env");
-    EXPECT_EQ(fmt::format("Cannot read {}: Too many levels of symbolic links", (dir_ / ".env").string()),
-              error_reading(dir_ / ".env"));
+    EXPECT_EQ(
+        fmt::format("Cannot read {}: Too many levels of symbolic links", (dir_ / ".env").string()),
+        error_reading(dir_ / ".env"));
 }
 
 TEST_F(EnvFileDirTest, EnvironmentWinsOverTheFile) {

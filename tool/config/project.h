@@ -38,26 +38,26 @@ struct AppManifest {
     fs::path manifest_file;   // absolute path of the manifest
     fs::path dir;             // directory holding the manifest
     fs::path migrations_dir;  // dir / migrations; revision files are in migrations_dir / "versions"
-    std::optional<fs::path> models_file;            // dir / models, when declared
+    std::optional<fs::path> models_file;                    // dir / models, when declared
     std::optional<std::vector<std::string>> requires_apps;  // absent key: sequential dependency
-    std::string entrypoint;                         // accepted, unused
-    MigrationSettings migration;                    // its [tool.fastappkit.migration]
+    std::string entrypoint;                                 // accepted, unused
+    MigrationSettings migration;                            // its [tool.fastappkit.migration]
 };
 
 struct App {
     std::string name;
     AppKind kind = AppKind::internal;
-    fs::path dir;                        // internal: <root>/apps/<name>; external: manifest dir
+    fs::path dir;                         // internal: <root>/apps/<name>; external: manifest dir
     std::optional<AppManifest> manifest;  // external apps only
 };
 
 struct Project {
-    fs::path root;         // absolute, normalised
-    fs::path config_file;  // root / "fastappkit.toml"
-    std::vector<App> apps;                   // in `apps` order, internal and external
+    fs::path root;                             // absolute, normalised
+    fs::path config_file;                      // root / "fastappkit.toml"
+    std::vector<App> apps;                     // in `apps` order, internal and external
     std::vector<std::string> migration_order;  // "core" then internal apps (order override applied)
     MigrationSettings migration;               // [tool.fastappkit.migration] timeouts
-    std::vector<fs::path> app_search_path;   // app_path, FASTAPPKIT_APP_PATH, --app-path, in order
+    std::vector<fs::path> app_search_path;  // app_path, FASTAPPKIT_APP_PATH, --app-path, in order
 
     const App* find_app(const std::string& name) const;
     std::vector<const App*> external_apps() const;  // in `apps` order

@@ -29,7 +29,8 @@ struct Located {
 
 // Absolute and lexically normal, not canonical: symlinked checkouts keep the path users gave.
 fs::path absolute_normal(const fs::path& path) {
-    fs::path normal = fs::absolute(path.empty() ? "." : path).lexically_normal();  // absolute("") throws
+    fs::path normal =
+        fs::absolute(path.empty() ? "." : path).lexically_normal();  // absolute("") throws
     // lexically_normal turns "/x/." into "/x/"; drop the trailing separator so joins read well.
     if (normal.has_relative_path() && normal.filename().empty()) normal = normal.parent_path();
     return normal;
@@ -50,46 +51,55 @@ toml::table parse_toml(const fs::path& file) {
 
 const toml::table& fastappkit_table(const toml::table& document, const fs::path& file) {
     const toml::table* table = document["tool"]["fastappkit"].as_table();
-    if (!table) throw usage_error(fmt::format("{}: missing the [tool.fastappkit] table", file.string()));
+    if (!table)
+        throw usage_error(fmt::format("{}: missing the [tool.fastappkit] table", file.string()));
     return *table;
 }
 
 // Unknown keys are errors so that a typo ("app_paths") does not silently do nothing.
-void reject_unknown_keys(const toml::table& table, std::initializer_list<std::string_view> known, const fs::path& file,
-                         std::string_view table_name) {
+void reject_unknown_keys(const toml::table& table, std::initializer_list<std::string_view> known,
+                         const fs::path& file, std::string_view table_name) {
     for (auto&& [key, node] : table) {
         if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-        throw usage_error(fmt::format("{}: unknown key '{}' in [{}] (expected {})", where(file, key.source()),
-                                      key.str(), table_name, fmt::join(known, ", ")));
+        throw usage_error(fmt::format("{}: unknown key '{}' in [{}] (expected {})",
+                                      where(file, key.source()), key.str(), table_name,
+                                      fmt::join(known, ", ")));
     }
 }
 
-std::optional<Located> optional_string(const toml::table& table, std::string_view key, const fs::path& file) {
+std::optional<Located> optional_string(const toml::table& table, std::string_view key,
+                                       const fs::path& file) {
     const toml::node* node = table.get(key);
     if (!node) return std::nullopt;
     const auto* text = node->as_string();
-    if (!text) throw usage_error(fmt::format("{}: '{}' must be a string", where(file, node->source()), key));
+    if (!text)
+        throw usage_error(
+            fmt::format("{}: '{}' must be a string", where(file, node->source()), key));
     return Located{text->get(), where(file, node->source())};
 }
 
 Located required_string(const toml::table& table, std::string_view key, const fs::path& file) {
     if (auto value = optional_string(table, key, file)) return *value;
-    throw usage_error(fmt::format("{}: [tool.fastappkit] is missing the required key '{}'", file.string(), key));
+    throw usage_error(
+        fmt::format("{}: [tool.fastappkit] is missing the required key '{}'", file.string(), key));
 }
 
-std::optional<std::vector<Located>> optional_string_array(const toml::table& table, std::string_view key,
+std::optional<std::vector<Located>> optional_string_array(const toml::table& table,
+                                                          std::string_view key,
                                                           const fs::path& file) {
     const toml::node* node = table.get(key);
     if (!node) return std::nullopt;
     const toml::array* array = node->as_array();
     if (!array) {
-        throw usage_error(fmt::format("{}: '{}' must be an array of strings", where(file, node->source()), key));
+        throw usage_error(
+            fmt::format("{}: '{}' must be an array of strings", where(file, node->source()), key));
     }
     std::vector<Located> values;
     for (const toml::node& element : *array) {
         const auto* text = element.as_string();
         if (!text) {
-            throw usage_error(fmt::format("{}: '{}' must be an array of strings", where(file, element.source()), key));
+            throw usage_error(fmt::format("{}: '{}' must be an array of strings",
+                                          where(file, element.source()), key));
         }
         values.push_back({text->get(), where(file, element.source())});
     }
@@ -105,13 +115,15 @@ struct AppEntry {
 };
 
 bool looks_like_path(const std::string& entry) {
-    return entry.find_first_of("/\\") != std::string::npos || (!entry.empty() && entry.front() == '.');
+    return entry.find_first_of("/\\") != std::string::npos ||
+           (!entry.empty() && entry.front() == '.');
 }
 
 AppEntry parse_app_entry(const Located& entry) {
     if (looks_like_path(entry.value)) {
         throw usage_error(
-            fmt::format("{}: apps entry '{}' is a filesystem path; list an external app by name and put its parent "
+            fmt::format("{}: apps entry '{}' is a filesystem path; list an external app by name "
+                        "and put its parent "
                         "directory in app_path",
                         entry.where, entry.value));
     }
@@ -120,13 +132,14 @@ AppEntry parse_app_entry(const Located& entry) {
     AppEntry app{internal ? entry.value.substr(internal_prefix.size()) : entry.value,
                  internal ? AppKind::internal : AppKind::external};
     if (!is_valid_app_name(app.name)) {
-        throw usage_error(fmt::format("{}: app name '{}' in apps entry '{}' is not valid (use {})", entry.where,
-                                      app.name, entry.value, kAppNameRule));
+        throw usage_error(fmt::format("{}: app name '{}' in apps entry '{}' is not valid (use {})",
+                                      entry.where, app.name, entry.value, kAppNameRule));
     }
     // "core" names the shared history (migrate_core, migration.order), so no app may take it.
     if (app.name == "core") {
-        throw usage_error(fmt::format("{}: apps entry '{}' uses the reserved name 'core' (the project's core)",
-                                      entry.where, entry.value));
+        throw usage_error(
+            fmt::format("{}: apps entry '{}' uses the reserved name 'core' (the project's core)",
+                        entry.where, entry.value));
     }
     return app;
 }
@@ -149,15 +162,18 @@ std::vector<fs::path> app_search_path(const fs::path& root, const std::vector<Lo
                                       const std::vector<fs::path>& extra_app_paths) {
     std::vector<fs::path> dirs;
     for (const Located& entry : app_path) dirs.push_back(absolute_normal(root / entry.value));
-    for (const fs::path& dir : split_search_path_variable(std::getenv("FASTAPPKIT_APP_PATH"))) dirs.push_back(dir);
+    for (const fs::path& dir : split_search_path_variable(std::getenv("FASTAPPKIT_APP_PATH")))
+        dirs.push_back(dir);
     for (const fs::path& dir : extra_app_paths) dirs.push_back(absolute_normal(dir));
     return dirs;
 }
 
 // Source layout (D/<name>/<name>/fastappkit.toml) first, then installed (D/<name>/fastappkit.toml).
-std::optional<fs::path> find_external_manifest(const std::string& name, const std::vector<fs::path>& search_path) {
+std::optional<fs::path> find_external_manifest(const std::string& name,
+                                               const std::vector<fs::path>& search_path) {
     for (const fs::path& dir : search_path) {
-        for (const fs::path& candidate : {dir / name / name / kConfigFileName, dir / name / kConfigFileName}) {
+        for (const fs::path& candidate :
+             {dir / name / name / kConfigFileName, dir / name / kConfigFileName}) {
             if (fs::is_regular_file(candidate)) return candidate;
         }
     }
@@ -171,14 +187,16 @@ std::string join_paths(const std::vector<fs::path>& paths) {
 }
 
 App resolve_external_app(const AppEntry& entry, const Located& located, const Project& project) {
-    const std::optional<fs::path> manifest_file = find_external_manifest(entry.name, project.app_search_path);
+    const std::optional<fs::path> manifest_file =
+        find_external_manifest(entry.name, project.app_search_path);
     if (!manifest_file) {
-        const std::string searched = project.app_search_path.empty() ? "nothing: the app search path is empty"
-                                                                     : join_paths(project.app_search_path);
-        throw usage_error(
-            fmt::format("{}: external app '{}' not found (searched {}); add its parent directory to app_path, "
-                        "FASTAPPKIT_APP_PATH or --app-path",
-                        located.where, entry.name, searched));
+        const std::string searched = project.app_search_path.empty()
+                                         ? "nothing: the app search path is empty"
+                                         : join_paths(project.app_search_path);
+        throw usage_error(fmt::format(
+            "{}: external app '{}' not found (searched {}); add its parent directory to app_path, "
+            "FASTAPPKIT_APP_PATH or --app-path",
+            located.where, entry.name, searched));
     }
     App app{entry.name, AppKind::external, {}, load_manifest(*manifest_file, entry.name)};
     app.dir = app.manifest->dir;
@@ -188,8 +206,8 @@ App resolve_external_app(const AppEntry& entry, const Located& located, const Pr
 App resolve_internal_app(const AppEntry& entry, const Located& located, const Project& project) {
     const fs::path dir = project.root / "apps" / entry.name;
     if (!fs::is_directory(dir)) {
-        throw usage_error(
-            fmt::format("{}: directory of internal app '{}' not found: {}", located.where, entry.name, dir.string()));
+        throw usage_error(fmt::format("{}: directory of internal app '{}' not found: {}",
+                                      located.where, entry.name, dir.string()));
     }
     return App{entry.name, AppKind::internal, dir, std::nullopt};
 }
@@ -201,11 +219,13 @@ std::vector<App> resolve_apps(const std::vector<Located>& entries, const Project
         const AppEntry entry = parse_app_entry(located);
         const auto [previous, inserted] = entry_of_name.emplace(entry.name, located.value);
         if (!inserted) {
-            throw usage_error(fmt::format("{}: app '{}' is listed twice in apps ('{}' and '{}')", located.where,
-                                          entry.name, previous->second, located.value));
+            throw usage_error(fmt::format("{}: app '{}' is listed twice in apps ('{}' and '{}')",
+                                          located.where, entry.name, previous->second,
+                                          located.value));
         }
-        apps.push_back(entry.kind == AppKind::internal ? resolve_internal_app(entry, located, project)
-                                                       : resolve_external_app(entry, located, project));
+        apps.push_back(entry.kind == AppKind::internal
+                           ? resolve_internal_app(entry, located, project)
+                           : resolve_external_app(entry, located, project));
     }
     return apps;
 }
@@ -220,7 +240,8 @@ const toml::table* migration_table(const toml::table& settings, const fs::path& 
     const toml::table* migration = node->as_table();
     if (!migration) {
         throw usage_error(
-            fmt::format("{}: 'migration' must be a table ([tool.fastappkit.migration])", where(file, node->source())));
+            fmt::format("{}: 'migration' must be a table ([tool.fastappkit.migration])",
+                        where(file, node->source())));
     }
     reject_unknown_keys(*migration, known, file, "tool.fastappkit.migration");
     return migration;
@@ -231,14 +252,16 @@ std::vector<Located> migration_order_setting(const toml::table* migration, const
     return optional_string_array(*migration, "order", file).value_or(std::vector<Located>{});
 }
 
-std::optional<std::chrono::milliseconds> timeout_setting(const toml::table& migration, std::string_view key,
+std::optional<std::chrono::milliseconds> timeout_setting(const toml::table& migration,
+                                                         std::string_view key,
                                                          const fs::path& file) {
     const auto text = optional_string(migration, key, file);
     if (!text) return std::nullopt;
     if (const auto duration = parse_duration(text->value)) return duration;
-    throw usage_error(fmt::format("{}: {} '{}' is not a duration; write a whole number and a unit, such as "
-                                  "\"500ms\", \"5s\" or \"2min\"",
-                                  text->where, key, text->value));
+    throw usage_error(
+        fmt::format("{}: {} '{}' is not a duration; write a whole number and a unit, such as "
+                    "\"500ms\", \"5s\" or \"2min\"",
+                    text->where, key, text->value));
 }
 
 MigrationSettings migration_settings(const toml::table* migration, const fs::path& file) {
@@ -260,16 +283,19 @@ MigrationSettings migration_settings(const toml::table* migration, const fs::pat
 void check_order_entry(const Located& entry, std::size_t index, const Project& project) {
     if (entry.value == "core") {
         if (index == 0) return;
-        throw usage_error(fmt::format("{}: migration.order must list 'core' first, or not at all", entry.where));
+        throw usage_error(
+            fmt::format("{}: migration.order must list 'core' first, or not at all", entry.where));
     }
     const App* app = project.find_app(entry.value);
     if (!app || app->kind != AppKind::internal) {
-        throw usage_error(fmt::format("{}: migration.order names '{}', which is not an internal app in apps",
-                                      entry.where, entry.value));
+        throw usage_error(
+            fmt::format("{}: migration.order names '{}', which is not an internal app in apps",
+                        entry.where, entry.value));
     }
 }
 
-std::vector<std::string> migration_order(const std::vector<Located>& order, const Project& project) {
+std::vector<std::string> migration_order(const std::vector<Located>& order,
+                                         const Project& project) {
     std::vector<std::string> result{"core"};
     const auto listed = [&result](const std::string& name) {
         return std::find(result.begin(), result.end(), name) != result.end();
@@ -278,8 +304,8 @@ std::vector<std::string> migration_order(const std::vector<Located>& order, cons
         check_order_entry(order[index], index, project);
         if (index == 0 && order[index].value == "core") continue;
         if (listed(order[index].value)) {
-            throw usage_error(
-                fmt::format("{}: migration.order lists '{}' twice", order[index].where, order[index].value));
+            throw usage_error(fmt::format("{}: migration.order lists '{}' twice",
+                                          order[index].where, order[index].value));
         }
         result.push_back(order[index].value);
     }
@@ -296,26 +322,30 @@ std::vector<std::string> migration_order(const std::vector<Located>& order, cons
 fs::path app_relative_path(const Located& setting, std::string_view key) {
     const fs::path path(setting.value);
     if (setting.value.empty() || path.has_root_path()) {
-        throw usage_error(fmt::format("{}: '{}' must be a path relative to the manifest's directory, not '{}'",
-                                      setting.where, key, setting.value));
+        throw usage_error(
+            fmt::format("{}: '{}' must be a path relative to the manifest's directory, not '{}'",
+                        setting.where, key, setting.value));
     }
     for (const fs::path& component : path) {
         if (component == "..") {
-            throw usage_error(fmt::format("{}: '{}' must not leave the app's directory ('..' in '{}')", setting.where,
-                                          key, setting.value));
+            throw usage_error(
+                fmt::format("{}: '{}' must not leave the app's directory ('..' in '{}')",
+                            setting.where, key, setting.value));
         }
     }
     return path;
 }
 
-std::string manifest_name(const toml::table& settings, const fs::path& file, const std::string& expected_name) {
+std::string manifest_name(const toml::table& settings, const fs::path& file,
+                          const std::string& expected_name) {
     const Located name = required_string(settings, "name", file);
     if (!is_valid_app_name(name.value)) {
-        throw usage_error(fmt::format("{}: app name '{}' is not valid (use {})", name.where, name.value, kAppNameRule));
+        throw usage_error(fmt::format("{}: app name '{}' is not valid (use {})", name.where,
+                                      name.value, kAppNameRule));
     }
     if (name.value != expected_name) {
-        throw usage_error(fmt::format("{}: app name '{}' does not match its directory name '{}'", name.where,
-                                      name.value, expected_name));
+        throw usage_error(fmt::format("{}: app name '{}' does not match its directory name '{}'",
+                                      name.where, name.value, expected_name));
     }
     return name.value;
 }
@@ -324,20 +354,24 @@ fs::path manifest_migrations_dir(const toml::table& settings, const AppManifest&
     const Located setting = required_string(settings, "migrations", manifest.manifest_file);
     const fs::path dir = absolute_normal(manifest.dir / app_relative_path(setting, "migrations"));
     if (!fs::is_directory(dir)) {
-        throw usage_error(fmt::format("Migrations directory not found: {} (app '{}', {})", dir.string(), manifest.name,
+        throw usage_error(fmt::format("Migrations directory not found: {} (app '{}', {})",
+                                      dir.string(), manifest.name,
                                       manifest.manifest_file.string()));
     }
     return dir;
 }
 
-std::optional<std::vector<std::string>> manifest_requires(const toml::table& settings, const fs::path& file) {
-    const std::optional<std::vector<Located>> entries = optional_string_array(settings, "requires", file);
+std::optional<std::vector<std::string>> manifest_requires(const toml::table& settings,
+                                                          const fs::path& file) {
+    const std::optional<std::vector<Located>> entries =
+        optional_string_array(settings, "requires", file);
     if (!entries) return std::nullopt;  // absent and empty differ: see AppManifest::requires_apps
     std::vector<std::string> names;
     for (const Located& entry : *entries) {
         if (!is_valid_app_name(entry.value)) {
-            throw usage_error(fmt::format("{}: requires entry '{}' is not a valid app name (use {})", entry.where,
-                                          entry.value, kAppNameRule));
+            throw usage_error(
+                fmt::format("{}: requires entry '{}' is not a valid app name (use {})", entry.where,
+                            entry.value, kAppNameRule));
         }
         names.push_back(entry.value);
     }
@@ -346,12 +380,13 @@ std::optional<std::vector<std::string>> manifest_requires(const toml::table& set
 
 // The shared `alembic_version` would mix the app's history into core's (the seed's trouble).
 void check_version_table(const toml::table& settings, const AppManifest& manifest) {
-    const std::optional<Located> table = optional_string(settings, "version_table", manifest.manifest_file);
+    const std::optional<Located> table =
+        optional_string(settings, "version_table", manifest.manifest_file);
     const std::string expected = version_table_for(manifest.name);
     if (!table || table->value == expected) return;
-    throw usage_error(
-        fmt::format("{}: app '{}' declares version_table '{}'; an external app's version table must be '{}'",
-                    table->where, manifest.name, table->value, expected));
+    throw usage_error(fmt::format(
+        "{}: app '{}' declares version_table '{}'; an external app's version table must be '{}'",
+        table->where, manifest.name, table->value, expected));
 }
 
 // A subdirectory's fastappkit.toml is an app manifest unless it lists apps (a nested project).
@@ -368,9 +403,12 @@ bool is_app_manifest(const fs::path& file) {
 
 const char* to_string(AppKind kind) {
     switch (kind) {
-        case AppKind::core: return "core";
-        case AppKind::internal: return "internal";
-        case AppKind::external: return "external";
+        case AppKind::core:
+            return "core";
+        case AppKind::internal:
+            return "internal";
+        case AppKind::external:
+            return "external";
     }
     return "unknown";
 }
@@ -407,31 +445,37 @@ struct ProjectSettings {
     std::vector<Located> migration_order;
 };
 
-ProjectSettings read_project_settings(const fs::path& root, const std::vector<fs::path>& extra_app_paths) {
+ProjectSettings read_project_settings(const fs::path& root,
+                                      const std::vector<fs::path>& extra_app_paths) {
     ProjectSettings result;
     Project& project = result.project;
     project.root = absolute_normal(root);
     project.config_file = project.root / kConfigFileName;
     if (!fs::is_regular_file(project.config_file)) {
-        throw usage_error(
-            fmt::format("Configuration file not found: {} (run from the project root or pass --project-root)",
-                        project.config_file.string()));
+        throw usage_error(fmt::format(
+            "Configuration file not found: {} (run from the project root or pass --project-root)",
+            project.config_file.string()));
     }
     const toml::table document = parse_toml(project.config_file);
     const toml::table& settings = fastappkit_table(document, project.config_file);
-    reject_unknown_keys(settings, {"apps", "app_path", "migration"}, project.config_file, "tool.fastappkit");
+    reject_unknown_keys(settings, {"apps", "app_path", "migration"}, project.config_file,
+                        "tool.fastappkit");
 
-    std::optional<std::vector<Located>> apps = optional_string_array(settings, "apps", project.config_file);
+    std::optional<std::vector<Located>> apps =
+        optional_string_array(settings, "apps", project.config_file);
     if (!apps) {
-        throw usage_error(fmt::format(
-            "{}: [tool.fastappkit] is missing the required key 'apps' (an array of app names, may be empty)",
-            project.config_file.string()));
+        throw usage_error(
+            fmt::format("{}: [tool.fastappkit] is missing the required key 'apps' (an array of app "
+                        "names, may be empty)",
+                        project.config_file.string()));
     }
     result.apps = std::move(*apps);
     const auto app_path = optional_string_array(settings, "app_path", project.config_file);
-    project.app_search_path = app_search_path(project.root, app_path.value_or(std::vector<Located>{}), extra_app_paths);
-    const toml::table* migration = migration_table(
-        settings, project.config_file, {"order", "lock_timeout", "statement_timeout", "lock_retries"});
+    project.app_search_path =
+        app_search_path(project.root, app_path.value_or(std::vector<Located>{}), extra_app_paths);
+    const toml::table* migration =
+        migration_table(settings, project.config_file,
+                        {"order", "lock_timeout", "statement_timeout", "lock_retries"});
     result.migration_order = migration_order_setting(migration, project.config_file);
     project.migration = migration_settings(migration, project.config_file);
     return result;
@@ -456,12 +500,14 @@ Project load_project_app(const fs::path& root, const std::vector<fs::path>& extr
         const AppEntry entry = parse_app_entry(located);
         const auto [previous, inserted] = entry_of_name.emplace(entry.name, located.value);
         if (!inserted) {
-            throw usage_error(fmt::format("{}: app '{}' is listed twice in apps ('{}' and '{}')", located.where,
-                                          entry.name, previous->second, located.value));
+            throw usage_error(fmt::format("{}: app '{}' is listed twice in apps ('{}' and '{}')",
+                                          located.where, entry.name, previous->second,
+                                          located.value));
         }
         if (entry.name != name) continue;
-        project.apps.push_back(entry.kind == AppKind::internal ? resolve_internal_app(entry, located, project)
-                                                               : resolve_external_app(entry, located, project));
+        project.apps.push_back(entry.kind == AppKind::internal
+                                   ? resolve_internal_app(entry, located, project)
+                                   : resolve_external_app(entry, located, project));
     }
     return std::move(project);
 }
@@ -471,15 +517,16 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
     manifest.manifest_file = absolute_normal(manifest_file);
     manifest.dir = manifest.manifest_file.parent_path();
     if (!fs::is_regular_file(manifest.manifest_file)) {
-        throw usage_error(fmt::format("App manifest not found: {}", manifest.manifest_file.string()));
+        throw usage_error(
+            fmt::format("App manifest not found: {}", manifest.manifest_file.string()));
     }
     const fs::path& file = manifest.manifest_file;
     const toml::table document = parse_toml(file);
     const toml::table& settings = fastappkit_table(document, file);
     reject_unknown_keys(settings,
-                        {"name", "version", "migrations", "models", "requires", "entrypoint", "version_table", "migration"},
-                        file,
-                        "tool.fastappkit");
+                        {"name", "version", "migrations", "models", "requires", "entrypoint",
+                         "version_table", "migration"},
+                        file, "tool.fastappkit");
 
     manifest.name = manifest_name(settings, file, expected_name);
     manifest.version = required_string(settings, "version", file).value;
@@ -488,31 +535,35 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
         manifest.models_file = absolute_normal(manifest.dir / app_relative_path(*models, "models"));
     }
     manifest.requires_apps = manifest_requires(settings, file);
-    if (auto entrypoint = optional_string(settings, "entrypoint", file)) manifest.entrypoint = entrypoint->value;
+    if (auto entrypoint = optional_string(settings, "entrypoint", file))
+        manifest.entrypoint = entrypoint->value;
     check_version_table(settings, manifest);
     manifest.migration = migration_settings(
-        migration_table(settings, file, {"lock_timeout", "statement_timeout", "lock_retries"}), file);
+        migration_table(settings, file, {"lock_timeout", "statement_timeout", "lock_retries"}),
+        file);
     return manifest;
 }
 
 std::optional<fs::path> find_standalone_manifest(const fs::path& root) {
     const fs::path dir = absolute_normal(root);
-    if (fs::exists(dir / kConfigFileName)) return std::nullopt;  // a project root is always a project
+    if (fs::exists(dir / kConfigFileName))
+        return std::nullopt;  // a project root is always a project
 
     std::vector<fs::path> manifests;
     std::error_code error;
     for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
         const fs::path candidate = entry.path() / kConfigFileName;
-        if (entry.is_directory(error) && fs::is_regular_file(candidate) && is_app_manifest(candidate)) {
+        if (entry.is_directory(error) && fs::is_regular_file(candidate) &&
+            is_app_manifest(candidate)) {
             manifests.push_back(candidate);
         }
     }
     if (manifests.empty()) return std::nullopt;
     std::sort(manifests.begin(), manifests.end());
     if (manifests.size() > 1) {
-        throw usage_error(
-            fmt::format("{}: several app manifests found ({}); a standalone app's checkout holds exactly one",
-                        dir.string(), join_paths(manifests)));
+        throw usage_error(fmt::format(
+            "{}: several app manifests found ({}); a standalone app's checkout holds exactly one",
+            dir.string(), join_paths(manifests)));
     }
     return manifests.front();
 }

@@ -19,8 +19,9 @@ using test_support::message_of;
 using test_support::ScopedTempDir;
 
 std::string manifest_text(const std::string& name, const std::string& extra = "") {
-    return fmt::format("[tool.fastappkit]\nname = \"{}\"\nversion = \"0.1.0\"\nmigrations = \"migrations\"\n{}", name,
-                       extra);
+    return fmt::format(
+        "[tool.fastappkit]\nname = \"{}\"\nversion = \"0.1.0\"\nmigrations = \"migrations\"\n{}",
+        name, extra);
 }
 
 // Keeps FASTAPPKIT_APP_PATH of the developer's shell out of the tests.
@@ -39,8 +40,10 @@ protected:
     }
 
     // An external app in source layout: <dir>/<name>/<name>/fastappkit.toml + migrations/.
-    void add_source_app(const std::string& dir, const std::string& name, const std::string& extra = "") {
-        scratch.write(fmt::format("{}/{}/{}/fastappkit.toml", dir, name, name), manifest_text(name, extra));
+    void add_source_app(const std::string& dir, const std::string& name,
+                        const std::string& extra = "") {
+        scratch.write(fmt::format("{}/{}/{}/fastappkit.toml", dir, name, name),
+                      manifest_text(name, extra));
         scratch.mkdir(fmt::format("{}/{}/{}/migrations", dir, name, name));
     }
 
@@ -59,10 +62,13 @@ private:
 using ProjectLoaderTest = ProjectTestBase;
 
 TEST_F(ProjectLoaderTest, MissingConfigurationFileNamesTheNormalisedRoot) {
-    EXPECT_EQ(fmt::format("Configuration file not found: {}/fastappkit.toml (run from the project root or pass "
-                          "--project-root)",
-                          scratch.str()),
-              message_of(ExitCode::usage, [&] { load_project(scratch.path() / "sub" / ".." / ".", {}); }));
+    EXPECT_EQ(
+        fmt::format(
+            "Configuration file not found: {}/fastappkit.toml (run from the project root or pass "
+            "--project-root)",
+            scratch.str()),
+        message_of(ExitCode::usage,
+                   [&] { load_project(scratch.path() / "sub" / ".." / ".", {}); }));
 }
 
 TEST_F(ProjectLoaderTest, EmptyAppsList) {
@@ -92,13 +98,15 @@ TEST_F(ProjectLoaderTest, InternalApps) {
 }
 
 TEST_F(ProjectLoaderTest, MissingInternalAppDirectory) {
-    EXPECT_EQ(fmt::format("{}:2: directory of internal app 'blog' not found: {}", config(), scratch.str("apps/blog")),
+    EXPECT_EQ(fmt::format("{}:2: directory of internal app 'blog' not found: {}", config(),
+                          scratch.str("apps/blog")),
               load_error("[tool.fastappkit]\napps = [\"apps.blog\"]\n"));
 }
 
 TEST_F(ProjectLoaderTest, ExternalAppInSourceLayout) {
     add_source_app("external", "payments");
-    scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\"]\n");
+    scratch.write("fastappkit.toml",
+                  "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\"]\n");
     const Project project = load_project(scratch.path(), {});
     ASSERT_EQ(1u, project.apps.size());
     const App& app = project.apps[0];
@@ -107,8 +115,10 @@ TEST_F(ProjectLoaderTest, ExternalAppInSourceLayout) {
     ASSERT_TRUE(app.manifest);
     EXPECT_EQ("payments", app.manifest->name);
     EXPECT_EQ("0.1.0", app.manifest->version);
-    EXPECT_EQ(scratch.path() / "external/payments/payments/fastappkit.toml", app.manifest->manifest_file);
-    EXPECT_EQ(scratch.path() / "external/payments/payments/migrations", app.manifest->migrations_dir);
+    EXPECT_EQ(scratch.path() / "external/payments/payments/fastappkit.toml",
+              app.manifest->manifest_file);
+    EXPECT_EQ(scratch.path() / "external/payments/payments/migrations",
+              app.manifest->migrations_dir);
     EXPECT_FALSE(app.manifest->requires_apps);
     EXPECT_FALSE(app.manifest->models_file);
     EXPECT_EQ(std::vector<fs::path>{scratch.path() / "external"}, project.app_search_path);
@@ -117,10 +127,12 @@ TEST_F(ProjectLoaderTest, ExternalAppInSourceLayout) {
 }
 
 TEST_F(ProjectLoaderTest, ExternalAppInInstalledLayoutFromExtraAppPath) {
-    scratch.write("prefix/share/fastappkit/apps/payments/fastappkit.toml", manifest_text("payments"));
+    scratch.write("prefix/share/fastappkit/apps/payments/fastappkit.toml",
+                  manifest_text("payments"));
     scratch.mkdir("prefix/share/fastappkit/apps/payments/migrations");
     scratch.write("project/fastappkit.toml", "[tool.fastappkit]\napps = [\"payments\"]\n");
-    const Project project = load_project(scratch.path() / "project", {scratch.path() / "prefix/share/fastappkit/apps"});
+    const Project project =
+        load_project(scratch.path() / "project", {scratch.path() / "prefix/share/fastappkit/apps"});
     EXPECT_EQ(scratch.path() / "prefix/share/fastappkit/apps/payments", project.apps[0].dir);
     EXPECT_EQ(scratch.path() / "prefix/share/fastappkit/apps/payments/migrations",
               project.apps[0].manifest->migrations_dir);
@@ -128,12 +140,14 @@ TEST_F(ProjectLoaderTest, ExternalAppInInstalledLayoutFromExtraAppPath) {
 
 TEST_F(ProjectLoaderTest, ExternalAppFromEnvironmentSearchPath) {
     add_source_app("env_b", "analytics");
-    ::setenv("FASTAPPKIT_APP_PATH", fmt::format("{}::{}:", scratch.str("env_a"), scratch.str("env_b")).c_str(), 1);
-    scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = [\"analytics\"]\napp_path = [\"external\"]\n");
+    ::setenv("FASTAPPKIT_APP_PATH",
+             fmt::format("{}::{}:", scratch.str("env_a"), scratch.str("env_b")).c_str(), 1);
+    scratch.write("fastappkit.toml",
+                  "[tool.fastappkit]\napps = [\"analytics\"]\napp_path = [\"external\"]\n");
     const Project project = load_project(scratch.path(), {scratch.path() / "extra"});
     EXPECT_EQ(scratch.path() / "env_b/analytics/analytics", project.apps[0].dir);
-    EXPECT_EQ((std::vector<fs::path>{scratch.path() / "external", scratch.path() / "env_a", scratch.path() / "env_b",
-                                     scratch.path() / "extra"}),
+    EXPECT_EQ((std::vector<fs::path>{scratch.path() / "external", scratch.path() / "env_a",
+                                     scratch.path() / "env_b", scratch.path() / "extra"}),
               project.app_search_path);
 }
 
@@ -142,87 +156,113 @@ TEST_F(ProjectLoaderTest, SearchOrderIsAppPathThenEnvironmentThenExtraPaths) {
     add_source_app("second", "payments");
     add_source_app("third", "payments");
     ::setenv("FASTAPPKIT_APP_PATH", scratch.str("second").c_str(), 1);
-    scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"first\"]\n");
-    EXPECT_EQ(scratch.path() / "first/payments/payments", load_project(scratch.path(), {"third"}).apps[0].dir);
+    scratch.write("fastappkit.toml",
+                  "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"first\"]\n");
+    EXPECT_EQ(scratch.path() / "first/payments/payments",
+              load_project(scratch.path(), {"third"}).apps[0].dir);
     scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = [\"payments\"]\n");
-    EXPECT_EQ(scratch.path() / "second/payments/payments", load_project(scratch.path(), {"third"}).apps[0].dir);
+    EXPECT_EQ(scratch.path() / "second/payments/payments",
+              load_project(scratch.path(), {"third"}).apps[0].dir);
 }
 
 TEST_F(ProjectLoaderTest, SourceLayoutWinsOverInstalledLayoutInOneDirectory) {
     add_source_app("external", "payments");
     scratch.write("external/payments/fastappkit.toml", "not read");
-    scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\"]\n");
-    EXPECT_EQ(scratch.path() / "external/payments/payments", load_project(scratch.path(), {}).apps[0].dir);
+    scratch.write("fastappkit.toml",
+                  "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\"]\n");
+    EXPECT_EQ(scratch.path() / "external/payments/payments",
+              load_project(scratch.path(), {}).apps[0].dir);
 }
 
 TEST_F(ProjectLoaderTest, SymlinkedSearchDirectoryIsKept) {
     add_source_app("checkouts", "payments");
     fs::create_directory_symlink(scratch.path() / "checkouts", scratch.path() / "linked");
-    scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"./linked/\"]\n");
-    EXPECT_EQ(scratch.path() / "linked/payments/payments", load_project(scratch.path(), {}).apps[0].dir);
+    scratch.write("fastappkit.toml",
+                  "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"./linked/\"]\n");
+    EXPECT_EQ(scratch.path() / "linked/payments/payments",
+              load_project(scratch.path(), {}).apps[0].dir);
 }
 
 TEST_F(ProjectLoaderTest, ExternalAppNotFoundListsTheSearchedDirectories) {
-    EXPECT_EQ(fmt::format("{}:2: external app 'payments' not found (searched {}, {}); add its parent directory to "
-                          "app_path, FASTAPPKIT_APP_PATH or --app-path",
-                          config(), scratch.str("external"), scratch.str("vendor")),
-              load_error("[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\", \"vendor\"]\n"));
+    EXPECT_EQ(
+        fmt::format("{}:2: external app 'payments' not found (searched {}, {}); add its parent "
+                    "directory to "
+                    "app_path, FASTAPPKIT_APP_PATH or --app-path",
+                    config(), scratch.str("external"), scratch.str("vendor")),
+        load_error(
+            "[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\", \"vendor\"]\n"));
 }
 
 TEST_F(ProjectLoaderTest, ExternalAppNotFoundWithEmptySearchPath) {
-    EXPECT_EQ(fmt::format("{}:3: external app 'payments' not found (searched nothing: the app search path is "
-                          "empty); add its parent directory to app_path, FASTAPPKIT_APP_PATH or --app-path",
-                          config()),
-              load_error("[tool.fastappkit]\napps = [\n  \"payments\",\n]\n"));
+    EXPECT_EQ(
+        fmt::format(
+            "{}:3: external app 'payments' not found (searched nothing: the app search path is "
+            "empty); add its parent directory to app_path, FASTAPPKIT_APP_PATH or --app-path",
+            config()),
+        load_error("[tool.fastappkit]\napps = [\n  \"payments\",\n]\n"));
 }
 
 TEST_F(ProjectLoaderTest, FilesystemPathAsAppEntry) {
     const std::string message =
-        "{}:2: apps entry '{}' is a filesystem path; list an external app by name and put its parent directory in "
+        "{}:2: apps entry '{}' is a filesystem path; list an external app by name and put its "
+        "parent directory in "
         "app_path";
     EXPECT_EQ(fmt::format(message, config(), "external/payments"),
               load_error("[tool.fastappkit]\napps = [\"external/payments\"]\n"));
-    EXPECT_EQ(fmt::format(message, config(), "./payments"), load_error("[tool.fastappkit]\napps = [\"./payments\"]\n"));
+    EXPECT_EQ(fmt::format(message, config(), "./payments"),
+              load_error("[tool.fastappkit]\napps = [\"./payments\"]\n"));
     EXPECT_EQ(fmt::format(message, config(), "..\\payments"),
               load_error("[tool.fastappkit]\napps = ['..\\payments']\n"));
 }
 
 TEST_F(ProjectLoaderTest, InvalidAppNames) {
     const std::string rule = "(use [a-z_][a-z0-9_]*, at most 40 characters)";
-    EXPECT_EQ(fmt::format("{}:2: app name 'Payments' in apps entry 'Payments' is not valid {}", config(), rule),
+    EXPECT_EQ(fmt::format("{}:2: app name 'Payments' in apps entry 'Payments' is not valid {}",
+                          config(), rule),
               load_error("[tool.fastappkit]\napps = [\"Payments\"]\n"));
-    EXPECT_EQ(fmt::format("{}:2: app name 'my-blog' in apps entry 'apps.my-blog' is not valid {}", config(), rule),
+    EXPECT_EQ(fmt::format("{}:2: app name 'my-blog' in apps entry 'apps.my-blog' is not valid {}",
+                          config(), rule),
               load_error("[tool.fastappkit]\napps = [\"apps.my-blog\"]\n"));
-    EXPECT_EQ(fmt::format("{}:2: app name '' in apps entry 'apps.' is not valid {}", config(), rule),
-              load_error("[tool.fastappkit]\napps = [\"apps.\"]\n"));
-    const std::string long_name(41, 'a');
     EXPECT_EQ(
-        fmt::format("{}:2: app name '{}' in apps entry '{}' is not valid {}", config(), long_name, long_name, rule),
-        load_error(fmt::format("[tool.fastappkit]\napps = [\"{}\"]\n", long_name)));
+        fmt::format("{}:2: app name '' in apps entry 'apps.' is not valid {}", config(), rule),
+        load_error("[tool.fastappkit]\napps = [\"apps.\"]\n"));
+    const std::string long_name(41, 'a');
+    EXPECT_EQ(fmt::format("{}:2: app name '{}' in apps entry '{}' is not valid {}", config(),
+                          long_name, long_name, rule),
+              load_error(fmt::format("[tool.fastappkit]\napps = [\"{}\"]\n", long_name)));
 }
 
 TEST_F(ProjectLoaderTest, CoreIsAReservedName) {
-    EXPECT_EQ(fmt::format("{}:2: apps entry 'apps.core' uses the reserved name 'core' (the project's core)", config()),
+    EXPECT_EQ(fmt::format(
+                  "{}:2: apps entry 'apps.core' uses the reserved name 'core' (the project's core)",
+                  config()),
               load_error("[tool.fastappkit]\napps = [\"apps.core\"]\n"));
 }
 
 TEST_F(ProjectLoaderTest, DuplicateApps) {
     scratch.mkdir("apps/blog");
     add_source_app("external", "payments");
-    EXPECT_EQ(fmt::format("{}:2: app 'payments' is listed twice in apps ('payments' and 'payments')", config()),
-              load_error("[tool.fastappkit]\napps = [\"payments\", \"payments\"]\napp_path = [\"external\"]\n"));
-    EXPECT_EQ(fmt::format("{}:3: app 'blog' is listed twice in apps ('apps.blog' and 'blog')", config()),
-              load_error("[tool.fastappkit]\napps = [\"apps.blog\",\n\"blog\"]\n"));
+    EXPECT_EQ(
+        fmt::format("{}:2: app 'payments' is listed twice in apps ('payments' and 'payments')",
+                    config()),
+        load_error(
+            "[tool.fastappkit]\napps = [\"payments\", \"payments\"]\napp_path = [\"external\"]\n"));
+    EXPECT_EQ(
+        fmt::format("{}:3: app 'blog' is listed twice in apps ('apps.blog' and 'blog')", config()),
+        load_error("[tool.fastappkit]\napps = [\"apps.blog\",\n\"blog\"]\n"));
 }
 
 TEST_F(ProjectLoaderTest, UnknownKeyInToolTable) {
-    EXPECT_EQ(fmt::format("{}:3: unknown key 'app_paths' in [tool.fastappkit] (expected apps, app_path, migration)",
+    EXPECT_EQ(fmt::format("{}:3: unknown key 'app_paths' in [tool.fastappkit] (expected apps, "
+                          "app_path, migration)",
                           config()),
               load_error("[tool.fastappkit]\napps = []\napp_paths = [\"external\"]\n"));
 }
 
 TEST_F(ProjectLoaderTest, OtherTablesAreIgnored) {
-    scratch.write("fastappkit.toml", "[project]\nname = \"shop\"\n[tool.other]\nx = 1\n[tool.fastappkit]\napps = []\n");
+    scratch.write(
+        "fastappkit.toml",
+        "[project]\nname = \"shop\"\n[tool.other]\nx = 1\n[tool.fastappkit]\napps = []\n");
     EXPECT_TRUE(load_project(scratch.path(), {}).apps.empty());
 }
 
@@ -232,7 +272,8 @@ TEST_F(ProjectLoaderTest, MissingToolTable) {
 }
 
 TEST_F(ProjectLoaderTest, MissingApps) {
-    EXPECT_EQ(fmt::format("{}: [tool.fastappkit] is missing the required key 'apps' (an array of app names, may be "
+    EXPECT_EQ(fmt::format("{}: [tool.fastappkit] is missing the required key 'apps' (an array of "
+                          "app names, may be "
                           "empty)",
                           config()),
               load_error("[tool.fastappkit]\napp_path = []\n"));
@@ -248,17 +289,21 @@ TEST_F(ProjectLoaderTest, WrongTypes) {
 }
 
 TEST_F(ProjectLoaderTest, TomlSyntaxErrorNamesFileAndLine) {
-    EXPECT_EQ(fmt::format("{}:3: Error while parsing key-value pair: expected value, saw '\\n'", config()),
+    EXPECT_EQ(fmt::format("{}:3: Error while parsing key-value pair: expected value, saw '\\n'",
+                          config()),
               load_error("[tool.fastappkit]\napps = []\nbroken =\n"));
 }
 
 TEST_F(ProjectLoaderTest, MigrationOrderOverride) {
     for (const char* app : {"auth", "blog", "shop"}) scratch.mkdir(std::string("apps/") + app);
-    const std::string apps = "[tool.fastappkit]\napps = [\"apps.auth\", \"apps.blog\", \"apps.shop\"]\n";
-    scratch.write("fastappkit.toml", apps + "[tool.fastappkit.migration]\norder = [\"core\", \"shop\"]\n");
+    const std::string apps =
+        "[tool.fastappkit]\napps = [\"apps.auth\", \"apps.blog\", \"apps.shop\"]\n";
+    scratch.write("fastappkit.toml",
+                  apps + "[tool.fastappkit.migration]\norder = [\"core\", \"shop\"]\n");
     EXPECT_EQ((std::vector<std::string>{"core", "shop", "auth", "blog"}),
               load_project(scratch.path(), {}).migration_order);
-    scratch.write("fastappkit.toml", apps + "[tool.fastappkit.migration]\norder = [\"blog\", \"auth\"]\n");
+    scratch.write("fastappkit.toml",
+                  apps + "[tool.fastappkit.migration]\norder = [\"blog\", \"auth\"]\n");
     EXPECT_EQ((std::vector<std::string>{"core", "blog", "auth", "shop"}),
               load_project(scratch.path(), {}).migration_order);
     scratch.write("fastappkit.toml", apps + "[tool.fastappkit.migration]\n");
@@ -269,37 +314,47 @@ TEST_F(ProjectLoaderTest, MigrationOrderOverride) {
 TEST_F(ProjectLoaderTest, MigrationOrderErrors) {
     scratch.mkdir("apps/auth");
     add_source_app("external", "payments");
-    const std::string apps = "[tool.fastappkit]\napps = [\"apps.auth\", \"payments\"]\napp_path = [\"external\"]\n";
+    const std::string apps =
+        "[tool.fastappkit]\napps = [\"apps.auth\", \"payments\"]\napp_path = [\"external\"]\n";
     EXPECT_EQ(fmt::format("{}:5: migration.order must list 'core' first, or not at all", config()),
               load_error(apps + "[tool.fastappkit.migration]\norder = [\"auth\", \"core\"]\n"));
-    EXPECT_EQ(fmt::format("{}:5: migration.order names 'blog', which is not an internal app in apps", config()),
-              load_error(apps + "[tool.fastappkit.migration]\norder = [\"blog\"]\n"));
-    EXPECT_EQ(fmt::format("{}:5: migration.order names 'payments', which is not an internal app in apps", config()),
-              load_error(apps + "[tool.fastappkit.migration]\norder = [\"payments\"]\n"));
+    EXPECT_EQ(
+        fmt::format("{}:5: migration.order names 'blog', which is not an internal app in apps",
+                    config()),
+        load_error(apps + "[tool.fastappkit.migration]\norder = [\"blog\"]\n"));
+    EXPECT_EQ(
+        fmt::format("{}:5: migration.order names 'payments', which is not an internal app in apps",
+                    config()),
+        load_error(apps + "[tool.fastappkit.migration]\norder = [\"payments\"]\n"));
     EXPECT_EQ(fmt::format("{}:5: migration.order lists 'auth' twice", config()),
               load_error(apps + "[tool.fastappkit.migration]\norder = [\"auth\", \"auth\"]\n"));
-    EXPECT_EQ(fmt::format("{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order, "
-                          "lock_timeout, statement_timeout, lock_retries)",
-                          config()),
-              load_error(apps + "[tool.fastappkit.migration]\nordr = []\n"));
-    EXPECT_EQ(fmt::format("{}:4: 'migration' must be a table ([tool.fastappkit.migration])", config()),
-              load_error(apps + "migration = \"auth\"\n"));
+    EXPECT_EQ(
+        fmt::format("{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order, "
+                    "lock_timeout, statement_timeout, lock_retries)",
+                    config()),
+        load_error(apps + "[tool.fastappkit.migration]\nordr = []\n"));
+    EXPECT_EQ(
+        fmt::format("{}:4: 'migration' must be a table ([tool.fastappkit.migration])", config()),
+        load_error(apps + "migration = \"auth\"\n"));
 }
 
 TEST_F(ProjectLoaderTest, MigrationTimeouts) {
     const std::string apps = "[tool.fastappkit]\napps = []\n";
-    scratch.write("fastappkit.toml", apps + "[tool.fastappkit.migration]\nlock_timeout = \"500ms\"\n"
-                                            "statement_timeout = \"2min\"\nlock_retries = 0\n");
+    scratch.write("fastappkit.toml", apps +
+                                         "[tool.fastappkit.migration]\nlock_timeout = \"500ms\"\n"
+                                         "statement_timeout = \"2min\"\nlock_retries = 0\n");
     const Project project = load_project(scratch.path(), {});
     EXPECT_EQ(project.migration.timeouts.lock_timeout, std::chrono::milliseconds(500));
     EXPECT_EQ(project.migration.timeouts.statement_timeout, std::chrono::minutes(2));
     EXPECT_EQ(project.migration.lock_retries, 0);
     scratch.write("fastappkit.toml", apps);
     EXPECT_FALSE(load_project(scratch.path(), {}).migration.timeouts.any());
-    EXPECT_EQ(fmt::format("{}:4: lock_timeout '5 s' is not a duration; write a whole number and a unit, such "
-                          "as \"500ms\", \"5s\" or \"2min\"",
-                          config()),
-              load_error(apps + "[tool.fastappkit.migration]\nlock_timeout = \"5 s\"\n"));
+    EXPECT_EQ(
+        fmt::format(
+            "{}:4: lock_timeout '5 s' is not a duration; write a whole number and a unit, such "
+            "as \"500ms\", \"5s\" or \"2min\"",
+            config()),
+        load_error(apps + "[tool.fastappkit.migration]\nlock_timeout = \"5 s\"\n"));
     EXPECT_EQ(fmt::format("{}:4: lock_retries must be a whole number from 0 to 100", config()),
               load_error(apps + "[tool.fastappkit.migration]\nlock_retries = -1\n"));
 }
@@ -307,7 +362,8 @@ TEST_F(ProjectLoaderTest, MigrationTimeouts) {
 TEST_F(ProjectLoaderTest, ManifestErrorsSurfaceThroughTheProject) {
     add_source_app("external", "payments", "version_table = \"alembic_version\"\n");
     const std::string manifest = scratch.str("external/payments/payments/fastappkit.toml");
-    EXPECT_EQ(fmt::format("{}:5: app 'payments' declares version_table 'alembic_version'; an external app's version "
+    EXPECT_EQ(fmt::format("{}:5: app 'payments' declares version_table 'alembic_version'; an "
+                          "external app's version "
                           "table must be 'alembic_version_payments'",
                           manifest),
               load_error("[tool.fastappkit]\napps = [\"payments\"]\napp_path = [\"external\"]\n"));
@@ -336,7 +392,9 @@ protected:
     std::string manifest() const { return scratch.str("payments/fastappkit.toml"); }
     std::string manifest_error(const std::string& toml) {
         scratch.write("payments/fastappkit.toml", toml);
-        return message_of(ExitCode::usage, [&] { load_manifest(scratch.path() / "payments/fastappkit.toml", "payments"); });
+        return message_of(ExitCode::usage, [&] {
+            load_manifest(scratch.path() / "payments/fastappkit.toml", "payments");
+        });
     }
     void SetUp() override {
         ProjectTestBase::SetUp();
@@ -345,7 +403,8 @@ protected:
 };
 
 TEST_F(ProjectManifestTest, AllKeys) {
-    scratch.write("payments/fastappkit.toml", manifest_text("payments", R"(models = "schema/models.sql"
+    scratch.write("payments/fastappkit.toml",
+                  manifest_text("payments", R"(models = "schema/models.sql"
 requires = ["analytics", "billing"]
 entrypoint = "payments:register"
 version_table = "alembic_version_payments"
@@ -371,15 +430,18 @@ TEST_F(ProjectManifestTest, EmptyRequiresIsPresent) {
 
 TEST_F(ProjectManifestTest, MissingManifest) {
     EXPECT_EQ(fmt::format("App manifest not found: {}", scratch.str("billing/fastappkit.toml")),
-              message_of(ExitCode::usage, [&] { load_manifest(scratch.path() / "billing/fastappkit.toml", "billing"); }));
+              message_of(ExitCode::usage, [&] {
+                  load_manifest(scratch.path() / "billing/fastappkit.toml", "billing");
+              }));
 }
 
 TEST_F(ProjectManifestTest, MissingRequiredKeys) {
     const std::string message = "{}: [tool.fastappkit] is missing the required key '{}'";
     EXPECT_EQ(fmt::format(message, manifest(), "name"),
               manifest_error("[tool.fastappkit]\nversion = \"1\"\nmigrations = \"migrations\"\n"));
-    EXPECT_EQ(fmt::format(message, manifest(), "version"),
-              manifest_error("[tool.fastappkit]\nname = \"payments\"\nmigrations = \"migrations\"\n"));
+    EXPECT_EQ(
+        fmt::format(message, manifest(), "version"),
+        manifest_error("[tool.fastappkit]\nname = \"payments\"\nmigrations = \"migrations\"\n"));
     EXPECT_EQ(fmt::format(message, manifest(), "migrations"),
               manifest_error("[tool.fastappkit]\nname = \"payments\"\nversion = \"1\"\n"));
     EXPECT_EQ(fmt::format("{}: missing the [tool.fastappkit] table", manifest()),
@@ -387,8 +449,10 @@ TEST_F(ProjectManifestTest, MissingRequiredKeys) {
 }
 
 TEST_F(ProjectManifestTest, WrongTypes) {
-    EXPECT_EQ(fmt::format("{}:3: 'version' must be a string", manifest()),
-              manifest_error("[tool.fastappkit]\nname = \"payments\"\nversion = 1\nmigrations = \"migrations\"\n"));
+    EXPECT_EQ(
+        fmt::format("{}:3: 'version' must be a string", manifest()),
+        manifest_error(
+            "[tool.fastappkit]\nname = \"payments\"\nversion = 1\nmigrations = \"migrations\"\n"));
     EXPECT_EQ(fmt::format("{}:5: 'requires' must be an array of strings", manifest()),
               manifest_error(manifest_text("payments", "requires = \"analytics\"\n")));
     EXPECT_EQ(fmt::format("{}:5: 'entrypoint' must be a string", manifest()),
@@ -396,42 +460,57 @@ TEST_F(ProjectManifestTest, WrongTypes) {
 }
 
 TEST_F(ProjectManifestTest, NameMustMatchDirectoryAndBeValid) {
-    EXPECT_EQ(fmt::format("{}:2: app name 'billing' does not match its directory name 'payments'", manifest()),
+    EXPECT_EQ(fmt::format("{}:2: app name 'billing' does not match its directory name 'payments'",
+                          manifest()),
               manifest_error(manifest_text("billing")));
     EXPECT_EQ(
-        fmt::format("{}:2: app name 'Payments' is not valid (use [a-z_][a-z0-9_]*, at most 40 characters)", manifest()),
+        fmt::format(
+            "{}:2: app name 'Payments' is not valid (use [a-z_][a-z0-9_]*, at most 40 characters)",
+            manifest()),
         manifest_error(manifest_text("Payments")));
 }
 
 TEST_F(ProjectManifestTest, UnknownKey) {
-    EXPECT_EQ(fmt::format("{}:5: unknown key 'require' in [tool.fastappkit] (expected name, version, migrations, "
-                          "models, requires, entrypoint, version_table, migration)",
-                          manifest()),
-              manifest_error(manifest_text("payments", "require = []\n")));
+    EXPECT_EQ(
+        fmt::format(
+            "{}:5: unknown key 'require' in [tool.fastappkit] (expected name, version, migrations, "
+            "models, requires, entrypoint, version_table, migration)",
+            manifest()),
+        manifest_error(manifest_text("payments", "require = []\n")));
 }
 
 TEST_F(ProjectManifestTest, MigrationsPathRules) {
     const std::string head = "[tool.fastappkit]\nname = \"payments\"\nversion = \"0.1.0\"\n";
     EXPECT_EQ(
-        fmt::format("{}:4: 'migrations' must be a path relative to the manifest's directory, not '/srv/m'", manifest()),
+        fmt::format(
+            "{}:4: 'migrations' must be a path relative to the manifest's directory, not '/srv/m'",
+            manifest()),
         manifest_error(head + "migrations = \"/srv/m\"\n"));
-    EXPECT_EQ(fmt::format("{}:4: 'migrations' must be a path relative to the manifest's directory, not ''", manifest()),
+    EXPECT_EQ(fmt::format(
+                  "{}:4: 'migrations' must be a path relative to the manifest's directory, not ''",
+                  manifest()),
               manifest_error(head + "migrations = \"\"\n"));
     EXPECT_EQ(
-        fmt::format("{}:4: 'migrations' must not leave the app's directory ('..' in 'm/../../shared')", manifest()),
+        fmt::format(
+            "{}:4: 'migrations' must not leave the app's directory ('..' in 'm/../../shared')",
+            manifest()),
         manifest_error(head + "migrations = \"m/../../shared\"\n"));
     EXPECT_EQ(fmt::format("Migrations directory not found: {} (app 'payments', {})",
                           scratch.str("payments/db/migrations"), manifest()),
               manifest_error(head + "migrations = \"db/migrations\"\n"));
-    EXPECT_EQ(fmt::format("{}:5: 'models' must not leave the app's directory ('..' in '../models.sql')", manifest()),
-              manifest_error(manifest_text("payments", "models = \"../models.sql\"\n")));
+    EXPECT_EQ(
+        fmt::format("{}:5: 'models' must not leave the app's directory ('..' in '../models.sql')",
+                    manifest()),
+        manifest_error(manifest_text("payments", "models = \"../models.sql\"\n")));
 }
 
 TEST_F(ProjectManifestTest, MigrationsDirectoryTrailingSlashIsNormalised) {
     scratch.write("payments/fastappkit.toml",
-                  "[tool.fastappkit]\nname = \"payments\"\nversion = \"0.1.0\"\nmigrations = \"./migrations/\"\n");
-    EXPECT_EQ(scratch.path() / "payments/migrations",
-              load_manifest(scratch.path() / "payments/fastappkit.toml", "payments").migrations_dir);
+                  "[tool.fastappkit]\nname = \"payments\"\nversion = \"0.1.0\"\nmigrations = "
+                  "\"./migrations/\"\n");
+    EXPECT_EQ(
+        scratch.path() / "payments/migrations",
+        load_manifest(scratch.path() / "payments/fastappkit.toml", "payments").migrations_dir);
 }
 
 TEST_F(ProjectManifestTest, VersionTableMustBeTheAppsOwn) {
@@ -445,7 +524,8 @@ TEST_F(ProjectManifestTest, VersionTableMustBeTheAppsOwn) {
 }
 
 TEST_F(ProjectManifestTest, InvalidRequiresEntry) {
-    EXPECT_EQ(fmt::format("{}:5: requires entry 'Analytics' is not a valid app name (use [a-z_][a-z0-9_]*, at most 40 "
+    EXPECT_EQ(fmt::format("{}:5: requires entry 'Analytics' is not a valid app name (use "
+                          "[a-z_][a-z0-9_]*, at most 40 "
                           "characters)",
                           manifest()),
               manifest_error(manifest_text("payments", "requires = [\"Analytics\"]\n")));
@@ -460,7 +540,8 @@ TEST_F(ProjectStandaloneTest, FindsTheOneAppManifest) {
     EXPECT_FALSE(find_standalone_manifest(scratch.path()));
     scratch.write("payments/fastappkit.toml", manifest_text("payments"));
     scratch.write("docs/readme.txt", "");
-    EXPECT_EQ(scratch.path() / "payments/fastappkit.toml", find_standalone_manifest(scratch.path() / "."));
+    EXPECT_EQ(scratch.path() / "payments/fastappkit.toml",
+              find_standalone_manifest(scratch.path() / "."));
 }
 
 TEST_F(ProjectStandaloneTest, AProjectRootIsNeverStandalone) {
@@ -477,10 +558,11 @@ TEST_F(ProjectStandaloneTest, NestedProjectIsNotAnAppManifest) {
 TEST_F(ProjectStandaloneTest, SeveralManifestsAreAnError) {
     scratch.write("payments/fastappkit.toml", manifest_text("payments"));
     scratch.write("billing/fastappkit.toml", manifest_text("billing"));
-    EXPECT_EQ(
-        fmt::format("{}: several app manifests found ({}, {}); a standalone app's checkout holds exactly one",
-                    scratch.str(), scratch.str("billing/fastappkit.toml"), scratch.str("payments/fastappkit.toml")),
-        message_of(ExitCode::usage, [&] { find_standalone_manifest(scratch.path()); }));
+    EXPECT_EQ(fmt::format("{}: several app manifests found ({}, {}); a standalone app's checkout "
+                          "holds exactly one",
+                          scratch.str(), scratch.str("billing/fastappkit.toml"),
+                          scratch.str("payments/fastappkit.toml")),
+              message_of(ExitCode::usage, [&] { find_standalone_manifest(scratch.path()); }));
 }
 
 }  // namespace

@@ -21,8 +21,10 @@ namespace fastappkit {
 class StatementError : public std::runtime_error {
 public:
     StatementError(int failed_line, std::string failed_statement, std::string database_message)
-        : std::runtime_error(database_message), line(failed_line),
-          statement(std::move(failed_statement)), message(std::move(database_message)) {}
+        : std::runtime_error(database_message),
+          line(failed_line),
+          statement(std::move(failed_statement)),
+          message(std::move(database_message)) {}
     int line;
     std::string statement;
     std::string message;
@@ -62,7 +64,8 @@ public:
 };
 
 struct OpenOptions {
-    bool read_only = false;  // never create or change anything (a missing SQLite file stays missing)
+    bool read_only =
+        false;  // never create or change anything (a missing SQLite file stays missing)
     std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
     // Called once when the runner starts waiting for another runner's lock.
     std::function<void(const std::string&)> on_wait;

@@ -22,7 +22,8 @@ void remove_sqlite_files(const DatabaseUrl& url) {
     for (const char* suffix : {"", "-journal", "-wal", "-shm", "-fastappkit.lock"}) {
         std::filesystem::remove(url.sqlite_path.string() + suffix, ec);
         if (ec) {
-            throw failure(fmt::format("Cannot remove {}{}: {}", url.sqlite_path.string(), suffix, ec.message()));
+            throw failure(fmt::format("Cannot remove {}{}: {}", url.sqlite_path.string(), suffix,
+                                      ec.message()));
         }
     }
 }
@@ -32,8 +33,10 @@ void reset_server_database(const DatabaseUrl& url, bool create) {
 #ifdef FASTAPPKIT_WITH_POSTGRESQL
     load_and_reset_postgres(url, create);
 #else
-    throw usage_error("This build of fastappkit has no PostgreSQL support; reconfigure it with "
-                      "-DFASTAPPKIT_WITH_POSTGRESQL=ON to use " + url.masked() + ".");
+    throw usage_error(
+        "This build of fastappkit has no PostgreSQL support; reconfigure it with "
+        "-DFASTAPPKIT_WITH_POSTGRESQL=ON to use " +
+        url.masked() + ".");
 #endif
 }
 
@@ -50,14 +53,15 @@ void clone_server_database(const DatabaseUrl& from, const DatabaseUrl& to) {
 
 void clone_database(const DatabaseUrl& from, const DatabaseUrl& to) {
     if (from.dialect != to.dialect) {
-        throw usage_error(fmt::format("Cannot clone {} into {}: both must be {} databases", from.masked(),
-                                      to.masked(), to_string(from.dialect)));
+        throw usage_error(fmt::format("Cannot clone {} into {}: both must be {} databases",
+                                      from.masked(), to.masked(), to_string(from.dialect)));
     }
-    if (from.text == to.text || (from.dialect == Dialect::sqlite && from.sqlite_path == to.sqlite_path) ||
-        (from.dialect == Dialect::postgresql && from.database == to.database && from.host == to.host &&
-         from.port == to.port)) {
-        throw usage_error(fmt::format("Cannot clone {} into itself: give another --database-url",
-                                      from.masked()));
+    if (from.text == to.text ||
+        (from.dialect == Dialect::sqlite && from.sqlite_path == to.sqlite_path) ||
+        (from.dialect == Dialect::postgresql && from.database == to.database &&
+         from.host == to.host && from.port == to.port)) {
+        throw usage_error(
+            fmt::format("Cannot clone {} into itself: give another --database-url", from.masked()));
     }
     if (from.dialect == Dialect::sqlite) {
         remove_sqlite_files(to);
@@ -75,7 +79,8 @@ ScratchDatabase::ScratchDatabase(const DatabaseUrl& like) : url_(like) {
         // The URL's text names the new database too, for messages.
         const auto query = like.text.find('?');
         const auto slash = like.text.rfind("/" + like.database, query);
-        if (slash != std::string::npos) url_.text.replace(slash + 1, like.database.size(), url_.database);
+        if (slash != std::string::npos)
+            url_.text.replace(slash + 1, like.database.size(), url_.database);
         reset_server_database(url_, true);
         server_database_ = true;
     }

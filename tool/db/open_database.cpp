@@ -20,7 +20,8 @@ std::unique_ptr<Database> open_database(const DatabaseUrl& url, const OpenOption
 #else
             throw usage_error(
                 "This build of fastappkit has no PostgreSQL support; reconfigure it with "
-                "-DFASTAPPKIT_WITH_POSTGRESQL=ON to use " + url.masked() + ".");
+                "-DFASTAPPKIT_WITH_POSTGRESQL=ON to use " +
+                url.masked() + ".");
 #endif
     }
     throw usage_error("Unsupported database dialect.");

@@ -26,7 +26,8 @@ struct fastappkit_plugin_error {
 typedef void (*fastappkit_plugin_body)(void* context);
 
 // Runs body(context) and fills `error` with what it threw (kind OK when nothing).
-typedef void fastappkit_plugin_guard_fn(fastappkit_plugin_body body, void* context, fastappkit_plugin_error* error);
+typedef void fastappkit_plugin_guard_fn(fastappkit_plugin_body body, void* context,
+                                        fastappkit_plugin_error* error);
 // The fastappkit version the plugin was built from; the runner refuses any other.
 typedef const char* fastappkit_plugin_version_fn(void);
 

@@ -14,20 +14,25 @@ char* copy(const char* text) { return strdup(text ? text : ""); }
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) void fastappkit_plugin_guard(fastappkit_plugin_body body,
-                                                                               void* context,
-                                                                               fastappkit_plugin_error* error) {
+extern "C" __attribute__((visibility("default"))) void fastappkit_plugin_guard(
+    fastappkit_plugin_body body, void* context, fastappkit_plugin_error* error) {
     *error = fastappkit_plugin_error{FASTAPPKIT_PLUGIN_OK, 0, 0, nullptr, nullptr, 0};
     try {
         body(context);
     } catch (const fastappkit::StatementError& e) {
-        *error = {FASTAPPKIT_PLUGIN_STATEMENT_ERROR, 1, e.line, copy(e.message.c_str()), copy(e.statement.c_str()),
+        *error = {FASTAPPKIT_PLUGIN_STATEMENT_ERROR,
+                  1,
+                  e.line,
+                  copy(e.message.c_str()),
+                  copy(e.statement.c_str()),
                   e.lock_not_available ? 1 : 0};
     } catch (const fastappkit::Error& e) {
-        *error = {FASTAPPKIT_PLUGIN_ERROR, static_cast<int>(e.code()), 0, copy(e.what()), nullptr, 0};
+        *error = {
+            FASTAPPKIT_PLUGIN_ERROR, static_cast<int>(e.code()), 0, copy(e.what()), nullptr, 0};
     } catch (const std::exception& e) {
         *error = {FASTAPPKIT_PLUGIN_UNEXPECTED, 1, 0, copy(e.what()), nullptr, 0};
     } catch (...) {
-        *error = {FASTAPPKIT_PLUGIN_UNEXPECTED, 1, 0, copy("an exception of unknown type"), nullptr, 0};
+        *error = {FASTAPPKIT_PLUGIN_UNEXPECTED,         1,       0,
+                  copy("an exception of unknown type"), nullptr, 0};
     }
 }

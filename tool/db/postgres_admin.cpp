@@ -42,8 +42,10 @@ void reset_postgres_database(const DatabaseUrl& url, bool create) {
         for (const auto& sql : statements) work.exec(sql);
     } catch (const std::exception& e) {
         std::string message = mask_passwords(e.what());
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-        throw failure(fmt::format("Cannot {} database {}: {}", create ? "reset" : "drop", url.masked(), message));
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+            message.pop_back();
+        throw failure(fmt::format("Cannot {} database {}: {}", create ? "reset" : "drop",
+                                  url.masked(), message));
     }
 }
 
@@ -62,8 +64,9 @@ void clone_postgres_database(const DatabaseUrl& from, const DatabaseUrl& to) {
         // stays in pg_stat_activity until its backend has exited: give such sessions a moment.
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         for (;;) {
-            const auto others = work.exec(fmt::format(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = {}", work.quote(from.database)));
+            const auto others =
+                work.exec(fmt::format("SELECT count(*) FROM pg_stat_activity WHERE datname = {}",
+                                      work.quote(from.database)));
             if (others[0][0].as<long long>() == 0) {
                 try {
                     work.exec("CREATE DATABASE " + quoted_identifier(to.database) + " TEMPLATE " +

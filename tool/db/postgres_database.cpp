@@ -163,8 +163,8 @@ private:
 std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char* scope) {
     std::vector<std::string> statements;
     if (timeouts.lock_timeout) {
-        statements.push_back(fmt::format("SET {}lock_timeout = '{}'", scope,
-                                         duration_text(*timeouts.lock_timeout)));
+        statements.push_back(
+            fmt::format("SET {}lock_timeout = '{}'", scope, duration_text(*timeouts.lock_timeout)));
     }
     if (timeouts.statement_timeout) {
         statements.push_back(fmt::format("SET {}statement_timeout = '{}'", scope,
@@ -181,7 +181,8 @@ public:
         : database_(database) {
         for (const char* setting : {"lock_timeout", "statement_timeout"}) {
             const auto rows = database_.query(fmt::format("SELECT current_setting('{}')", setting));
-            restore_.push_back(fmt::format("SET {} = '{}'", setting, rows.at(0).at(0).value_or("0")));
+            restore_.push_back(
+                fmt::format("SET {} = '{}'", setting, rows.at(0).at(0).value_or("0")));
         }
         for (const auto& sql : timeout_statements(timeouts, "")) database_.query(sql);
     }
@@ -218,7 +219,8 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
     // (libpqxx's own message then says little more, e.g. "Could not obtain client encoding".)
     auto lost = [&] { return failure(fmt::format("Lost the connection to {}.", display_url())); };
     if (!connection_->is_open()) throw lost();
-    if (interrupted_.load()) throw failure(fmt::format("Interrupted while working on {}.", display_url()));
+    if (interrupted_.load())
+        throw failure(fmt::format("Interrupted while working on {}.", display_url()));
     struct InStatement {
         std::atomic<bool>& flag;
         explicit InStatement(std::atomic<bool>& f) : flag(f) { flag.store(true); }
@@ -268,10 +270,10 @@ void PostgresDatabase::run_quietly(const std::string& sql) noexcept {
 bool PostgresDatabase::has_table(const std::string& table) {
     pqxx::result result =
         own_query(fmt::format("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
-                          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                          "WHERE n.nspname = current_schema() AND c.relname = {} "
-                          "AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))",
-                          connection_->quote(table)));
+                              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                              "WHERE n.nspname = current_schema() AND c.relname = {} "
+                              "AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))",
+                              connection_->quote(table)));
     return result[0][0].as<bool>();
 }
 
@@ -296,7 +298,9 @@ std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& versio
     return rows;
 }
 
-void PostgresDatabase::ensure_history_table() { ensure_table(kHistoryTable, create_history_table_sql()); }
+void PostgresDatabase::ensure_history_table() {
+    ensure_table(kHistoryTable, create_history_table_sql());
+}
 
 void PostgresDatabase::ensure_table(const std::string& table, const std::string& create_sql) {
     if (options_.read_only || has_table(table)) return;
@@ -305,7 +309,7 @@ void PostgresDatabase::ensure_table(const std::string& table, const std::string&
     // creates this table and commits.
     std::unique_ptr<Transaction> own = in_transaction_ ? nullptr : begin();
     own_query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
-                      connection_->quote(table)));
+                          connection_->quote(table)));
     own_query(create_sql);
     if (own) own->commit();
 }
@@ -344,7 +348,8 @@ std::unique_ptr<HistoryLock> PostgresDatabase::lock_history(const std::string& v
     auto deadline = Clock::now() + options_.lock_timeout;
     bool waiting = false;
     while (!try_lock(key)) {
-        if (interrupted_.load()) throw failure(fmt::format("Interrupted while working on {}.", display_url()));
+        if (interrupted_.load())
+            throw failure(fmt::format("Interrupted while working on {}.", display_url()));
         if (!waiting && options_.on_wait)
             options_.on_wait(fmt::format(
                 "Waiting for another fastappkit runner holding the migration lock on {}...",

@@ -10,7 +10,8 @@
 
 namespace fastappkit {
 
-std::unique_ptr<Database> open_postgres_database(const DatabaseUrl& url, const OpenOptions& options);
+std::unique_ptr<Database> open_postgres_database(const DatabaseUrl& url,
+                                                 const OpenOptions& options);
 
 // Drops the database if it exists; with `create`, then creates it empty.
 void reset_postgres_database(const DatabaseUrl& url, bool create);

@@ -164,7 +164,8 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionCommitsSectionAndBookkeepingToget
     EXPECT_TRUE(database->history_lock_is_exclusive());
     database->execute("CREATE TABLE timing (ms INTEGER)");
     database->execute_transaction(
-        "CREATE TABLE account (id INTEGER);\nINSERT INTO account VALUES (1);\n-- a trailing comment",
+        "CREATE TABLE account (id INTEGER);\nINSERT INTO account VALUES (1);\n-- a trailing "
+        "comment",
         5,
         {"INSERT INTO alembic_version_payments VALUES ('aaaa')",
          "INSERT INTO timing VALUES (" + database->batch_elapsed_ms_sql() + ")"},
@@ -188,8 +189,8 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
         "INSERT INTO\n"
         "  nope VALUES ('two');\n";
     const auto error = test_support::thrown<StatementError>([&] {
-        database->execute_transaction(section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
-                                      Timeouts{});
+        database->execute_transaction(
+            section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"}, Timeouts{});
     });
     ASSERT_TRUE(error);
     EXPECT_EQ(12, error->line);
@@ -208,7 +209,8 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
 
     // The connection is usable again.
     database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
-                                  {"INSERT INTO alembic_version_payments VALUES ('bbbb')"}, Timeouts{});
+                                  {"INSERT INTO alembic_version_payments VALUES ('bbbb')"},
+                                  Timeouts{});
     EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
 }
 

@@ -38,7 +38,8 @@ std::vector<fs::path> plugin_candidates() {
     if (const char* file = std::getenv("FASTAPPKIT_PLUGIN"); file && *file) return {fs::path(file)};
     std::error_code ec;
     fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    return {exe_dir / kPluginFile, (exe_dir / FASTAPPKIT_PLUGIN_RELATIVE_DIR / kPluginFile).lexically_normal()};
+    return {exe_dir / kPluginFile,
+            (exe_dir / FASTAPPKIT_PLUGIN_RELATIVE_DIR / kPluginFile).lexically_normal()};
 }
 
 struct Plugin {
@@ -51,9 +52,10 @@ template <typename Function>
 Function* symbol(const Plugin& plugin, const char* name) {
     void* address = dlsym(plugin.handle, name);
     if (!address) {
-        throw failure(fmt::format("The PostgreSQL plugin {} lacks {}: it does not belong to this fastappkit "
-                                  "{}; reinstall fastappkit",
-                                  plugin.file.string(), name, FASTAPPKIT_VERSION));
+        throw failure(
+            fmt::format("The PostgreSQL plugin {} lacks {}: it does not belong to this fastappkit "
+                        "{}; reinstall fastappkit",
+                        plugin.file.string(), name, FASTAPPKIT_VERSION));
     }
     return reinterpret_cast<Function*>(address);
 }
@@ -70,20 +72,23 @@ Plugin load_plugin() {
             continue;
         }
         Plugin plugin{candidate, handle, nullptr};
-        const std::string version = symbol<fastappkit_plugin_version_fn>(plugin, "fastappkit_plugin_version")();
+        const std::string version =
+            symbol<fastappkit_plugin_version_fn>(plugin, "fastappkit_plugin_version")();
         if (version != FASTAPPKIT_VERSION) {
             dlclose(handle);
-            throw failure(fmt::format("The PostgreSQL plugin {} is version {}, but this runner is fastappkit {}; "
-                                      "install both from one build",
-                                      candidate.string(), version, FASTAPPKIT_VERSION));
+            throw failure(fmt::format(
+                "The PostgreSQL plugin {} is version {}, but this runner is fastappkit {}; "
+                "install both from one build",
+                candidate.string(), version, FASTAPPKIT_VERSION));
         }
         plugin.guard = symbol<fastappkit_plugin_guard_fn>(plugin, "fastappkit_plugin_guard");
         return plugin;
     }
     std::vector<std::string> dirs;
     for (const auto& candidate : candidates) dirs.push_back(candidate.parent_path().string());
-    throw failure(fmt::format("PostgreSQL support is not available: cannot load {} (looked in {}{})", kPluginFile,
-                              fmt::join(dirs, " and "), errors));
+    throw failure(
+        fmt::format("PostgreSQL support is not available: cannot load {} (looked in {}{})",
+                    kPluginFile, fmt::join(dirs, " and "), errors));
 }
 
 // The plugin stays loaded for the life of the process.
@@ -105,10 +110,12 @@ const Plugin& plugin() {
             throw failed;
         }
         case FASTAPPKIT_PLUGIN_ERROR:
-            throw Error(error.exit_code == static_cast<int>(ExitCode::usage) ? ExitCode::usage : ExitCode::failure,
+            throw Error(error.exit_code == static_cast<int>(ExitCode::usage) ? ExitCode::usage
+                                                                             : ExitCode::failure,
                         message);
         default:
-            throw failure(fmt::format("The PostgreSQL plugin {} failed: {}", plugin().file.string(), message));
+            throw failure(fmt::format("The PostgreSQL plugin {} failed: {}", plugin().file.string(),
+                                      message));
     }
 }
 
@@ -118,7 +125,9 @@ auto guarded(Call&& call) -> decltype(call()) {
     using Result = decltype(call());
     fastappkit_plugin_error error{};
     if constexpr (std::is_void_v<Result>) {
-        auto body = [](void* context) { (*static_cast<std::remove_reference_t<Call>*>(context))(); };
+        auto body = [](void* context) {
+            (*static_cast<std::remove_reference_t<Call>*>(context))();
+        };
         plugin().guard(body, &call, &error);
         if (error.kind != FASTAPPKIT_PLUGIN_OK) rethrow(error);
     } else {
@@ -191,7 +200,8 @@ public:
         return guarded([&] { return inner_->batch_elapsed_ms_sql(); });
     }
     void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping, const Timeouts& timeouts) override {
+                             const std::vector<std::string>& bookkeeping,
+                             const Timeouts& timeouts) override {
         guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping, timeouts); });
     }
     void limit_transaction(const Timeouts& timeouts) override {
@@ -207,10 +217,12 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Database> load_and_open_postgres(const DatabaseUrl& url, const OpenOptions& options) {
+std::unique_ptr<Database> load_and_open_postgres(const DatabaseUrl& url,
+                                                 const OpenOptions& options) {
     using Open = Database*(const DatabaseUrl&, const OpenOptions&);
     Open* open = symbol<Open>(plugin(), "fastappkit_postgresql_open");
-    return std::make_unique<PluginDatabase>(guarded([&] { return std::unique_ptr<Database>(open(url, options)); }));
+    return std::make_unique<PluginDatabase>(
+        guarded([&] { return std::unique_ptr<Database>(open(url, options)); }));
 }
 
 void load_and_reset_postgres(const DatabaseUrl& url, bool create) {

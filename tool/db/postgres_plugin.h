@@ -7,7 +7,8 @@
 
 namespace fastappkit {
 
-std::unique_ptr<Database> load_and_open_postgres(const DatabaseUrl& url, const OpenOptions& options);
+std::unique_ptr<Database> load_and_open_postgres(const DatabaseUrl& url,
+                                                 const OpenOptions& options);
 void load_and_reset_postgres(const DatabaseUrl& url, bool create);
 void load_and_clone_postgres(const DatabaseUrl& from, const DatabaseUrl& to);
 

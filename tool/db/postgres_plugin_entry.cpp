@@ -16,11 +16,12 @@ FASTAPPKIT_PLUGIN_EXPORT fastappkit::Database* fastappkit_postgresql_open(
     return fastappkit::open_postgres_database(url, options).release();
 }
 
-FASTAPPKIT_PLUGIN_EXPORT void fastappkit_postgresql_reset(const fastappkit::DatabaseUrl& url, bool create) {
+FASTAPPKIT_PLUGIN_EXPORT void fastappkit_postgresql_reset(const fastappkit::DatabaseUrl& url,
+                                                          bool create) {
     fastappkit::reset_postgres_database(url, create);
 }
 
 FASTAPPKIT_PLUGIN_EXPORT void fastappkit_postgresql_clone(const fastappkit::DatabaseUrl& from,
-                                                         const fastappkit::DatabaseUrl& to) {
+                                                          const fastappkit::DatabaseUrl& to) {
     fastappkit::clone_postgres_database(from, to);
 }

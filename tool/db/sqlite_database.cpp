@@ -106,8 +106,8 @@ struct BusyWait {
             timed_out = false;
             announce();
         }
-        const auto remaining = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             Clock::now() - started);
+        const auto remaining =
+            timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
         if (remaining.count() <= 0) {
             timed_out = true;
             return false;
@@ -123,18 +123,20 @@ struct BusyWait {
         if (announced || !on_wait) return;
         announced = true;
         try {
-            on_wait(fmt::format("Waiting for another fastappkit runner to release the database "
-                                "lock on {} (giving up after {} s).",
-                                path, seconds_text(timeout)));
+            on_wait(
+                fmt::format("Waiting for another fastappkit runner to release the database "
+                            "lock on {} (giving up after {} s).",
+                            path, seconds_text(timeout)));
         } catch (...) {
             // A reporter that fails must not unwind through SQLite's C frames.
         }
     }
 
     std::string timeout_message() const {
-        return fmt::format("Timed out after {} s waiting for the database lock on {}; another "
-                           "runner may be stuck.",
-                           seconds_text(timeout), path);
+        return fmt::format(
+            "Timed out after {} s waiting for the database lock on {}; another "
+            "runner may be stuck.",
+            seconds_text(timeout), path);
     }
 };
 
@@ -218,7 +220,9 @@ std::string sqlite_uri(const std::string& path, const DatabaseUrl& url, bool rea
     char separator = '?';
     for (const char* key : {"mode", "cache", "immutable", "nolock", "psow", "vfs"}) {
         const std::string value = url_option(url, key);
-        if (value.empty() || (read_only && std::string(key) == "mode" && value != "ro" && value != "memory")) continue;
+        if (value.empty() ||
+            (read_only && std::string(key) == "mode" && value != "ro" && value != "memory"))
+            continue;
         uri += fmt::format("{}{}=", separator, key);
         for (const char c : value) {
             uri += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
@@ -243,10 +247,12 @@ public:
         busy_.interrupted = &interrupted_;
         if (options.read_only && path_ != ":memory:" && !file_exists()) return;
         if (options.read_only && path_ != ":memory:") roll_back_hot_journal();
-        if (!options.read_only && url_option(url, "mode") == "rw" && path_ != ":memory:" && !file_exists()) {
-            throw failure(fmt::format("Cannot open database {}: the file does not exist, and mode=rw in the "
-                                      "URL keeps SQLite from creating it",
-                                      display_url_));
+        if (!options.read_only && url_option(url, "mode") == "rw" && path_ != ":memory:" &&
+            !file_exists()) {
+            throw failure(
+                fmt::format("Cannot open database {}: the file does not exist, and mode=rw in the "
+                            "URL keeps SQLite from creating it",
+                            display_url_));
         }
         open(options.read_only);
     }
@@ -254,7 +260,8 @@ public:
     // A connection the program opened: configured like ours while it is lent, given back with
     // no busy handler and its foreign_keys setting as it was.
     SqliteDatabase(sqlite3* borrowed, const OpenOptions& options)
-        : path_(borrowed_path(borrowed)), display_url_("sqlite:///" + path_),
+        : path_(borrowed_path(borrowed)),
+          display_url_("sqlite:///" + path_),
           db_(borrowed, ConnectionCloser{false}) {
         busy_.path = path_;
         busy_.timeout = options.lock_timeout;
@@ -283,7 +290,8 @@ public:
     // name is not found and when a statement runs.
     bool has_table(const std::string& table) override {
         PreparedStatement statement;
-        if (!prepare_reading_table("SELECT 1 FROM " + quote_identifier(table) + " LIMIT 0", statement)) {
+        if (!prepare_reading_table("SELECT 1 FROM " + quote_identifier(table) + " LIMIT 0",
+                                   statement)) {
             return false;
         }
         step(statement.get(), "Cannot read the schema");
@@ -293,7 +301,8 @@ public:
     std::vector<std::string> read_versions(const std::string& version_table) override {
         std::vector<std::string> versions;
         PreparedStatement statement;
-        if (!prepare_reading_table("SELECT version_num FROM " + quote_identifier(version_table), statement)) {
+        if (!prepare_reading_table("SELECT version_num FROM " + quote_identifier(version_table),
+                                   statement)) {
             return versions;  // no version table yet: nothing applied
         }
         const std::string context = "Cannot read the version table " + version_table;
@@ -328,7 +337,8 @@ public:
         const std::string lock_path = path_ + "-fastappkit.lock";
         const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw failure(fmt::format("Cannot open the lock file {}: {}", lock_path, std::strerror(errno)));
+            throw failure(
+                fmt::format("Cannot open the lock file {}: {}", lock_path, std::strerror(errno)));
         }
         auto lock = std::make_unique<SqliteHistoryLock>(fd);
         const off_t byte = lock_byte(version_table);
@@ -339,14 +349,16 @@ public:
             }
             require_not_interrupted();
             if (!waiting && busy_.on_wait) {
-                busy_.on_wait(fmt::format(
-                    "Waiting for another fastappkit runner holding the migration lock on {} of {}...",
-                    version_table, path_));
+                busy_.on_wait(
+                    fmt::format("Waiting for another fastappkit runner holding the migration lock "
+                                "on {} of {}...",
+                                version_table, path_));
             }
             if (Clock::now() >= deadline) {
-                throw failure(fmt::format("Timed out after {} s waiting for the migration lock on {} "
-                                          "of {}; another runner may be stuck.",
-                                          seconds_text(busy_.timeout), version_table, path_));
+                throw failure(
+                    fmt::format("Timed out after {} s waiting for the migration lock on {} "
+                                "of {}; another runner may be stuck.",
+                                seconds_text(busy_.timeout), version_table, path_));
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
@@ -408,7 +420,8 @@ public:
 
 private:
     void require_not_interrupted() const {
-        if (interrupted_.load()) throw failure(fmt::format("Interrupted while working on {}", display_url_));
+        if (interrupted_.load())
+            throw failure(fmt::format("Interrupted while working on {}", display_url_));
     }
 
     // Polled by SQLite while a statement runs: closes the window in which sqlite3_interrupt
@@ -432,12 +445,14 @@ private:
         std::error_code error;
         if (!fs::exists(path_ + "-journal", error)) return;
         sqlite3* handle = nullptr;
-        const int result = sqlite3_open_v2(uri_.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
+        const int result = sqlite3_open_v2(uri_.c_str(), &handle,
+                                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
         db_.reset(handle);
         if (result == SQLITE_OK && sqlite3_db_readonly(db_.get(), "main") == 0) {
             sqlite3_extended_result_codes(db_.get(), 1);
             sqlite3_busy_handler(db_.get(), &BusyWait::handle, &busy_);
-            run("SELECT count(*) FROM sqlite_master", "Cannot roll back the interrupted migration's journal");
+            run("SELECT count(*) FROM sqlite_master",
+                "Cannot roll back the interrupted migration's journal");
         }
         db_.reset();  // a file that cannot be opened for writing is left to the read-only open
     }
@@ -445,19 +460,22 @@ private:
     // A command that writes, on a URL that opens the database read-only: refused before any
     // work, instead of failing at the first write with SQLite's "readonly database".
     void refuse_read_only_options(const DatabaseUrl& url) const {
-        for (const auto& [key, value] : {std::pair<const char*, const char*>{"mode", "ro"}, {"immutable", "1"}}) {
+        for (const auto& [key, value] :
+             {std::pair<const char*, const char*>{"mode", "ro"}, {"immutable", "1"}}) {
             if (url_option(url, key) != value) continue;
-            throw usage_error(fmt::format("Cannot change database {}: its URL opens it read-only ({}={}); remove "
-                                          "that option to migrate it",
-                                          display_url_, key, value));
+            throw usage_error(
+                fmt::format("Cannot change database {}: its URL opens it read-only ({}={}); remove "
+                            "that option to migrate it",
+                            display_url_, key, value));
         }
     }
 
     void open(bool read_only) {
         if (!read_only && path_ != ":memory:") require_parent_directory();
         sqlite3* handle = nullptr;
-        const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                          SQLITE_OPEN_URI;
+        const int flags =
+            (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+            SQLITE_OPEN_URI;
         const int result = sqlite3_open_v2(uri_.c_str(), &handle, flags, nullptr);
         db_.reset(handle);  // SQLite allocates a handle even when opening fails
         if (result != SQLITE_OK) {
@@ -470,7 +488,8 @@ private:
     void configure() {
         sqlite3_extended_result_codes(db_.get(), 1);
         sqlite3_busy_handler(db_.get(), &BusyWait::handle, &busy_);
-        sqlite3_progress_handler(db_.get(), 1000, &SqliteDatabase::stop_if_interrupted, &interrupted_);
+        sqlite3_progress_handler(db_.get(), 1000, &SqliteDatabase::stop_if_interrupted,
+                                 &interrupted_);
         run("PRAGMA foreign_keys = ON", "Cannot enable foreign keys");
     }
 
@@ -491,9 +510,10 @@ private:
     // A read-only connection to a missing file has nothing to change.
     void require_open(const std::string& context) const {
         if (!db_) {
-            throw failure(fmt::format("{} in {}: the database does not exist and was opened "
-                                      "read-only",
-                                      context, display_url_));
+            throw failure(
+                fmt::format("{} in {}: the database does not exist and was opened "
+                            "read-only",
+                            context, display_url_));
         }
     }
 
@@ -516,7 +536,8 @@ private:
             out.reset(raw);
             if (result == SQLITE_OK) return true;
             if ((result & 0xff) == SQLITE_SCHEMA && attempt < 10) continue;
-            if (std::string_view(sqlite3_errmsg(db_.get())).rfind("no such table", 0) == 0) return false;
+            if (std::string_view(sqlite3_errmsg(db_.get())).rfind("no such table", 0) == 0)
+                return false;
             throw_error("Cannot read the schema");
         }
     }
@@ -603,7 +624,8 @@ std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const Ope
     return std::make_unique<SqliteDatabase>(url, options);
 }
 
-std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection, const OpenOptions& options) {
+std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection,
+                                                   const OpenOptions& options) {
     if (!connection) throw usage_error("migrate_all was given a null SQLite connection.");
     return std::make_unique<SqliteDatabase>(connection, options);
 }
@@ -621,7 +643,8 @@ void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to) {
         const int result = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
         Connection connection(handle);
         if (result != SQLITE_OK) {
-            throw fail(fmt::format("cannot open {}: {}", path, handle ? sqlite3_errmsg(handle) : "out of memory"));
+            throw fail(fmt::format("cannot open {}: {}", path,
+                                   handle ? sqlite3_errmsg(handle) : "out of memory"));
         }
         sqlite3_busy_timeout(handle, 60000);  // a writer on the source holds the copy only briefly
         return connection;
@@ -632,7 +655,8 @@ void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to) {
     if (!backup) throw fail(sqlite3_errmsg(target_db.get()));
     const int stepped = sqlite3_backup_step(backup, -1);
     const int finished = sqlite3_backup_finish(backup);
-    if (stepped != SQLITE_DONE || finished != SQLITE_OK) throw fail(sqlite3_errmsg(target_db.get()));
+    if (stepped != SQLITE_DONE || finished != SQLITE_OK)
+        throw fail(sqlite3_errmsg(target_db.get()));
 }
 
 }  // namespace fastappkit

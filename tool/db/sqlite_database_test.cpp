@@ -74,11 +74,13 @@ TEST_F(SqliteDatabaseTest, ReadOnlyOpenOfAMissingFileCreatesNothing) {
 }
 
 TEST_F(SqliteDatabaseTest, ReadOnlyOpenOfAnExistingFileReadsButNeverWrites) {
-    open(path_)->execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"
-                         "INSERT INTO alembic_version VALUES ('abc');");
+    open(path_)->execute(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"
+        "INSERT INTO alembic_version VALUES ('abc');");
     const auto db = open_read_only(path_);
     EXPECT_EQ(std::vector<std::string>{"abc"}, db->read_versions("alembic_version"));
-    const StatementError error = statement_error([&] { db->execute("DELETE FROM alembic_version"); });
+    const StatementError error =
+        statement_error([&] { db->execute("DELETE FROM alembic_version"); });
     EXPECT_EQ("attempt to write a readonly database", error.message);
 }
 
@@ -93,8 +95,7 @@ TEST_F(SqliteDatabaseTest, AMissingParentDirectoryIsAFailure) {
 TEST_F(SqliteDatabaseTest, AFileThatIsNoDatabaseIsAFailure) {
     std::ofstream(path_) << "this is not a database, not at all, it is a plain text file\n";
     const auto db = open_read_only(path_);
-    EXPECT_EQ("Cannot read the schema in sqlite:///" + path_.string() +
-                  ": file is not a database",
+    EXPECT_EQ("Cannot read the schema in sqlite:///" + path_.string() + ": file is not a database",
               error_message([&] { db->has_table("alembic_version"); }));
 }
 
@@ -153,9 +154,9 @@ TEST_F(SqliteDatabaseTest, HistoryTableIsTheOneOfSchemaSql) {
     db->ensure_history_table();
     std::string expected = create_history_table_sql();
     expected.replace(expected.find("IF NOT EXISTS "), 14, "");  // SQLite stores it without
-    EXPECT_EQ(expected, db->query("SELECT sql FROM sqlite_master WHERE name = 'fastappkit_history'")
-                            .at(0)
-                            .at(0));
+    EXPECT_EQ(
+        expected,
+        db->query("SELECT sql FROM sqlite_master WHERE name = 'fastappkit_history'").at(0).at(0));
     const HistoryRow row{"alembic_version", "it's", "upgrade", "c0", "2026-01-01T00:00:00.000Z", 3};
     db->execute(insert_history_sql(row));
     const auto rows = db->read_history("alembic_version");
@@ -201,9 +202,10 @@ TEST_F(SqliteDatabaseTest, AFailedStatementRollsBackItsTransactionOnly) {
 TEST_F(SqliteDatabaseTest, StatementErrorsNameLineStatementAndMessage) {
     const auto db = open(path_);
     const StatementError prepare_error = statement_error([&] {
-        db->execute("CREATE TABLE a (x INT UNIQUE);\n\n-- a comment\nINSERT INTO nope\n"
-                    "  VALUES (1);\nSELECT 1;\n",
-                    10);
+        db->execute(
+            "CREATE TABLE a (x INT UNIQUE);\n\n-- a comment\nINSERT INTO nope\n"
+            "  VALUES (1);\nSELECT 1;\n",
+            10);
     });
     EXPECT_EQ(13, prepare_error.line);
     EXPECT_EQ("INSERT INTO nope\n  VALUES (1)", prepare_error.statement);

@@ -38,7 +38,8 @@ public:
             "{{{}, {}, {}, {}, {}, {}, {}}}", span(history.name), span(history.version_table),
             first_script, history.scripts.size(), ms_or_unset(settings.timeouts.lock_timeout),
             ms_or_unset(settings.timeouts.statement_timeout),
-            settings.lock_retries ? static_cast<long long>(*settings.lock_retries) : catalog::kUnset));
+            settings.lock_retries ? static_cast<long long>(*settings.lock_retries)
+                                  : catalog::kUnset));
     }
 
     std::string source() const {
@@ -74,10 +75,10 @@ private:
             for (const auto& name : list) names_.push_back(span(name));
         }
         for (const auto& section : script.sections) {
-            sections_.push_back(fmt::format(
-                "{{{}, {}, {}, {}, {}}}", section.direction == Direction::downgrade ? 1 : 0,
-                section.transactional ? 1 : 0, section.marker_line, span(section.dialect),
-                span(section.sql)));
+            sections_.push_back(fmt::format("{{{}, {}, {}, {}, {}}}",
+                                            section.direction == Direction::downgrade ? 1 : 0,
+                                            section.transactional ? 1 : 0, section.marker_line,
+                                            span(section.dialect), span(section.sql)));
         }
         scripts_.push_back(fmt::format(
             "{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}", span(script.file),
@@ -88,8 +89,8 @@ private:
     }
 
     // C++ has no empty arrays: an unused element stands in.
-    static std::string array(const char* type, const char* name, const std::vector<std::string>& items,
-                             const char* placeholder) {
+    static std::string array(const char* type, const char* name,
+                             const std::vector<std::string>& items, const char* placeholder) {
         std::string out = fmt::format("const {} {}[] = {{\n", type, name);
         for (const auto& item : items) out += "    " + item + ",\n";
         if (items.empty()) out += fmt::format("    {},\n", placeholder);

@@ -45,9 +45,11 @@ MigrationScript script_with(const std::string& upgrade_sql) {
 }
 
 TEST(CatalogSource, SqlThatLooksLikeDelimitersRoundTripsByteForByte) {
-    const std::string sql = std::string("INSERT INTO t VALUES (')\"');\r\n-- )fastappkit\" )x\" R\"x(\n") +
-                            "/* \\0 \\x41 */ '\xff\xfe" + std::string(1, '\0') + "' \t é\n";
-    const std::string source = render_catalog_source({{"core", "alembic_version", {script_with(sql)}, {}}});
+    const std::string sql =
+        std::string("INSERT INTO t VALUES (')\"');\r\n-- )fastappkit\" )x\" R\"x(\n") +
+        "/* \\0 \\x41 */ '\xff\xfe" + std::string(1, '\0') + "' \t é\n";
+    const std::string source =
+        render_catalog_source({{"core", "alembic_version", {script_with(sql)}, {}}});
     const std::string bytes = text_bytes(source);
     const auto [offset, size] = section_sql_span(source, 0);
     ASSERT_LE(offset + size, bytes.size());
@@ -59,7 +61,9 @@ TEST(CatalogSource, SqlThatLooksLikeDelimitersRoundTripsByteForByte) {
 
 TEST(CatalogSource, EmptyProjectStillCompilesAsArrays) {
     const std::string source = render_catalog_source({});
-    EXPECT_NE(std::string::npos, source.find("const c::History histories[] = {\n    {{0, 0}, {0, 0}, 0, 0, -1, -1, -1},"));
+    EXPECT_NE(
+        std::string::npos,
+        source.find("const c::History histories[] = {\n    {{0, 0}, {0, 0}, 0, 0, -1, -1, -1},"));
     EXPECT_NE(std::string::npos, source.find("text, names, sections, scripts, histories, 0}"));
 }
 
@@ -69,9 +73,10 @@ TEST(CatalogSource, TimeoutsAndRetriesAreKeptUnsetOrInMilliseconds) {
     MigrationSettings settings;
     settings.timeouts.lock_timeout = std::chrono::milliseconds(500);
     settings.lock_retries = 5;
-    const std::string source = render_catalog_source({{"core", "alembic_version", {script}, settings}});
-    EXPECT_NE(std::string::npos, source.find(", 0, 1, -1, 2000},\n"));       // the script
-    EXPECT_NE(std::string::npos, source.find(", 0, 1, 500, -1, 5},\n"));     // the history
+    const std::string source =
+        render_catalog_source({{"core", "alembic_version", {script}, settings}});
+    EXPECT_NE(std::string::npos, source.find(", 0, 1, -1, 2000},\n"));    // the script
+    EXPECT_NE(std::string::npos, source.find(", 0, 1, 500, -1, 5},\n"));  // the history
 }
 
 }  // namespace

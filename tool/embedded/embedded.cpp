@@ -23,7 +23,8 @@ std::string text_of(const catalog::Catalog& c, catalog::Span span) {
     return std::string(reinterpret_cast<const char*>(c.text) + span.offset, span.size);
 }
 
-std::vector<std::string> names_of(const catalog::Catalog& c, std::uint32_t first, std::uint32_t count) {
+std::vector<std::string> names_of(const catalog::Catalog& c, std::uint32_t first,
+                                  std::uint32_t count) {
     std::vector<std::string> out;
     out.reserve(count);
     for (std::uint32_t i = 0; i < count; ++i) out.push_back(text_of(c, c.names[first + i]));
@@ -80,7 +81,8 @@ std::vector<std::unique_ptr<History>> embedded_histories() {
             text_of(c, history.name), text_of(c, history.version_table), std::move(scripts)));
         MigrationSettings settings;
         settings.timeouts = {ms_of(history.lock_timeout_ms), ms_of(history.statement_timeout_ms)};
-        if (history.lock_retries != catalog::kUnset) settings.lock_retries = static_cast<int>(history.lock_retries);
+        if (history.lock_retries != catalog::kUnset)
+            settings.lock_retries = static_cast<int>(history.lock_retries);
         added->set_settings(settings);
     }
     return histories;
@@ -104,7 +106,8 @@ private:
     const MigrateOptions& options_;
 };
 
-std::vector<AppliedMigration> run_embedded(const DatabaseOpener& database, const MigrateOptions& options) {
+std::vector<AppliedMigration> run_embedded(const DatabaseOpener& database,
+                                           const MigrateOptions& options) {
     auto histories = embedded_histories();
     RunRequest request;
     for (auto& history : histories) {
@@ -126,15 +129,18 @@ std::unique_ptr<Database> open_url(const DatabaseUrl& url, const OpenOptions& op
     if (url.dialect == Dialect::sqlite) return open_sqlite_database(url, options);
     if (&fastappkit_embedded_open_postgresql == nullptr) {
         throw usage_error(
-            "This program was built without PostgreSQL support; link it with fastappkit::postgresql "
-            "to use " + url.masked() + ".");
+            "This program was built without PostgreSQL support; link it with "
+            "fastappkit::postgresql "
+            "to use " +
+            url.masked() + ".");
     }
     return std::unique_ptr<Database>(fastappkit_embedded_open_postgresql(url, options));
 }
 
 }  // namespace
 
-std::vector<AppliedMigration> migrate_all(const std::string& database_url, const MigrateOptions& options) {
+std::vector<AppliedMigration> migrate_all(const std::string& database_url,
+                                          const MigrateOptions& options) {
     const DatabaseUrl url = parse_database_url(database_url, std::filesystem::current_path());
     OpenOptions open;
     open.lock_timeout = options.lock_timeout;

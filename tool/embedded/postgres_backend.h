@@ -6,4 +6,5 @@
 #include "db/database.h"
 
 extern "C" fastappkit::Database* fastappkit_embedded_open_postgresql(
-    const fastappkit::DatabaseUrl& url, const fastappkit::OpenOptions& options) __attribute__((weak));
+    const fastappkit::DatabaseUrl& url, const fastappkit::OpenOptions& options)
+    __attribute__((weak));

@@ -37,10 +37,10 @@ const std::vector<LintRule> kRules = {
 
 // Functions whose default PostgreSQL evaluates for every existing row (a table rewrite).
 const std::set<std::string> kVolatileFunctions = {
-    "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4", "clock_timestamp",
-    "timeofday", "nextval", "txid_current", "statement_timestamp"};
-const std::set<std::string> kSerialTypes = {"serial", "bigserial", "smallserial", "serial2",
-                                            "serial4", "serial8"};
+    "random",    "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4",   "clock_timestamp",
+    "timeofday", "nextval",         "txid_current",     "statement_timestamp"};
+const std::set<std::string> kSerialTypes = {"serial",  "bigserial", "smallserial",
+                                            "serial2", "serial4",   "serial8"};
 
 // Reads a statement's tokens front to back.
 class Cursor {
@@ -102,7 +102,8 @@ std::vector<std::string> top_level_words(const Tokens& tokens, std::size_t begin
     for (std::size_t i = begin; i < end; ++i) {
         if (is_symbol(tokens[i], "(")) ++depth;
         if (is_symbol(tokens[i], ")")) --depth;
-        if (depth == 0 && tokens[i].kind == SqlToken::Kind::word) words.push_back(lower_ascii(tokens[i].text));
+        if (depth == 0 && tokens[i].kind == SqlToken::Kind::word)
+            words.push_back(lower_ascii(tokens[i].text));
     }
     return words;
 }
@@ -111,7 +112,8 @@ bool contains(const std::vector<std::string>& words, std::string_view word) {
     return std::find(words.begin(), words.end(), word) != words.end();
 }
 
-bool contains_sequence(const std::vector<std::string>& words, std::string_view a, std::string_view b) {
+bool contains_sequence(const std::vector<std::string>& words, std::string_view a,
+                       std::string_view b) {
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
         if (words[i] == a && words[i + 1] == b) return true;
     }
@@ -189,11 +191,13 @@ public:
         } else if (c.accept({"delete", "from"})) {
             c.accept({"only"});
             const std::string table = c.name();
-            if (upgrade() && !contains(top_level_words(tokens_, c.position(), tokens_.size()), "where")) {
+            if (upgrade() &&
+                !contains(top_level_words(tokens_, c.position(), tokens_.size()), "where")) {
                 hit("delete-without-where",
-                    fmt::format("DELETE FROM {} without WHERE deletes every row; add a WHERE clause "
-                                "naming the rows to remove",
-                                table));
+                    fmt::format(
+                        "DELETE FROM {} without WHERE deletes every row; add a WHERE clause "
+                        "naming the rows to remove",
+                        table));
             }
         } else if (auto alter = parse_alter_table(tokens_, context_)) {
             check_alter_table(*alter);
@@ -211,14 +215,17 @@ public:
 private:
     bool upgrade() const { return context_.direction == Direction::upgrade; }
     bool postgresql() const { return context_.dialect == Dialect::postgresql; }
-    void hit(std::string_view rule, std::string message) { hits_.push_back({rule, std::move(message)}); }
+    void hit(std::string_view rule, std::string message) {
+        hits_.push_back({rule, std::move(message)});
+    }
 
     void check_drop_table(Cursor& c) {
         c.accept({"if", "exists"});
         if (!upgrade()) return;
-        hit("drop-table", fmt::format("DROP TABLE {} destroys the table and its data; stop using it "
-                                      "first and drop it in a later release, after a backup",
-                                      c.name()));
+        hit("drop-table",
+            fmt::format("DROP TABLE {} destroys the table and its data; stop using it "
+                        "first and drop it in a later release, after a backup",
+                        c.name()));
     }
 
     void check_concurrently_in_transaction() {
@@ -236,7 +243,8 @@ private:
         if (!c.accept({"on"})) return;
         c.accept({"only"});
         const std::string table = c.name();
-        if (concurrently || !postgresql() || !upgrade() || context_.created_tables.count(table)) return;
+        if (concurrently || !postgresql() || !upgrade() || context_.created_tables.count(table))
+            return;
         hit("pg-create-index-blocking",
             fmt::format("CREATE INDEX on existing table {} blocks its writes while the index "
                         "builds; use CREATE INDEX CONCURRENTLY in a transaction:false section",
@@ -261,18 +269,20 @@ private:
     void check_rename(const AlterTable& alter, Cursor& c) {
         if (!upgrade() || c.word() == "constraint") return;
         if (c.accept({"to"})) {
-            hit("rename-table", fmt::format("renaming table {} to {} breaks code still using the old "
-                                            "name during a deploy; add the new table or a view "
-                                            "first and switch code over before removing the old name",
-                                            alter.table, c.name()));
+            hit("rename-table",
+                fmt::format("renaming table {} to {} breaks code still using the old "
+                            "name during a deploy; add the new table or a view "
+                            "first and switch code over before removing the old name",
+                            alter.table, c.name()));
             return;
         }
         c.accept({"column"});
         const std::string column = c.name();
-        hit("rename-column", fmt::format("renaming column {}.{} breaks code still using the old name "
-                                         "during a deploy; add the new column, copy, switch code over, "
-                                         "then drop the old one",
-                                         alter.table, column));
+        hit("rename-column",
+            fmt::format("renaming column {}.{} breaks code still using the old name "
+                        "during a deploy; add the new column, copy, switch code over, "
+                        "then drop the old one",
+                        alter.table, column));
     }
 
     void check_drop_action(const AlterTable& alter, Cursor& c) {
@@ -290,7 +300,8 @@ private:
     void check_postgres_action(const AlterTable& alter, Cursor& c) {
         const auto words = top_level_words(tokens_, c.position(), c.end());
         if (c.accept({"add"})) {
-            const bool foreign_key = contains_sequence(words, "foreign", "key") || contains(words, "references");
+            const bool foreign_key =
+                contains_sequence(words, "foreign", "key") || contains(words, "references");
             if (foreign_key && !contains_sequence(words, "not", "valid")) {
                 hit("pg-add-foreign-key-validating",
                     fmt::format("adding a foreign key to existing table {} checks every row while "

@@ -41,11 +41,13 @@ struct RuleHit {
 };
 
 // The rules `tokens` (one statement) breaks. Also records in `context` the tables it creates.
-std::vector<RuleHit> check_statement(const std::vector<SqlToken>& tokens, StatementContext& context);
+std::vector<RuleHit> check_statement(const std::vector<SqlToken>& tokens,
+                                     StatementContext& context);
 
 // The table an ALTER TABLE statement changes when that table existed before this section (not
 // created in it), else empty: such statements take locks on live tables.
-std::string altered_existing_table(const std::vector<SqlToken>& tokens, const StatementContext& context);
+std::string altered_existing_table(const std::vector<SqlToken>& tokens,
+                                   const StatementContext& context);
 
 // True for `SET [LOCAL|SESSION] lock_timeout …`.
 bool sets_lock_timeout(const std::vector<SqlToken>& tokens);

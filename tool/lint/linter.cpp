@@ -23,12 +23,13 @@ std::string_view trim(std::string_view text) {
 
 struct Ignores {
     std::map<std::string, int, std::less<>> rules;  // rule id -> line of its lint:ignore
-    std::vector<LintFinding> invalid;                // lint:ignore lines that are themselves errors
+    std::vector<LintFinding> invalid;               // lint:ignore lines that are themselves errors
 };
 
 LintFinding finding(const std::string& file, int line, std::string_view rule, std::string message) {
     const LintRule* known = find_lint_rule(rule);
-    return {file, line, std::string(rule), known ? known->severity : Severity::error, std::move(message)};
+    return {file, line, std::string(rule), known ? known->severity : Severity::error,
+            std::move(message)};
 }
 
 // `-- lint:ignore <rule-id> <reason>` anywhere on a line.
@@ -45,19 +46,25 @@ Ignores read_ignores(std::string_view text, const std::string& file) {
         rest = trim(rest.substr(marker.size()));
         const auto blank = rest.find_first_of(" \t");
         const std::string rule(rest.substr(0, blank));
-        const std::string_view reason = blank == std::string_view::npos ? "" : trim(rest.substr(blank));
+        const std::string_view reason =
+            blank == std::string_view::npos ? "" : trim(rest.substr(blank));
         if (rule.empty()) {
-            ignores.invalid.push_back(finding(file, number, "lint-ignore",
+            ignores.invalid.push_back(finding(
+                file, number, "lint-ignore",
                 "lint:ignore needs a rule id and a reason, as in '-- lint:ignore drop-table the "
                 "data moved to archive in revision 1a2b'"));
         } else if (!find_lint_rule(rule) || rule == "lint-ignore") {
-            ignores.invalid.push_back(finding(file, number, "lint-ignore",
+            ignores.invalid.push_back(finding(
+                file, number, "lint-ignore",
                 fmt::format("lint:ignore names '{}', which is not a rule; fastappkit migrate lint "
-                            "--help lists the rules", rule)));
+                            "--help lists the rules",
+                            rule)));
         } else if (reason.empty()) {
-            ignores.invalid.push_back(finding(file, number, "lint-ignore",
+            ignores.invalid.push_back(finding(
+                file, number, "lint-ignore",
                 fmt::format("lint:ignore {} needs a reason after the rule id, saying why the "
-                            "statement is safe here", rule)));
+                            "statement is safe here",
+                            rule)));
         } else {
             ignores.rules.emplace(rule, number);
         }
@@ -68,8 +75,10 @@ Ignores read_ignores(std::string_view text, const std::string& file) {
 class FileLinter {
 public:
     FileLinter(const MigrationScript& script, Dialect dialect, const MigrationSettings& settings)
-        : script_(script), dialect_(dialect),
-          lock_timeout_configured_(settings.timeouts.overridden_by(script.timeouts).lock_timeout.has_value()) {}
+        : script_(script),
+          dialect_(dialect),
+          lock_timeout_configured_(
+              settings.timeouts.overridden_by(script.timeouts).lock_timeout.has_value()) {}
 
     std::vector<LintFinding> run() {
         const char* dialect = to_string(dialect_);
@@ -101,12 +110,14 @@ private:
             const auto tokens = tokenize_sql(statement.text);
             if (tokens.empty()) continue;
             // The line of the first token: a statement's text starts with the comments before it.
-            const int line = section.marker_line + statement.line +
-                             static_cast<int>(std::count(statement.text.begin(),
-                                                         statement.text.begin() + tokens.front().begin, '\n'));
+            const int line =
+                section.marker_line + statement.line +
+                static_cast<int>(std::count(statement.text.begin(),
+                                            statement.text.begin() + tokens.front().begin, '\n'));
             if (sets_lock_timeout(tokens)) lock_timeout = true;
             const std::string altered = altered_existing_table(tokens, context);
-            for (auto& hit : check_statement(tokens, context)) add(line, hit.rule, std::move(hit.message));
+            for (auto& hit : check_statement(tokens, context))
+                add(line, hit.rule, std::move(hit.message));
             if (!altered.empty() && !lock_timeout && dialect_ == Dialect::postgresql &&
                 section.direction == Direction::upgrade) {
                 add(line, "pg-no-lock-timeout",
@@ -135,7 +146,9 @@ std::string read_file(const std::string& file) {
 
 }  // namespace
 
-std::string LintFinding::text() const { return fmt::format("{}:{}: {}: {}", file, line, rule, message); }
+std::string LintFinding::text() const {
+    return fmt::format("{}:{}: {}: {}", file, line, rule, message);
+}
 
 std::vector<LintFinding> lint_migration_text(std::string_view text, const std::string& file,
                                              Dialect dialect, const MigrationSettings& settings) {
@@ -154,7 +167,8 @@ HistoryLint lint_history(History& history, Dialect dialect, const std::string& s
     HistoryLint result;
     const auto& graph = history.graph();
     if (graph.empty()) return result;
-    const RevisionGraph::Nodes start = since.empty() ? RevisionGraph::Nodes{} : graph.resolve(since);
+    const RevisionGraph::Nodes start =
+        since.empty() ? RevisionGraph::Nodes{} : graph.resolve(since);
     for (const Step& step : plan_upgrade(graph, start, "heads")) {
         const std::string& file = graph.script(step.node).file;
         auto findings = lint_migration_text(read_file(file), file, dialect, history.settings());

@@ -61,9 +61,11 @@ TEST(Linter, DropTable) {
 
 TEST(Linter, DropColumn) {
     EXPECT_EQ(rules({"ALTER TABLE t DROP COLUMN c;"}, Dialect::sqlite), Ids{"drop-column"});
-    EXPECT_EQ(rules({"ALTER TABLE t DROP c;"}, Dialect::postgresql, with_lock_timeout()), Ids{"drop-column"});
-    EXPECT_EQ(rules({"ALTER TABLE t DROP CONSTRAINT t_c_key;"}, Dialect::postgresql, with_lock_timeout()),
-              Ids{});
+    EXPECT_EQ(rules({"ALTER TABLE t DROP c;"}, Dialect::postgresql, with_lock_timeout()),
+              Ids{"drop-column"});
+    EXPECT_EQ(
+        rules({"ALTER TABLE t DROP CONSTRAINT t_c_key;"}, Dialect::postgresql, with_lock_timeout()),
+        Ids{});
     EXPECT_EQ(rules({"ALTER TABLE t ALTER COLUMN c DROP DEFAULT;"}, Dialect::postgresql,
                     with_lock_timeout()),
               Ids{});
@@ -77,7 +79,8 @@ TEST(Linter, Truncate) {
 TEST(Linter, DeleteWithoutWhere) {
     EXPECT_EQ(rules({"DELETE FROM session;"}), Ids{"delete-without-where"});
     // A WHERE inside a subquery does not limit the outer DELETE.
-    EXPECT_EQ(rules({"DELETE FROM s USING (SELECT id FROM t WHERE x) q;"}), Ids{"delete-without-where"});
+    EXPECT_EQ(rules({"DELETE FROM s USING (SELECT id FROM t WHERE x) q;"}),
+              Ids{"delete-without-where"});
     EXPECT_EQ(rules({"DELETE FROM session WHERE expires_at < now();"}), Ids{});
 }
 
@@ -90,8 +93,10 @@ TEST(Linter, RenameTable) {
 }
 
 TEST(Linter, RenameColumn) {
-    EXPECT_EQ(rules({"ALTER TABLE t RENAME COLUMN a TO b;"}, Dialect::sqlite), Ids{"rename-column"});
-    EXPECT_EQ(rules({"ALTER TABLE t RENAME CONSTRAINT a TO b;"}, Dialect::postgresql, with_lock_timeout()),
+    EXPECT_EQ(rules({"ALTER TABLE t RENAME COLUMN a TO b;"}, Dialect::sqlite),
+              Ids{"rename-column"});
+    EXPECT_EQ(rules({"ALTER TABLE t RENAME CONSTRAINT a TO b;"}, Dialect::postgresql,
+                    with_lock_timeout()),
               Ids{});
 }
 
@@ -119,7 +124,8 @@ TEST(Linter, SqliteAlterUnsupported) {
               Ids{"sqlite-alter-unsupported"});
     EXPECT_EQ(rules({"ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x';"}, Dialect::sqlite), Ids{});
     // PostgreSQL accepts these forms.
-    EXPECT_EQ(rules({"ALTER TABLE t ADD CONSTRAINT c UNIQUE (a);"}, Dialect::postgresql, with_lock_timeout()),
+    EXPECT_EQ(rules({"ALTER TABLE t ADD CONSTRAINT c UNIQUE (a);"}, Dialect::postgresql,
+                    with_lock_timeout()),
               Ids{});
 }
 
@@ -139,8 +145,10 @@ TEST(Linter, PgCreateIndexBlocking) {
 }
 
 TEST(Linter, PgConcurrentlyInTransaction) {
-    EXPECT_EQ(rules({"CREATE INDEX CONCURRENTLY ix ON t (a);"}), Ids{"pg-concurrently-in-transaction"});
-    EXPECT_EQ(rules({"SELECT 1;", "DROP INDEX CONCURRENTLY ix;"}), Ids{"pg-concurrently-in-transaction"});
+    EXPECT_EQ(rules({"CREATE INDEX CONCURRENTLY ix ON t (a);"}),
+              Ids{"pg-concurrently-in-transaction"});
+    EXPECT_EQ(rules({"SELECT 1;", "DROP INDEX CONCURRENTLY ix;"}),
+              Ids{"pg-concurrently-in-transaction"});
     File file{"CREATE INDEX CONCURRENTLY ix ON t (a);"};
     file.upgrade_options = " transaction:false";
     EXPECT_EQ(rules(file), Ids{});
@@ -151,11 +159,13 @@ TEST(Linter, PgAddForeignKeyValidating) {
     EXPECT_EQ(rules({"ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id);"},
                     Dialect::postgresql, settings),
               Ids{"pg-add-foreign-key-validating"});
-    EXPECT_EQ(rules({"ALTER TABLE t ADD COLUMN u INT REFERENCES u (id);"}, Dialect::postgresql, settings),
-              Ids{"pg-add-foreign-key-validating"});
-    EXPECT_EQ(rules({"ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;"},
-                    Dialect::postgresql, settings),
-              Ids{});
+    EXPECT_EQ(
+        rules({"ALTER TABLE t ADD COLUMN u INT REFERENCES u (id);"}, Dialect::postgresql, settings),
+        Ids{"pg-add-foreign-key-validating"});
+    EXPECT_EQ(
+        rules({"ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;"},
+              Dialect::postgresql, settings),
+        Ids{});
     EXPECT_EQ(rules({"CREATE TABLE t (id INT);\nALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (id) "
                      "REFERENCES u (id);"}),
               Ids{});
@@ -165,7 +175,8 @@ TEST(Linter, PgSetNotNull) {
     const auto settings = with_lock_timeout();
     EXPECT_EQ(rules({"ALTER TABLE t ALTER COLUMN c SET NOT NULL;"}, Dialect::postgresql, settings),
               Ids{"pg-set-not-null"});
-    EXPECT_EQ(rules({"ALTER TABLE t ALTER COLUMN c DROP NOT NULL;"}, Dialect::postgresql, settings), Ids{});
+    EXPECT_EQ(rules({"ALTER TABLE t ALTER COLUMN c DROP NOT NULL;"}, Dialect::postgresql, settings),
+              Ids{});
 }
 
 TEST(Linter, PgAlterColumnType) {
@@ -174,13 +185,14 @@ TEST(Linter, PgAlterColumnType) {
               Ids{"pg-alter-column-type"});
     EXPECT_EQ(rules({"ALTER TABLE t ALTER c SET DATA TYPE TEXT;"}, Dialect::postgresql, settings),
               Ids{"pg-alter-column-type"});
-    EXPECT_EQ(rules({"ALTER TABLE t ALTER COLUMN c SET DEFAULT 0;"}, Dialect::postgresql, settings), Ids{});
+    EXPECT_EQ(rules({"ALTER TABLE t ALTER COLUMN c SET DEFAULT 0;"}, Dialect::postgresql, settings),
+              Ids{});
 }
 
 TEST(Linter, PgAddColumnVolatileDefault) {
     const auto settings = with_lock_timeout();
-    EXPECT_EQ(rules({"ALTER TABLE t ADD COLUMN u UUID DEFAULT gen_random_uuid();"}, Dialect::postgresql,
-                    settings),
+    EXPECT_EQ(rules({"ALTER TABLE t ADD COLUMN u UUID DEFAULT gen_random_uuid();"},
+                    Dialect::postgresql, settings),
               Ids{"pg-add-column-volatile-default"});
     EXPECT_EQ(rules({"ALTER TABLE t ADD COLUMN n BIGSERIAL;"}, Dialect::postgresql, settings),
               Ids{"pg-add-column-volatile-default"});
@@ -208,7 +220,8 @@ TEST(Linter, PgNoLockTimeout) {
 }
 
 TEST(Linter, IgnoreLineSilencesTheRuleInItsFile) {
-    File file{"-- lint:ignore drop-table replaced by account_v2 in revision b2\nDROP TABLE account;"};
+    File file{
+        "-- lint:ignore drop-table replaced by account_v2 in revision b2\nDROP TABLE account;"};
     EXPECT_EQ(rules(file), Ids{});
     file.upgrade = "DROP TABLE account; -- lint:ignore truncate wrong rule\n";
     EXPECT_EQ(rules(file), Ids{"drop-table"});

@@ -26,7 +26,9 @@ bool same_heads(std::vector<std::string> a, std::vector<std::string> b) {
     return a == b;
 }
 
-bool HeadMaintainer::is_head(const std::string& revision) const { return contains(heads_, revision); }
+bool HeadMaintainer::is_head(const std::string& revision) const {
+    return contains(heads_, revision);
+}
 
 // `revisions` minus everything that is an ancestor of a head other than `excluded`
 // (Alembic's merge_branch_idents / _unmerge_to_revisions).
@@ -46,7 +48,8 @@ std::vector<std::string> HeadMaintainer::without_ancestors_of_other_heads(
 }
 
 void HeadMaintainer::apply(const VersionOp& op) {
-    if (op.kind != VersionOp::Kind::insert) heads_.erase(std::find(heads_.begin(), heads_.end(), op.from));
+    if (op.kind != VersionOp::Kind::insert)
+        heads_.erase(std::find(heads_.begin(), heads_.end(), op.from));
     if (op.kind != VersionOp::Kind::remove) heads_.push_back(op.to);
 }
 
@@ -83,11 +86,13 @@ std::vector<VersionOp> HeadMaintainer::update_to_step(const Step& step) {
         ops.push_back({VersionOp::Kind::insert, "", revision});  // create a branch
     } else if (upgrade && downs.size() > 1 && heads_among_downs().size() > 1) {
         auto from = without_ancestors_of_other_heads(downs, downs);  // merge
-        for (size_t i = 0; i + 1 < from.size(); ++i) ops.push_back({VersionOp::Kind::remove, from[i], ""});
+        for (size_t i = 0; i + 1 < from.size(); ++i)
+            ops.push_back({VersionOp::Kind::remove, from[i], ""});
         ops.push_back({VersionOp::Kind::update, from.back(), revision});
     } else if (!upgrade && is_head(revision) && downs.size() > 1) {
         auto to = without_ancestors_of_other_heads(downs, {revision});  // unmerge
-        for (size_t i = 0; i + 1 < to.size(); ++i) ops.push_back({VersionOp::Kind::insert, "", to[i]});
+        for (size_t i = 0; i + 1 < to.size(); ++i)
+            ops.push_back({VersionOp::Kind::insert, "", to[i]});
         ops.push_back({VersionOp::Kind::update, revision, to.back()});
     } else {
         std::string down = downs.front();

@@ -32,8 +32,8 @@ public:
 
 private:
     bool is_head(const std::string& revision) const;
-    std::vector<std::string> without_ancestors_of_other_heads(const std::vector<std::string>& revisions,
-                                                              const std::vector<std::string>& excluded) const;
+    std::vector<std::string> without_ancestors_of_other_heads(
+        const std::vector<std::string>& revisions, const std::vector<std::string>& excluded) const;
     void apply(const VersionOp& op);
     std::vector<VersionOp> drop_redundant_heads();
 

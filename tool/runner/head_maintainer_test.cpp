@@ -14,15 +14,17 @@ std::string describe(const std::vector<VersionOp>& ops) {
     std::string out;
     for (const auto& op : ops) {
         if (!out.empty()) out += "; ";
-        out += op.kind == Kind::insert ? "insert " + op.to
-             : op.kind == Kind::remove ? "delete " + op.from
-                                       : "update " + op.from + "->" + op.to;
+        out += op.kind == Kind::insert   ? "insert " + op.to
+               : op.kind == Kind::remove ? "delete " + op.from
+                                         : "update " + op.from + "->" + op.to;
     }
     return out;
 }
 
 Step up(const RevisionGraph& g, const std::string& id) { return {g.find(id), Direction::upgrade}; }
-Step down(const RevisionGraph& g, const std::string& id) { return {g.find(id), Direction::downgrade}; }
+Step down(const RevisionGraph& g, const std::string& id) {
+    return {g.find(id), Direction::downgrade};
+}
 
 TEST(HeadMaintainerTest, InsertUpdateDeleteOnALine) {
     auto g = graph_of({{"a", {}}, {"b", {"a"}}});

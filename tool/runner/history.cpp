@@ -8,7 +8,8 @@
 namespace fastappkit {
 
 History::History(std::string name, std::string version_table, std::filesystem::path versions_dir)
-    : name_(std::move(name)), version_table_(std::move(version_table)),
+    : name_(std::move(name)),
+      version_table_(std::move(version_table)),
       versions_dir_(std::move(versions_dir)) {}
 
 History::History(std::string name, std::string version_table, std::vector<MigrationScript> scripts)
@@ -17,7 +18,8 @@ History::History(std::string name, std::string version_table, std::vector<Migrat
 }
 
 const RevisionGraph& History::graph() {
-    if (!graph_) graph_ = std::make_unique<RevisionGraph>(name_, read_script_headers(versions_dir_));
+    if (!graph_)
+        graph_ = std::make_unique<RevisionGraph>(name_, read_script_headers(versions_dir_));
     return *graph_;
 }
 
@@ -27,8 +29,9 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
     if (script.body_loaded) return script;
     MigrationScript full = read_migration_file(script.file, false);
     if (full.revision != script.revision) {
-        throw usage_error(fmt::format("{}: the file changed while it was being read (revision {} is now {})",
-                                      script.file, script.revision, full.revision));
+        throw usage_error(
+            fmt::format("{}: the file changed while it was being read (revision {} is now {})",
+                        script.file, script.revision, full.revision));
     }
     script.sections = std::move(full.sections);
     script.body_loaded = true;

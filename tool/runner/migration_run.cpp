@@ -19,7 +19,8 @@ RunResult run_migrations(const RunRequest& request, const DatabaseOpener& databa
     Database& reader = database(true);
     check_version_table_conflicts(request.conflict_checked, reader);
     for (History* history : request.histories) {
-        pending.push_back(Migrator(*history, reader, progress).pending(request.direction, request.target));
+        pending.push_back(
+            Migrator(*history, reader, progress).pending(request.direction, request.target));
     }
 
     RunResult result;

@@ -85,9 +85,9 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
         for (const auto& op : maintainer.update_to_step(step)) {
             statement(render_version_op(history.version_table(), op));
         }
-        statement(insert_history_sql({history.version_table(), script.revision,
-                                      to_string(step.direction), sql_checksum(section->sql),
-                                      utc_timestamp(), 0}));
+        statement(
+            insert_history_sql({history.version_table(), script.revision, to_string(step.direction),
+                                sql_checksum(section->sql), utc_timestamp(), 0}));
         statement("COMMIT");
     }
     return out;
@@ -103,11 +103,12 @@ void check_sections_of(History& history, Dialect dialect, const std::vector<Step
         const bool was_loaded = history.graph().script(step.node).body_loaded;
         const MigrationScript& script = history.body(step.node);
         const bool present = script.section(step.direction, to_string(dialect)) != nullptr;
-        if (!was_loaded && history.loaded_body_bytes() > kKeptBodyBytes) history.release_body(step.node);
+        if (!was_loaded && history.loaded_body_bytes() > kKeptBodyBytes)
+            history.release_body(step.node);
         if (present) continue;
         if (step.direction == Direction::upgrade) {
-            throw usage_error(fmt::format("{}: revision {} has no upgrade section",
-                                          script.file, script.revision));
+            throw usage_error(fmt::format("{}: revision {} has no upgrade section", script.file,
+                                          script.revision));
         }
         throw failure(fmt::format(
             "{}: cannot downgrade across revision {}: {} has no downgrade section, so it is "
@@ -136,7 +137,9 @@ Migrator::Pending Migrator::pending(Direction direction, const std::string& targ
     return result;
 }
 
-MigrationResult Migrator::upgrade(const std::string& target) { return run(Direction::upgrade, target); }
+MigrationResult Migrator::upgrade(const std::string& target) {
+    return run(Direction::upgrade, target);
+}
 
 MigrationResult Migrator::downgrade(const std::string& target) {
     return run(Direction::downgrade, target);
@@ -174,7 +177,8 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
     return result;
 }
 
-std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step, HeadMaintainer& heads) {
+std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step,
+                                                           HeadMaintainer& heads) {
     const int retries = history_.settings().lock_retries.value_or(kDefaultLockRetries);
     for (int attempt = 0;; ++attempt) {
         try {
@@ -186,7 +190,8 @@ std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step, Hea
                     "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
                     "attempts at {} (statement: {}); it was rolled back, so run it again when the "
                     "table is less busy or raise lock_timeout",
-                    history_.name(), script.revision, attempt + 1, stopped.where, stopped.statement));
+                    history_.name(), script.revision, attempt + 1, stopped.where,
+                    stopped.statement));
             }
             const auto wait = retry_wait(attempt);
             progress_.waiting(fmt::format(
@@ -214,7 +219,8 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     }
     const auto started = Clock::now();
     auto elapsed_ms = [&] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
+            .count();
     };
     auto tx = db_.begin();
     db_.limit_transaction(timeouts);
@@ -254,19 +260,21 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
 // Under a lock that keeps other runners off the history, the heads cannot move: the section,
 // its version-row changes and its history row go to the database together (one round trip on
 // PostgreSQL), the history row timed by the database.
-AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, const Section& section) {
+AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
+                                       const Section& section) {
     const MigrationScript& script = history_.graph().script(step.node);
     const auto started = Clock::now();
-    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0}, true);
+    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
+                           true);
     std::vector<std::string> bookkeeping;
     HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
     for (const auto& op : after.update_to_step(step)) {
         bookkeeping.push_back(render_version_op(history_.version_table(), op));
     }
-    bookkeeping.push_back(insert_history_sql({history_.version_table(), script.revision,
-                                                 to_string(step.direction), sql_checksum(section.sql),
-                                                 utc_timestamp(), 0},
-                                                db_.batch_elapsed_ms_sql()));
+    bookkeeping.push_back(
+        insert_history_sql({history_.version_table(), script.revision, to_string(step.direction),
+                            sql_checksum(section.sql), utc_timestamp(), 0},
+                           db_.batch_elapsed_ms_sql()));
     try {
         db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
                                 history_.settings().timeouts.overridden_by(script.timeouts));
@@ -274,8 +282,9 @@ AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads, 
         statement_failed(step, section, e);
     }
     heads.update_to_step(step);
-    AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
-                        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()};
+    AppliedStep applied{
+        history_.name(), script.revision, script.message, step.direction,
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()};
     history_.release_body(step.node);
     progress_.step_finished(applied);
     return applied;
@@ -305,9 +314,9 @@ void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& se
     for (const auto& op : heads.update_to_step(step)) {
         db_.execute(render_version_op(history_.version_table(), op));
     }
-    db_.execute(insert_history_sql({history_.version_table(), script.revision,
-                                    to_string(step.direction), sql_checksum(section.sql),
-                                    utc_timestamp(), ms}));
+    db_.execute(
+        insert_history_sql({history_.version_table(), script.revision, to_string(step.direction),
+                            sql_checksum(section.sql), utc_timestamp(), ms}));
 }
 
 std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) {
@@ -325,12 +334,12 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
         const auto at = target.find('@');
         RevisionGraph::Nodes current = heads_from_versions(graph, rows);
         RevisionGraph::Nodes removed_by_base =
-            !targets.empty() ? RevisionGraph::Nodes{}
+            !targets.empty()          ? RevisionGraph::Nodes{}
             : at == std::string::npos ? current
                                       : graph.filter_for_lineage(current, target.substr(0, at));
         for (auto h : current) {
-            const bool in_base_lineage = std::find(removed_by_base.begin(), removed_by_base.end(), h) !=
-                                         removed_by_base.end();
+            const bool in_base_lineage = std::find(removed_by_base.begin(), removed_by_base.end(),
+                                                   h) != removed_by_base.end();
             if (!related_up[h] && !related_down[h] && !in_base_lineage) kept.push_back(h);
         }
     }
@@ -360,8 +369,9 @@ std::string render_offline(History& history, Dialect dialect, Direction directio
     auto colon = range.find(':');
     std::string from = range.substr(0, colon), to = range.substr(colon + 1);
     if (colon == std::string::npos || from.empty() || to.empty()) {
-        throw usage_error(fmt::format("{}: an offline range is FROM:TO (for example base:head), not '{}'",
-                                      history.name(), range));
+        throw usage_error(
+            fmt::format("{}: an offline range is FROM:TO (for example base:head), not '{}'",
+                        history.name(), range));
     }
     const auto& graph = history.graph();
     auto start = graph.resolve(from);

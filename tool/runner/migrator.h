@@ -58,7 +58,8 @@ private:
     bool heads_moved(const HeadMaintainer& heads);
     AppliedStep run_step_at_once(const Step& step, HeadMaintainer& heads, const Section& section);
     void execute_section(const Step& step, const Section& section);
-    [[noreturn]] void statement_failed(const Step& step, const Section& section, const StatementError& error);
+    [[noreturn]] void statement_failed(const Step& step, const Section& section,
+                                       const StatementError& error);
     void record(const Step& step, HeadMaintainer& heads, const Section& section, long long ms);
 
     History& history_;

@@ -47,7 +47,9 @@ protected:
         if (downgrade) text += "\n-- migrate:downgrade\n" + *downgrade;
         scratch_.write(fs::path("versions") / (rev + "_x.sql"), text);
     }
-    std::string file_of(const std::string& rev) const { return scratch_.str("versions/" + rev + "_x.sql"); }
+    std::string file_of(const std::string& rev) const {
+        return scratch_.str("versions/" + rev + "_x.sql");
+    }
 
     DatabaseUrl url() const {
         return parse_database_url("sqlite:///" + scratch_.str("app.db"), scratch_.path());
@@ -122,8 +124,9 @@ TEST_F(MigratorTest, PlansAgainWhenAnotherRunnerMovedTheHeads) {
         if (step.revision != "a") return;
         auto other = connect();
         auto tx = other->begin();
-        other->execute("CREATE TABLE t_b (id INTEGER);\n"
-                       "UPDATE alembic_version SET version_num = 'b';\n");
+        other->execute(
+            "CREATE TABLE t_b (id INTEGER);\n"
+            "UPDATE alembic_version SET version_num = 'b';\n");
         tx->commit();
     };
     const MigrationResult result = migrator().upgrade("head");
@@ -140,8 +143,9 @@ TEST_F(MigratorTest, StopsWhenAnotherRunnerFinishedTheHistory) {
     add("b", "a");
     progress_.after_step = [this](const AppliedStep&) {
         auto other = connect();
-        other->execute("CREATE TABLE t_b (id INTEGER);\n"
-                       "UPDATE alembic_version SET version_num = 'b';\n");
+        other->execute(
+            "CREATE TABLE t_b (id INTEGER);\n"
+            "UPDATE alembic_version SET version_num = 'b';\n");
     };
     EXPECT_EQ(1u, migrator().upgrade("head").applied.size());
     EXPECT_EQ(Strings{"b"}, versions());
@@ -203,9 +207,10 @@ TEST_F(MigratorTest, IrreversibleRevisionIsRefusedBeforeAnythingRuns) {
     add("b", "a", "", std::nullopt);  // no downgrade section
     add("c", "b");
     migrator().upgrade("head");
-    EXPECT_EQ("core: cannot downgrade across revision b: " + file_of("b") +
-                  " has no downgrade section, so it is irreversible; nothing was changed",
-              message_of(ExitCode::failure, [&] { migrator().pending(Direction::downgrade, "base"); }));
+    EXPECT_EQ(
+        "core: cannot downgrade across revision b: " + file_of("b") +
+            " has no downgrade section, so it is irreversible; nothing was changed",
+        message_of(ExitCode::failure, [&] { migrator().pending(Direction::downgrade, "base"); }));
     EXPECT_EQ(Strings{"c"}, versions());
     EXPECT_TRUE(has_table("t_c"));
     // Down to b itself crosses nothing irreversible.

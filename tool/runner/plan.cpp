@@ -36,7 +36,8 @@ bool parse_steps(const std::string& spec, std::size_t from, RelativeSpec& out) {
     if (digits == p + 1) return false;
     const std::string number = spec.substr(p + 1, digits - p - 1);
     if (number.size() > 9) {
-        throw usage_error(fmt::format("Relative revision '{}' is out of range: at most 9 digits of steps", spec));
+        throw usage_error(
+            fmt::format("Relative revision '{}' is out of range: at most 9 digits of steps", spec));
     }
     out.symbol = spec.substr(from, p - from);
     out.steps = std::stoi(number) * (spec[p] == '-' ? -1 : 1);
@@ -119,7 +120,8 @@ std::string several_heads(const RevisionGraph& graph, Nodes heads, const Relativ
         }
     }
     return fmt::format(
-        "Ambiguous downgrade {}: the database is at several heads ({}); name the branch to step back, as "
+        "Ambiguous downgrade {}: the database is at several heads ({}); name the branch to step "
+        "back, as "
         "{}{} (a head) or {}@{} (a branch label)",
         target, join_ids(graph, heads), graph.id(heads.front()), r.steps, label, r.steps);
 }
@@ -280,12 +282,11 @@ std::vector<Step> plan_downgrade(const RevisionGraph& graph, const Nodes& curren
         dropped[n] = dropped[n] && active[n];
         any = any || dropped[n];
     }
-    const bool target_is_head =
-        std::find(current.begin(), current.end(), t.node) != current.end();
+    const bool target_is_head = std::find(current.begin(), current.end(), t.node) != current.end();
     if (t.node != kBase && !any && !target_is_head) {
-        throw failure(fmt::format(
-            "{}: Destination {} is not a valid downgrade target from current head(s)",
-            graph.history(), graph.id(t.node)));
+        throw failure(
+            fmt::format("{}: Destination {} is not a valid downgrade target from current head(s)",
+                        graph.history(), graph.id(t.node)));
     }
     return to_steps(topological(graph, dropped, false), Direction::downgrade);
 }
@@ -318,7 +319,8 @@ std::vector<Node> history_order(const RevisionGraph& graph) {
         }
         Nodes next;
         for (auto d : graph.normalized_down(candidate))
-            if (todo[d] && std::find(heads.begin(), heads.end(), d) == heads.end()) next.push_back(d);
+            if (todo[d] && std::find(heads.begin(), heads.end(), d) == heads.end())
+                next.push_back(d);
         if (next.empty()) {
             heads.erase(heads.begin() + static_cast<std::ptrdiff_t>(index));
             ancestors.erase(ancestors.begin() + static_cast<std::ptrdiff_t>(index));

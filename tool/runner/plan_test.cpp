@@ -10,8 +10,8 @@
 namespace fastappkit {
 namespace {
 
-using test_support::message_of;
 using test_support::graph_of;
+using test_support::message_of;
 using Strings = std::vector<std::string>;
 
 // Plans a command from `rows` and plays it through the head maintainer, as the migrator does.
@@ -20,8 +20,12 @@ struct Database {
     Strings rows;
     Strings ran;
 
-    Database& upgrade(const std::string& target) { return play(plan_upgrade(graph, heads(), target)); }
-    Database& downgrade(const std::string& target) { return play(plan_downgrade(graph, heads(), target)); }
+    Database& upgrade(const std::string& target) {
+        return play(plan_upgrade(graph, heads(), target));
+    }
+    Database& downgrade(const std::string& target) {
+        return play(plan_downgrade(graph, heads(), target));
+    }
 
     RevisionGraph::Nodes heads() const { return heads_from_versions(graph, rows); }
     Database& play(const std::vector<Step>& steps) {
@@ -36,7 +40,6 @@ struct Database {
         return *this;
     }
 };
-
 
 TEST(PlanTest, LinearUpgradeAndDowngrade) {
     auto g = graph_of({{"a", {}}, {"b", {"a"}}, {"c", {"b"}}});
@@ -57,15 +60,18 @@ TEST(PlanTest, RelativeTargets) {
     EXPECT_EQ((Strings{"c3c3"}), db.upgrade("+1").rows);
     EXPECT_EQ((Strings{"a1a1"}), db.downgrade("b2b2-1").rows);
     EXPECT_EQ((Strings{"b2b2"}), db.upgrade("a1a1+1").rows);
-    EXPECT_EQ("core: Relative revision +5 didn't produce 5 migrations", message_of([&] { db.upgrade("+5"); }));
-    EXPECT_EQ("core: Relative revision -3 didn't produce 3 migrations", message_of([&] { db.downgrade("-3"); }));
+    EXPECT_EQ("core: Relative revision +5 didn't produce 5 migrations",
+              message_of([&] { db.upgrade("+5"); }));
+    EXPECT_EQ("core: Relative revision -3 didn't produce 3 migrations",
+              message_of([&] { db.downgrade("-3"); }));
     EXPECT_EQ("core: Walked too far", message_of([&] { db.downgrade("a1a1-2"); }));
     EXPECT_EQ("Relative revision '+99999999999' is out of range: at most 9 digits of steps",
               message_of([&] { db.upgrade("+99999999999"); }));
     EXPECT_EQ("core: Relative revision +999999999 didn't produce 999999999 migrations",
               message_of([&] { db.upgrade("+999999999"); }));
     Database empty{g, {}, {}};
-    EXPECT_EQ("core: Relative revision -1 didn't produce 1 migrations", message_of([&] { empty.downgrade("-1"); }));
+    EXPECT_EQ("core: Relative revision -1 didn't produce 1 migrations",
+              message_of([&] { empty.downgrade("-1"); }));
 }
 
 TEST(PlanTest, BranchAndMergeRowsFollowAlembic) {
@@ -73,9 +79,9 @@ TEST(PlanTest, BranchAndMergeRowsFollowAlembic) {
     Database db{g, {}, {}};
     EXPECT_EQ((Strings{"b"}), db.upgrade("b").rows);
     EXPECT_EQ((Strings{"b", "c"}), db.upgrade("c").rows);  // a new branch inserts a row
-    EXPECT_EQ((Strings{"d"}), db.upgrade("head").rows);    // the merge deletes one, updates the other
+    EXPECT_EQ((Strings{"d"}), db.upgrade("head").rows);  // the merge deletes one, updates the other
     EXPECT_EQ((Strings{"b", "c"}), db.downgrade("b").rows);  // unmerge inserts the row back
-    EXPECT_EQ((Strings{"a"}), db.downgrade("c-1").rows);  // both branches above a go
+    EXPECT_EQ((Strings{"a"}), db.downgrade("c-1").rows);     // both branches above a go
     EXPECT_EQ(2u, db.ran.size());
 }
 
@@ -107,7 +113,8 @@ TEST(PlanTest, DependsOnPullsTheDependencyFirst) {
 }
 
 TEST(PlanTest, MergeOfThree) {
-    auto g = graph_of({{"r", {}}, {"x", {"r"}}, {"y", {"r"}}, {"z", {"r"}}, {"m", {"x", "y", "z"}}});
+    auto g =
+        graph_of({{"r", {}}, {"x", {"r"}}, {"y", {"r"}}, {"z", {"r"}}, {"m", {"x", "y", "z"}}});
     Database db{g, {}, {}};
     EXPECT_EQ((Strings{"m"}), db.upgrade("heads").rows);
     EXPECT_EQ((Strings{"x", "y", "z"}), db.downgrade("x").rows);  // unmerge restores three rows
@@ -121,7 +128,8 @@ TEST(PlanTest, StateErrors) {
     EXPECT_EQ("core: Destination c is not a valid downgrade target from current head(s)",
               message_of([&] { db.downgrade("c"); }));
     EXPECT_EQ(
-        "core: Can't locate revision identified by 'zzz' (the database records it, but no migration "
+        "core: Can't locate revision identified by 'zzz' (the database records it, but no "
+        "migration "
         "file of this history defines it)",
         message_of(ExitCode::failure, [&] { heads_from_versions(g, {"zzz"}); }));
 }

@@ -14,7 +14,6 @@ namespace fastappkit {
 
 namespace {
 
-
 // Version tables and revision ids are validated identifiers; plain quoting is enough.
 std::string literal(const std::string& text) { return "'" + text + "'"; }
 
@@ -25,28 +24,33 @@ std::string app_option(const History& history) {
 
 }  // namespace
 
-void mark_section_started(Database& db, const std::string& version_table, const std::string& revision,
-                          Direction direction) {
+void mark_section_started(Database& db, const std::string& version_table,
+                          const std::string& revision, Direction direction) {
     db.ensure_table(kUnfinishedTable, create_unfinished_table_sql());
-    db.execute(fmt::format("INSERT INTO {} (version_table, revision, direction, started_at) VALUES ({}, {}, {}, {})",
-                           kUnfinishedTable, literal(version_table), literal(revision),
-                           literal(to_string(direction)), literal(utc_timestamp())));
+    db.execute(fmt::format(
+        "INSERT INTO {} (version_table, revision, direction, started_at) VALUES ({}, {}, {}, {})",
+        kUnfinishedTable, literal(version_table), literal(revision), literal(to_string(direction)),
+        literal(utc_timestamp())));
 }
 
 void clear_section_mark(Database& db, const std::string& version_table) {
-    db.execute(fmt::format("DELETE FROM {} WHERE version_table = {}", kUnfinishedTable, literal(version_table)));
+    db.execute(fmt::format("DELETE FROM {} WHERE version_table = {}", kUnfinishedTable,
+                           literal(version_table)));
 }
 
-std::optional<UnfinishedSection> find_unfinished_section(Database& db, const std::string& version_table) {
+std::optional<UnfinishedSection> find_unfinished_section(Database& db,
+                                                         const std::string& version_table) {
     if (!db.has_table(kUnfinishedTable)) return std::nullopt;
-    const auto rows = db.query(fmt::format(
-        "SELECT revision, direction, started_at FROM {} WHERE version_table = {} ORDER BY started_at",
-        kUnfinishedTable, literal(version_table)));
+    const auto rows =
+        db.query(fmt::format("SELECT revision, direction, started_at FROM {} WHERE version_table = "
+                             "{} ORDER BY started_at",
+                             kUnfinishedTable, literal(version_table)));
     if (rows.empty()) return std::nullopt;
     const auto& row = rows.front();
-    return UnfinishedSection{row[0].value_or(""),
-                             row[1].value_or("") == "downgrade" ? Direction::downgrade : Direction::upgrade,
-                             row[2].value_or("")};
+    return UnfinishedSection{
+        row[0].value_or(""),
+        row[1].value_or("") == "downgrade" ? Direction::downgrade : Direction::upgrade,
+        row[2].value_or("")};
 }
 
 void refuse_unfinished_section(Database& db, History& history) {
@@ -56,13 +60,14 @@ void refuse_unfinished_section(Database& db, History& history) {
         "{}: the transaction:false {} section of revision {} started at {} but never recorded its "
         "outcome (the runner was stopped or failed part-way), so the schema may be partly changed; "
         "check the database, then run 'fastappkit migrate resolve {} --applied{}' if the section "
-        "completed (finish it by hand first if needed) or '--rolled-back' if it left nothing behind",
-        history.name(), to_string(unfinished->direction), unfinished->revision, unfinished->started_at,
-        unfinished->revision, app_option(history)));
+        "completed (finish it by hand first if needed) or '--rolled-back' if it left nothing "
+        "behind",
+        history.name(), to_string(unfinished->direction), unfinished->revision,
+        unfinished->started_at, unfinished->revision, app_option(history)));
 }
 
-UnfinishedSection resolve_unfinished_section(Database& db, History& history, const std::string& revision,
-                                             bool applied) {
+UnfinishedSection resolve_unfinished_section(Database& db, History& history,
+                                             const std::string& revision, bool applied) {
     const auto& graph = history.graph();
     const RevisionGraph::Node node = graph.resolve_one(revision);
     const std::string& id = graph.id(node);
@@ -72,7 +77,8 @@ UnfinishedSection resolve_unfinished_section(Database& db, History& history, con
     const auto unfinished = find_unfinished_section(db, version_table);
     if (!unfinished || unfinished->revision != id) {
         throw failure(fmt::format(
-            "{}: revision {} has no unfinished transaction:false section to resolve ({}); nothing was changed",
+            "{}: revision {} has no unfinished transaction:false section to resolve ({}); nothing "
+            "was changed",
             history.name(), id,
             unfinished ? fmt::format("revision {} has one", unfinished->revision)
                        : std::string("no section of this history is marked as started")));
@@ -82,12 +88,16 @@ UnfinishedSection resolve_unfinished_section(Database& db, History& history, con
         const Step step{node, unfinished->direction};
         HeadMaintainer heads(graph, versions);
         heads_from_versions(graph, versions);  // a row no file defines: Alembic's error
-        if (versions.empty() && !db.has_table(version_table)) db.execute(create_version_table_sql(version_table));
-        for (const auto& op : heads.update_to_step(step)) db.execute(render_version_op(version_table, op));
-        const Section* section = history.body(node).section(step.direction, to_string(db.dialect()));
+        if (versions.empty() && !db.has_table(version_table))
+            db.execute(create_version_table_sql(version_table));
+        for (const auto& op : heads.update_to_step(step))
+            db.execute(render_version_op(version_table, op));
+        const Section* section =
+            history.body(node).section(step.direction, to_string(db.dialect()));
         db.ensure_history_table();
         db.execute(insert_history_sql({version_table, id, to_string(step.direction),
-                                          section ? sql_checksum(section->sql) : std::string(), utc_timestamp(), 0}));
+                                       section ? sql_checksum(section->sql) : std::string(),
+                                       utc_timestamp(), 0}));
     }
     clear_section_mark(db, version_table);
     tx->commit();

@@ -22,11 +22,12 @@ struct UnfinishedSection {
 };
 
 // In the transaction that commits before the section runs.
-void mark_section_started(Database& db, const std::string& version_table, const std::string& revision,
-                          Direction direction);
+void mark_section_started(Database& db, const std::string& version_table,
+                          const std::string& revision, Direction direction);
 // In the transaction that records the section's outcome.
 void clear_section_mark(Database& db, const std::string& version_table);
-std::optional<UnfinishedSection> find_unfinished_section(Database& db, const std::string& version_table);
+std::optional<UnfinishedSection> find_unfinished_section(Database& db,
+                                                         const std::string& version_table);
 
 // Under the history lock (so the row is not a live runner's): throws the sentence naming the
 // revision and `migrate resolve` when a section of `history` never recorded its outcome.
@@ -35,7 +36,7 @@ void refuse_unfinished_section(Database& db, History& history);
 // `fastappkit migrate resolve REV --applied|--rolled-back [--app NAME]`: records, after the
 // user checked the database, that the marked section completed (version rows and a history
 // row, as if it had run) or left nothing behind (the mark is dropped). Returns the mark.
-UnfinishedSection resolve_unfinished_section(Database& db, History& history, const std::string& revision,
-                                             bool applied);
+UnfinishedSection resolve_unfinished_section(Database& db, History& history,
+                                             const std::string& revision, bool applied);
 
 }  // namespace fastappkit

@@ -55,11 +55,14 @@ struct Libcrypto {
 const Libcrypto& libcrypto() {
     static const Libcrypto loaded = [] {
         void* handle = dlopen(kLibcrypto, RTLD_NOW | RTLD_LOCAL);
-        if (!handle) throw failure(fmt::format("Cannot load {} for SHA-256 checksums: {}", kLibcrypto, dlerror()));
+        if (!handle)
+            throw failure(
+                fmt::format("Cannot load {} for SHA-256 checksums: {}", kLibcrypto, dlerror()));
         Libcrypto library;
         library.digest = reinterpret_cast<decltype(&EVP_Digest)>(dlsym(handle, "EVP_Digest"));
         auto fetch = reinterpret_cast<decltype(&EVP_MD_fetch)>(dlsym(handle, "EVP_MD_fetch"));
-        if (!library.digest || !fetch) throw failure(fmt::format("{} lacks EVP_Digest or EVP_MD_fetch", kLibcrypto));
+        if (!library.digest || !fetch)
+            throw failure(fmt::format("{} lacks EVP_Digest or EVP_MD_fetch", kLibcrypto));
         library.sha256 = fetch(nullptr, "SHA256", nullptr);
         if (!library.sha256) throw failure("OpenSSL has no SHA-256 implementation available.");
         return library;  // the handle stays open for the life of the process

@@ -74,7 +74,8 @@ uint64_t header_index_checksum(std::string_view bytes) {
         hash = (hash ^ (word * 0x9E3779B97F4A7C15ull)) * 1099511628211ull;
         hash ^= hash >> 29;
     }
-    for (; i < bytes.size(); ++i) hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ull;
+    for (; i < bytes.size(); ++i)
+        hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ull;
     return hash ^ (hash >> 32);
 }
 
@@ -93,7 +94,8 @@ std::vector<Listed> list_versions(const fs::path& dir) {
     std::unique_ptr<DIR, int (*)(DIR*)> handle(opendir(dir.c_str()), &closedir);
     if (!handle && errno == ENOENT) return files;
     if (!handle) {
-        throw usage_error(fmt::format("{}: cannot read the versions directory: {}", dir.string(), std::strerror(errno)));
+        throw usage_error(fmt::format("{}: cannot read the versions directory: {}", dir.string(),
+                                      std::strerror(errno)));
     }
     const int dir_fd = dirfd(handle.get());
     while (const struct dirent* entry = readdir(handle.get())) {
@@ -103,9 +105,11 @@ std::vector<Listed> list_versions(const fs::path& dir) {
         if (fstatat(dir_fd, entry->d_name, &info, 0) != 0) {
             const std::string path = (dir / entry->d_name).string();
             if (errno == ENOENT) {
-                throw usage_error(fmt::format("{}: the migration file is a symbolic link to a missing file", path));
+                throw usage_error(fmt::format(
+                    "{}: the migration file is a symbolic link to a missing file", path));
             }
-            throw usage_error(fmt::format("{}: cannot read the migration file: {}", path, std::strerror(errno)));
+            throw usage_error(
+                fmt::format("{}: cannot read the migration file: {}", path, std::strerror(errno)));
         }
         if (!S_ISREG(info.st_mode)) continue;
         files.push_back({std::string(name),
@@ -182,7 +186,8 @@ private:
 
 std::string read_whole_file(const fs::path& file) {
     std::string bytes;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"),
+                                                       &std::fclose);
     struct stat info {};
     if (!in || fstat(fileno(in.get()), &info) != 0) return bytes;
     bytes.resize(static_cast<size_t>(info.st_size));
@@ -240,7 +245,8 @@ void load_index(const fs::path& file, const std::string& versions_dir, Index& in
         header.create_date = in.text();
         header.timeouts.lock_timeout = read_duration(in);
         header.timeouts.statement_timeout = read_duration(in);
-        if (i > 0 && entries[i - 1].name >= entry.name) return index.entries.clear();  // not sorted: corrupt
+        if (i > 0 && entries[i - 1].name >= entry.name)
+            return index.entries.clear();  // not sorted: corrupt
     }
     if (!in.ok() || !in.at_end()) index.entries.clear();
 }
@@ -248,8 +254,9 @@ void load_index(const fs::path& file, const std::string& versions_dir, Index& in
 // Writes the index through a temporary file and a rename, so that a concurrent reader sees the
 // old index or the new one; any failure leaves things as they were. `scripts[i]` is the header
 // of `files[i]`; only the files marked in `indexable` are written.
-void store_index(const fs::path& file, const std::string& versions_dir, const std::vector<Listed>& files,
-                 const std::vector<MigrationScript>& scripts, const std::vector<char>& indexable) {
+void store_index(const fs::path& file, const std::string& versions_dir,
+                 const std::vector<Listed>& files, const std::vector<MigrationScript>& scripts,
+                 const std::vector<char>& indexable) {
     Writer out;
     out.bytes() = std::string(kMagic);
     out.text(versions_dir);
@@ -278,7 +285,8 @@ void store_index(const fs::path& file, const std::string& versions_dir, const st
     fs::create_directories(file.parent_path(), error);
     if (error) return;
     const fs::path temporary = file.string() + fmt::format(".{}.tmp", getpid());
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(temporary.c_str(), "wb"), &std::fclose);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(temporary.c_str(), "wb"),
+                                                           &std::fclose);
     if (!handle) return;
     const std::string& bytes = out.bytes();
     const bool written = std::fwrite(bytes.data(), 1, bytes.size(), handle.get()) == bytes.size() &&
@@ -314,12 +322,14 @@ fs::path header_index_file(const fs::path& versions_dir, const fs::path& index_d
     std::error_code error;
     fs::path absolute = fs::absolute(versions_dir, error).lexically_normal();
     if (error) absolute = versions_dir;
-    return index_dir / "headers" / fmt::format("{:016x}.idx", header_index_checksum(absolute.string()));
+    return index_dir / "headers" /
+           fmt::format("{:016x}.idx", header_index_checksum(absolute.string()));
 }
 
 // A file changed close to the moment it was looked at may change again within the same
 // timestamp tick without its key changing: it is parsed every time until it is older.
-std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir, const fs::path& index_dir,
+std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
+                                                  const fs::path& index_dir,
                                                   std::chrono::nanoseconds racy_window) {
     const std::vector<Listed> files = list_versions(versions_dir);
     std::vector<MigrationScript> scripts;

@@ -7,9 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <string_view>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "script/migration_file.h"

@@ -19,7 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::nanoseconds;
 
-std::string migration(const std::string& revision, const std::string& down, const std::string& message) {
+std::string migration(const std::string& revision, const std::string& down,
+                      const std::string& message) {
     return fmt::format(
         "-- revision: {}\n-- down_revision: {}\n-- message: {}\n\n-- migrate:upgrade\nSELECT 1;\n",
         revision, down, message);
@@ -44,10 +45,14 @@ protected:
         write("0002_b.sql", migration("bbb", "aaa", "second"));
     }
 
-    void write(const std::string& name, const std::string& text) { write_bytes(versions_ / name, text); }
+    void write(const std::string& name, const std::string& text) {
+        write_bytes(versions_ / name, text);
+    }
 
     // Indexes every file however recent (the tests write files and read them at once).
-    std::vector<MigrationScript> read() { return read_indexed_headers(versions_, cache_, nanoseconds(0)); }
+    std::vector<MigrationScript> read() {
+        return read_indexed_headers(versions_, cache_, nanoseconds(0));
+    }
     fs::path index_file() const { return header_index_file(versions_, cache_); }
 
     // Rewrites `from` into `to` (same length) inside the index and fixes its checksum: what the
@@ -58,7 +63,8 @@ protected:
         const auto at = bytes.find(from);
         ASSERT_NE(std::string::npos, at) << "the index does not hold " << from;
         bytes.replace(at, from.size(), to);
-        const uint64_t checksum = header_index_checksum(std::string_view(bytes).substr(0, bytes.size() - 8));
+        const uint64_t checksum =
+            header_index_checksum(std::string_view(bytes).substr(0, bytes.size() - 8));
         std::memcpy(bytes.data() + bytes.size() - 8, &checksum, 8);
         write_bytes(index_file(), bytes);
     }
@@ -88,8 +94,9 @@ TEST_F(HeaderIndexTest, ReturnsTheHeadersAndUsesTheIndexWhileFilesAreUnchanged) 
 }
 
 TEST_F(HeaderIndexTest, KeepsTimeoutHeaders) {
-    write("0003_c.sql", "-- revision: ccc\n-- down_revision: bbb\n-- lock_timeout: 2s\n"
-                        "-- statement_timeout: 1min\n\n-- migrate:upgrade\nSELECT 1;\n");
+    write("0003_c.sql",
+          "-- revision: ccc\n-- down_revision: bbb\n-- lock_timeout: 2s\n"
+          "-- statement_timeout: 1min\n\n-- migrate:upgrade\nSELECT 1;\n");
     read();
     patch_index("second", "SECOND");
     const auto indexed = read();

@@ -57,8 +57,8 @@ std::optional<std::string_view> marker_body(std::string_view line) {
 }
 
 const std::vector<std::string_view> kHeaderKeys = {
-    "revision", "down_revision", "branch_labels",   "depends_on",
-    "message",  "create_date",   "lock_timeout",    "statement_timeout"};
+    "revision", "down_revision", "branch_labels", "depends_on",
+    "message",  "create_date",   "lock_timeout",  "statement_timeout"};
 
 bool is_header_key(std::string_view word) {
     return std::find(kHeaderKeys.begin(), kHeaderKeys.end(), word) != kHeaderKeys.end();
@@ -218,8 +218,7 @@ private:
                                            value));
             }
             if (std::find(revisions.begin(), revisions.end(), item) != revisions.end()) {
-                throw error_at(file_, line,
-                               fmt::format("down_revision lists '{}' twice", item));
+                throw error_at(file_, line, fmt::format("down_revision lists '{}' twice", item));
             }
             revisions.emplace_back(item);
         }
@@ -316,11 +315,11 @@ private:
             if (other.direction == section.direction && other.dialect == section.dialect) {
                 const std::string dialect =
                     section.dialect.empty() ? "" : " dialect:" + section.dialect;
-                throw error_at(file_, section.marker_line,
-                               fmt::format("duplicate '-- migrate:{}{}' section (the first is on "
-                                           "line {})",
-                                           to_string(section.direction), dialect,
-                                           other.marker_line));
+                throw error_at(
+                    file_, section.marker_line,
+                    fmt::format("duplicate '-- migrate:{}{}' section (the first is on "
+                                "line {})",
+                                to_string(section.direction), dialect, other.marker_line));
             }
         }
         script_.sections.push_back(std::move(section));
@@ -348,7 +347,8 @@ private:
 // thousands of files, reading bodies that the revision graph never looks at would dominate the
 // runner's start-up. Plain stdio in 4 KiB chunks: a header is usually one read.
 std::string read_text(const std::filesystem::path& file, bool header_only) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"),
+                                                       &std::fclose);
     if (!in) throw_unreadable(file);
     std::string text;
     char chunk[4096];

@@ -17,7 +17,7 @@ const char* to_string(Direction direction);  // "upgrade" / "downgrade"
 
 struct Section {
     Direction direction = Direction::upgrade;
-    std::string dialect;       // empty: generic; else "sqlite" or "postgresql"
+    std::string dialect;        // empty: generic; else "sqlite" or "postgresql"
     bool transactional = true;  // false with `transaction:false`
     int marker_line = 0;        // 1-based line of the `-- migrate:` marker
     std::string sql;            // the text after the marker line up to the next marker

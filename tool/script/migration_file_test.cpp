@@ -75,14 +75,16 @@ TEST(MigrationFileTest, HeaderOnlyStopsAtTheFirstMarker) {
 
 TEST(MigrationFileTest, TimeoutHeaders) {
     const MigrationScript script = parse(
-        "-- revision: abc\n-- down_revision: none\n-- lock_timeout: 2s\n-- statement_timeout: 500ms\n"
+        "-- revision: abc\n-- down_revision: none\n-- lock_timeout: 2s\n-- statement_timeout: "
+        "500ms\n"
         "-- lint:ignore drop-table a comment, not a header\n-- migrate:upgrade\nSELECT 1;\n",
         true);
     EXPECT_EQ(std::chrono::milliseconds(2000), script.timeouts.lock_timeout);
     EXPECT_EQ(std::chrono::milliseconds(500), script.timeouts.statement_timeout);
     EXPECT_FALSE(parse(kExample, true).timeouts.any());
-    EXPECT_EQ(kFile.string() + ":3: invalid statement_timeout '5'; expected a whole number and a unit, such "
-                               "as 500ms, 5s or 2min",
+    EXPECT_EQ(kFile.string() +
+                  ":3: invalid statement_timeout '5'; expected a whole number and a unit, such "
+                  "as 500ms, 5s or 2min",
               parse_error("-- revision: abc\n-- down_revision: none\n-- statement_timeout: 5\n"));
 }
 
@@ -129,13 +131,13 @@ TEST(MigrationFileTest, KeepsSectionSqlByteForByte) {
 }
 
 TEST(MigrationFileTest, ReadsSectionOptions) {
-    const MigrationScript script = parse(with_header(
-        "-- migrate:upgrade transaction:false dialect:postgresql\n"
-        "CREATE INDEX CONCURRENTLY i ON t (x);\n"
-        "-- migrate:upgrade transaction:true\n"
-        "CREATE INDEX i ON t (x);\n"
-        "-- migrate:downgrade dialect:sqlite\n"
-        "DROP INDEX i;\n"));
+    const MigrationScript script =
+        parse(with_header("-- migrate:upgrade transaction:false dialect:postgresql\n"
+                          "CREATE INDEX CONCURRENTLY i ON t (x);\n"
+                          "-- migrate:upgrade transaction:true\n"
+                          "CREATE INDEX i ON t (x);\n"
+                          "-- migrate:downgrade dialect:sqlite\n"
+                          "DROP INDEX i;\n"));
     ASSERT_EQ(3u, script.sections.size());
     EXPECT_FALSE(script.sections[0].transactional);
     EXPECT_EQ("postgresql", script.sections[0].dialect);
@@ -146,10 +148,10 @@ TEST(MigrationFileTest, ReadsSectionOptions) {
 }
 
 TEST(MigrationFileTest, SectionPrefersTheDialectSpecificOne) {
-    const MigrationScript script = parse(with_header(
-        "-- migrate:upgrade\ngeneric;\n"
-        "-- migrate:upgrade dialect:sqlite\nsqlite;\n"
-        "-- migrate:downgrade dialect:postgresql\npg;\n"));
+    const MigrationScript script =
+        parse(with_header("-- migrate:upgrade\ngeneric;\n"
+                          "-- migrate:upgrade dialect:sqlite\nsqlite;\n"
+                          "-- migrate:downgrade dialect:postgresql\npg;\n"));
     EXPECT_EQ("sqlite;\n", script.section(Direction::upgrade, "sqlite")->sql);
     EXPECT_EQ("generic;\n", script.section(Direction::upgrade, "postgresql")->sql);
     EXPECT_EQ("pg;\n", script.section(Direction::downgrade, "postgresql")->sql);

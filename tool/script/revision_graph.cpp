@@ -70,8 +70,8 @@ void RevisionGraph::index_scripts() {
     for (Node i = 0; i < static_cast<Node>(n); ++i) {
         for (const auto& label : scripts_[i].branch_labels) {
             if (by_id_.count(label)) {
-                fail(fmt::format("{}: branch label '{}' is also a revision id",
-                                 scripts_[i].file, label));
+                fail(fmt::format("{}: branch label '{}' is also a revision id", scripts_[i].file,
+                                 label));
             }
             auto [it, inserted] = by_label_.emplace(label, i);
             if (!inserted) {
@@ -114,7 +114,8 @@ void RevisionGraph::resolve_dependencies() {
                 fail(fmt::format("{}: Revision {} referenced from {} is not present",
                                  scripts_[i].file, d, scripts_[i].revision));
             }
-            if (dep == i) fail(fmt::format("Dependency self-loop is detected in revisions ({})", id(i)));
+            if (dep == i)
+                fail(fmt::format("Dependency self-loop is detected in revisions ({})", id(i)));
             append_unique(deps_[i], dep);
         }
     }
@@ -124,7 +125,8 @@ void RevisionGraph::resolve_dependencies() {
         if (deps == deps_.end()) continue;
         Nodes& all = all_down_[i] = down_[i];
         for (auto dep : deps->second) append_unique(all, dep);
-        for (auto parent : all) append_unique(all_children_.try_emplace(parent, children_[parent]).first->second, i);
+        for (auto parent : all)
+            append_unique(all_children_.try_emplace(parent, children_[parent]).first->second, i);
     }
 }
 
@@ -183,7 +185,8 @@ void RevisionGraph::normalize_dependencies() {
             const Nodes& covered = deps_of_a;
             kept.erase(std::remove_if(kept.begin(), kept.end(),
                                       [&covered](Node d) {
-                                          return std::find(covered.begin(), covered.end(), d) != covered.end();
+                                          return std::find(covered.begin(), covered.end(), d) !=
+                                                 covered.end();
                                       }),
                        kept.end());
         }
@@ -200,7 +203,8 @@ void RevisionGraph::propagate_labels() {
     for (const auto& [label, owner] : by_label_) {
         const auto add = [this, &label = label](Node n) {
             auto& labels = labels_[n];
-            if (std::find(labels.begin(), labels.end(), label) == labels.end()) labels.push_back(label);
+            if (std::find(labels.begin(), labels.end(), label) == labels.end())
+                labels.push_back(label);
         };
         std::vector<char> seen(size(), 0);
         Nodes stack{owner};
@@ -255,18 +259,25 @@ RevisionGraph::Nodes RevisionGraph::bases() const {
 }
 
 std::vector<char> RevisionGraph::ancestors(const Nodes& from, bool include_dependencies) const {
-    if (!include_dependencies) return reach(size(), [this](Node n) -> const Nodes& { return down_[n]; }, from);
-    return reach(size(), [this](Node n) -> const Nodes& { return all_down(n); }, from);
+    if (!include_dependencies)
+        return reach(
+            size(), [this](Node n) -> const Nodes& { return down_[n]; }, from);
+    return reach(
+        size(), [this](Node n) -> const Nodes& { return all_down(n); }, from);
 }
 
 std::vector<char> RevisionGraph::descendants(const Nodes& from, bool include_dependencies) const {
-    if (!include_dependencies) return reach(size(), [this](Node n) -> const Nodes& { return children_[n]; }, from);
-    return reach(size(), [this](Node n) -> const Nodes& { return all_children(n); }, from);
+    if (!include_dependencies)
+        return reach(
+            size(), [this](Node n) -> const Nodes& { return children_[n]; }, from);
+    return reach(
+        size(), [this](Node n) -> const Nodes& { return all_children(n); }, from);
 }
 
 bool RevisionGraph::has_label(Node n, const std::string& label) const {
     auto it = labels_.find(n);
-    return it != labels_.end() && std::find(it->second.begin(), it->second.end(), label) != it->second.end();
+    return it != labels_.end() &&
+           std::find(it->second.begin(), it->second.end(), label) != it->second.end();
 }
 
 RevisionGraph::Node RevisionGraph::label_revision(const std::string& label) const {
@@ -310,7 +321,8 @@ RevisionGraph::Node RevisionGraph::resolve_ident(const std::string& ident,
     if (n < 0) {
         Nodes matches;
         for (Node i = 0; i < static_cast<Node>(size()); ++i) {
-            if (id(i).size() > 3 && id(i).compare(0, ident.size(), ident) == 0) matches.push_back(i);
+            if (id(i).size() > 3 && id(i).compare(0, ident.size(), ident) == 0)
+                matches.push_back(i);
         }
         if (!label.empty()) matches = filter_for_lineage(matches, label);
         if (matches.empty()) fail(fmt::format("Can't locate revision identified by '{}'", ident));

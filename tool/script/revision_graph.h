@@ -29,11 +29,17 @@ public:
     const std::string& id(Node n) const { return scripts_[n].revision; }
     Node find(const std::string& revision) const;  // exact id, or -1
 
-    const Nodes& down(Node n) const { return down_[n]; }                  // versioned down revisions
-    const Nodes& normalized_down(Node n) const { return or_default(normalized_down_, n, down_[n]); }  // + needed deps
-    const Nodes& all_down(Node n) const { return or_default(all_down_, n, down_[n]); }  // + every dependency
+    const Nodes& down(Node n) const { return down_[n]; }  // versioned down revisions
+    const Nodes& normalized_down(Node n) const {
+        return or_default(normalized_down_, n, down_[n]);
+    }  // + needed deps
+    const Nodes& all_down(Node n) const {
+        return or_default(all_down_, n, down_[n]);
+    }                                                             // + every dependency
     const Nodes& children(Node n) const { return children_[n]; }  // versioned next revisions
-    const Nodes& all_children(Node n) const { return or_default(all_children_, n, children_[n]); }  // + dependents
+    const Nodes& all_children(Node n) const {
+        return or_default(all_children_, n, children_[n]);
+    }  // + dependents
 
     Nodes heads() const;       // no versioned child (Alembic `heads`)
     Nodes real_heads() const;  // no child at all, dependents included (what `heads` resolves to)
@@ -69,7 +75,8 @@ private:
     void propagate_labels();
     Node resolve_ident(const std::string& ident, const std::string& label) const;
     [[noreturn]] void fail(const std::string& message) const;
-    static const Nodes& or_default(const std::unordered_map<Node, Nodes>& sparse, Node n, const Nodes& fallback) {
+    static const Nodes& or_default(const std::unordered_map<Node, Nodes>& sparse, Node n,
+                                   const Nodes& fallback) {
         auto it = sparse.find(n);
         return it == sparse.end() ? fallback : it->second;
     }

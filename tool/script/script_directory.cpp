@@ -28,9 +28,12 @@ void require_readable_directory(const fs::path& versions_dir) {
     }
     const fs::file_status status = fs::status(versions_dir, ec);  // follows symbolic links
     if (status.type() == fs::file_type::not_found) {
-        throw usage_error(fmt::format("{}: the versions directory is a symbolic link to a missing directory", path));
+        throw usage_error(fmt::format(
+            "{}: the versions directory is a symbolic link to a missing directory", path));
     }
-    if (ec) throw usage_error(fmt::format("{}: cannot read the versions directory: {}", path, ec.message()));
+    if (ec)
+        throw usage_error(
+            fmt::format("{}: cannot read the versions directory: {}", path, ec.message()));
     if (!fs::is_directory(status)) {
         throw usage_error(fmt::format("{}: the versions directory is not a directory", path));
     }
@@ -45,8 +48,8 @@ bool is_migration_file(const fs::directory_entry& entry) {
                                       entry.path().string()));
     }
     if (ec) {
-        throw usage_error(
-            fmt::format("{}: cannot read the migration file: {}", entry.path().string(), ec.message()));
+        throw usage_error(fmt::format("{}: cannot read the migration file: {}",
+                                      entry.path().string(), ec.message()));
     }
     return fs::is_regular_file(status);
 }
@@ -63,18 +66,20 @@ std::vector<MigrationScript> read_script_headers(const std::filesystem::path& ve
     fs::directory_iterator it(versions_dir, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
-        if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sql") == 0 && is_migration_file(*it)) {
+        if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sql") == 0 &&
+            is_migration_file(*it)) {
             names.push_back(std::move(name));
         }
     }
     if (ec) {
-        throw usage_error(
-            fmt::format("{}: cannot read the versions directory: {}", versions_dir.string(), ec.message()));
+        throw usage_error(fmt::format("{}: cannot read the versions directory: {}",
+                                      versions_dir.string(), ec.message()));
     }
     std::sort(names.begin(), names.end());
     std::vector<MigrationScript> scripts;
     scripts.reserve(names.size());
-    for (const auto& name : names) scripts.push_back(read_migration_file(versions_dir / name, true));
+    for (const auto& name : names)
+        scripts.push_back(read_migration_file(versions_dir / name, true));
     return scripts;
 }
 

@@ -93,7 +93,8 @@ SqlLexeme scan_sql_lexeme(std::string_view sql, std::size_t pos, bool bracket_id
     if ((c == 'E' || c == 'e') && pos + 1 < sql.size() && sql[pos + 1] == '\'') {
         return lexeme(Kind::string, after_quoted(sql, pos + 1, '\'', true));
     }
-    if (c == '"' || c == '`') return lexeme(Kind::quoted_identifier, after_quoted(sql, pos, c, false));
+    if (c == '"' || c == '`')
+        return lexeme(Kind::quoted_identifier, after_quoted(sql, pos, c, false));
     if (c == '[' && bracket_identifiers) {
         return lexeme(Kind::quoted_identifier, after_quoted(sql, pos, ']', false));
     }

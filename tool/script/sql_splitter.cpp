@@ -111,8 +111,8 @@ private:
 
     void finish(std::size_t end) {
         if (start_ != npos && has_code_) {
-            statements_.push_back({std::string(trim_end(sql_.substr(start_, end - start_))),
-                                   start_line_});
+            statements_.push_back(
+                {std::string(trim_end(sql_.substr(start_, end - start_))), start_line_});
         }
         start_ = npos;
         has_code_ = false;

@@ -120,10 +120,10 @@ TEST(SqlSplitterTest, KeepsBeginAtomicBodiesTogether) {
 
 TEST(SqlSplitterTest, TransactionStatementsStillSplit) {
     EXPECT_EQ((Texts{"BEGIN", "SELECT 1", "END"}), texts("BEGIN; SELECT 1; END;"));
-    EXPECT_EQ((Texts{"CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()",
-                     "SELECT 1"}),
-              texts("CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f();"
-                    "SELECT 1;"));
+    EXPECT_EQ(
+        (Texts{"CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()", "SELECT 1"}),
+        texts("CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f();"
+              "SELECT 1;"));
 }
 
 TEST(SqlSplitterTest, UnterminatedQuotesRunToTheEnd) {

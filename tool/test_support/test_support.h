@@ -25,9 +25,9 @@ public:
     ScopedTempDir() {
         static int count = 0;
         const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-        std::string name = fmt::format("fastappkit-{}-{}-{}-{}",
-                                       test ? test->test_suite_name() : "test",
-                                       test ? test->name() : "none", ::getpid(), ++count);
+        std::string name =
+            fmt::format("fastappkit-{}-{}-{}-{}", test ? test->test_suite_name() : "test",
+                        test ? test->name() : "none", ::getpid(), ++count);
         for (char& c : name) c = c == '/' ? '_' : c;  // parameterised tests: Suite/Name/0
         path_ = std::filesystem::temp_directory_path() / name;
         std::filesystem::remove_all(path_);
@@ -48,7 +48,8 @@ public:
         return relative.empty() ? path_.string() : (path_ / relative).string();
     }
     // Writes `text` byte for byte to `relative`, creating its directories; returns the path.
-    std::filesystem::path write(const std::filesystem::path& relative, std::string_view text) const {
+    std::filesystem::path write(const std::filesystem::path& relative,
+                                std::string_view text) const {
         const auto file = path_ / relative;
         std::filesystem::create_directories(file.parent_path());
         std::ofstream(file, std::ios::binary) << text;

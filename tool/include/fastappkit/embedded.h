@@ -22,7 +22,7 @@ struct sqlite3;
 namespace fastappkit {
 
 struct AppliedMigration {
-    std::string history;   // "core" or an external app's name
+    std::string history;  // "core" or an external app's name
     std::string revision;
     std::string message;
     bool upgrade = true;

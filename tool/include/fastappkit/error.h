@@ -11,8 +11,8 @@ namespace fastappkit {
 
 enum class ExitCode : int {
     ok = 0,
-    failure = 1,  // a migration or the database failed, or the database's state forbids it
-    usage = 2,    // bad usage, configuration, or migration files
+    failure = 1,        // a migration or the database failed, or the database's state forbids it
+    usage = 2,          // bad usage, configuration, or migration files
     interrupted = 130,  // the runner got Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 };
 
