@@ -36,7 +36,9 @@ if(TARGET fastappkit_embedded_postgresql)
   list(APPEND _fastappkit_libraries fastappkit_embedded_postgresql)
   set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL ON)
 endif()
-install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitTargets
+# The static libraries go in their own export set: a project that enables no C++ (one that
+# only migrates) then needs neither their dependencies nor a compiler (see the config file).
+install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitEmbeddedTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/tool/include/fastappkit"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
@@ -45,6 +47,9 @@ if(TARGET fastappkit_postgresql)
   install(TARGETS fastappkit_postgresql LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/fastappkit")
 endif()
 install(EXPORT fastappkitTargets
+  NAMESPACE fastappkit::
+  DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
+install(EXPORT fastappkitEmbeddedTargets
   NAMESPACE fastappkit::
   DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
 

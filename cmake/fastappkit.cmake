@@ -412,6 +412,12 @@ function(fastappkit_embed_migrations target)
       "Help: pass the name of a target this project builds.")
   endif()
 
+  if(NOT TARGET fastappkit::embedded)
+    message(FATAL_ERROR "fastappkit_embed_migrations(): the library fastappkit::embedded is not "
+      "defined; the package provides it only to projects that compile C++.\n"
+      "Help: enable CXX (project(... LANGUAGES CXX)) before find_package(fastappkit).")
+  endif()
+
   set(root "${CMAKE_CURRENT_SOURCE_DIR}")
   if(DEFINED arg_ROOT)
     cmake_path(ABSOLUTE_PATH arg_ROOT BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/timeouts.h"
+#include "config/version_table.h"
 
 namespace fastappkit {
 
@@ -84,11 +85,6 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
 // manifest). Returns that manifest's path, or nothing.
 std::optional<fs::path> find_standalone_manifest(const fs::path& root);
 
-// The version table of a history: "alembic_version" for core (and its internal apps),
-// "alembic_version_<app>" for an external app, as Alembic and the Python fastappkit name them.
-std::string version_table_for(const std::string& app);
-// True for a name version_table_for() gives (compared case-insensitively).
-bool is_version_table(const std::string& table);
 
 // True when `name` is a valid app name: [a-z_][a-z0-9_]*, at most 40 characters.
 bool is_valid_app_name(const std::string& name);

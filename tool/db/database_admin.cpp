@@ -29,7 +29,7 @@ void remove_sqlite_files(const DatabaseUrl& url) {
 }
 
 // PostgreSQL databases are created and dropped by the plugin.
-void reset_server_database(const DatabaseUrl& url, bool create) {
+void reset_server_database(const DatabaseUrl& url, [[maybe_unused]] bool create) {
 #ifdef FASTAPPKIT_WITH_POSTGRESQL
     load_and_reset_postgres(url, create);
 #else

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "config/database_url.h"
+#include "config/version_table.h"
 #include "db/sqlite_database.h"
 #include "embedded/postgres_backend.h"
 #include "fastappkit/embedded_catalog.h"

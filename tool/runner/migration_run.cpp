@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/version_table.h"
 #include "runner/migrator.h"
 
 namespace fastappkit {
