@@ -173,14 +173,7 @@ function(fastappkit_add_project)
       "${root}/.env.")
   endif()
 
-  _fastappkit_app_search_path(app_paths ${arg_APP_PATH})
-  set(project_args --project-root "${root}")
-  foreach(dir IN LISTS app_paths)
-    list(APPEND project_args --app-path "${dir}")
-  endforeach()
-
-  _fastappkit_configure_time_runner(runner)
-  _fastappkit_describe("${runner}" "${root}" "${project_args}" description)
+  _fastappkit_read_project("${root}" "${arg_APP_PATH}" project_args description)
   _fastappkit_json(root "${description}" root)
   _fastappkit_json(config_file "${description}" config_file)
 
@@ -429,13 +422,7 @@ function(fastappkit_embed_migrations target)
       "Help: pass ROOT <dir>, the directory that holds fastappkit.toml.")
   endif()
 
-  _fastappkit_app_search_path(app_paths ${arg_APP_PATH})
-  set(project_args --project-root "${root}")
-  foreach(dir IN LISTS app_paths)
-    list(APPEND project_args --app-path "${dir}")
-  endforeach()
-  _fastappkit_configure_time_runner(runner)
-  _fastappkit_describe("${runner}" "${root}" "${project_args}" description)
+  _fastappkit_read_project("${root}" "${arg_APP_PATH}" project_args description)
   _fastappkit_json(root "${description}" root)
 
   # Editing one of these regenerates the source; adding a migration file re-configures (the
@@ -798,4 +785,18 @@ function(_fastappkit_add_target name)
   set_target_properties(${name} PROPERTIES FOLDER fastappkit)
 endfunction()
 
-cmake_policy(POP)
+cmake_policy(POP)# The runner's arguments naming the project at <root> with the extra app directories, and the
+# project's description read through the runner at configure time.
+function(_fastappkit_read_project root extra_app_paths out_args out_description)
+  _fastappkit_app_search_path(app_paths ${extra_app_paths})
+  set(project_args --project-root "${root}")
+  foreach(dir IN LISTS app_paths)
+    list(APPEND project_args --app-path "${dir}")
+  endforeach()
+  _fastappkit_configure_time_runner(runner)
+  _fastappkit_describe("${runner}" "${root}" "${project_args}" description)
+  set(${out_args} "${project_args}" PARENT_SCOPE)
+  set(${out_description} "${description}" PARENT_SCOPE)
+endfunction()
+
+
