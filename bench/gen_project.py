@@ -181,6 +181,15 @@ def write_floor(out, ordered):
     write(os.path.join(out, "floor.sql"), "".join(parts))
 
 
+def write_dbmate(out, ordered):
+    """dbmate/NNNNN_<slug>.sql: the same migrations in dbmate's format, in application order."""
+    width = max(5, len(str(len(ordered))))
+    for position, migration in enumerate(ordered, start=1):
+        write(os.path.join(out, "dbmate", f"{position:0{width}d}_{migration.slug}.sql"),
+              "-- migrate:up\n" + sql_block(migration.upgrade_statements())
+              + "\n-- migrate:down\n" + sql_block(migration.downgrade_statements()))
+
+
 ALEMBIC_INI = """\
 [alembic]
 script_location = %(here)s
@@ -268,6 +277,8 @@ def parse_arguments():
     parser.add_argument("--data", action="store_true",
                         help="migrations add a row each to one table per history, instead of "
                              "creating a table and an index: the schema stays small")
+    parser.add_argument("--dbmate", action="store_true",
+                        help="also write the migrations for dbmate (dbmate/)")
     parser.add_argument("--no-alembic", action="store_true",
                         help="skip the Alembic copy of the project")
     arguments = parser.parse_args()
@@ -293,6 +304,8 @@ def main():
     write_floor(arguments.out, ordered)
     if not arguments.no_alembic:
         write_alembic(arguments.out, ordered)
+    if arguments.dbmate:
+        write_dbmate(arguments.out, ordered)
     print(f"{arguments.out}: {len(core)} core + {len(apps)} apps x {arguments.per_app} "
           f"= {len(ordered)} migrations")
 
