@@ -15,9 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const fastappkit::DatabaseUrl url = fastappkit::parse_database_url(text, "/srv/project");
         const std::string masked = url.masked();
         url.libpq_conninfo();
-        // A password written once (and not percent-encoded) is gone from the masked URL.
+        // In a URL without percent-encoding, a password written once is gone from the masked
+        // URL. (With percent-encoding, a password may decode to text that is also found
+        // verbatim elsewhere in the URL, in its database name or a parameter, which the masked
+        // URL rightly keeps; the unit tests cover encoded passwords.)
         const std::string& password = url.password;
-        if (password.size() >= 4 && password.find_first_of("%*") == std::string::npos &&
+        if (password.size() >= 4 && text.find('%') == std::string::npos &&
+            password.find('*') == std::string::npos &&
             text.find(password) == text.rfind(password) &&
             masked.find(password) != std::string::npos) {
             std::abort();

@@ -28,6 +28,7 @@ seed database_url fuzz/seeds/database_url/*
 mkdir -p "$work/project_loader/seeds" "$work/project_loader/found"
 { cat "$example/fastappkit.toml"; printf '\n#---\n'; cat "$example/external/payments/payments/fastappkit.toml"; } \
   > "$work/project_loader/seeds/example"
+cp fuzz/seeds/project_loader/* "$work/project_loader/seeds/"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

@@ -71,6 +71,22 @@ TEST_F(ProjectLoaderTest, MissingConfigurationFileNamesTheNormalisedRoot) {
                    [&] { load_project(scratch.path() / "sub" / ".." / ".", {}); }));
 }
 
+// toml++ 3.3 meets this with a failed assertion before its parse error (found by the fuzzer).
+TEST_F(ProjectLoaderTest, ATableHeaderStartingWithACommentIsAParseError) {
+    EXPECT_EQ(fmt::format("{}:1: Error while parsing key: expected bare key starting character or "
+                          "string delimiter, saw '#'",
+                          config()),
+              load_error("[#t"));
+}
+
+// toml++ 3.3 passes one of its unreachable marks on U+FEBF after a value (found by the fuzzer).
+TEST_F(ProjectLoaderTest, ANonAsciiCharacterAfterAnArrayItemIsAParseError) {
+    EXPECT_EQ(fmt::format("{}:2: Error while parsing array: expected comma or closing ']', saw "
+                          "'\xef\xba\xbf'",
+                          config()),
+              load_error("[tool.fastappkit]\napps = [\"apps.auth\"\xef\xba\xbf# \na\n"));
+}
+
 TEST_F(ProjectLoaderTest, EmptyAppsList) {
     scratch.write("fastappkit.toml", "[tool.fastappkit]\napps = []\n");
     const Project project = load_project(scratch.path() / ".", {});
