@@ -13,18 +13,18 @@ History::History(std::string name, std::string version_table, std::filesystem::p
       version_table_(std::move(version_table)),
       versions_dir_(std::move(versions_dir)) {}
 
-History::History(std::string name, std::string version_table, std::vector<MigrationScript> scripts)
-    : name_(std::move(name)), version_table_(std::move(version_table)), in_memory_(true) {
-    graph_ = std::make_unique<RevisionGraph>(name_, std::move(scripts));
-    summary_ = summarize(*graph_);  // now, so that threads sharing this history only read it
-    summary_looked_up_ = true;
-}
+History::History(std::string name, std::string version_table,
+                 std::shared_ptr<const RevisionGraph> graph, BodyLoader load_body)
+    : name_(std::move(name)),
+      version_table_(std::move(version_table)),
+      shared_graph_(std::move(graph)),
+      load_body_(std::move(load_body)) {}
 
 const HistorySummary* History::summary() {
     if (!summary_looked_up_) {
         summary_looked_up_ = true;
-        if (graph_) {
-            summary_ = summarize(*graph_);
+        if (shared_graph_ || graph_) {
+            summary_ = summarize(graph());
         } else if (auto index_dir = header_index_dir()) {
             summary_ = read_indexed_summary(versions_dir_, *index_dir);
         }
@@ -33,12 +33,14 @@ const HistorySummary* History::summary() {
 }
 
 const RevisionGraph& History::graph() {
+    if (shared_graph_) return *shared_graph_;
     if (!graph_)
         graph_ = std::make_unique<RevisionGraph>(name_, read_script_headers(versions_dir_));
     return *graph_;
 }
 
 const MigrationScript& History::body(RevisionGraph::Node node) {
+    if (shared_graph_) return in_memory_body(node);
     graph();
     MigrationScript& script = graph_->script(node);
     if (script.body_loaded) return script;
@@ -54,12 +56,31 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
     return script;
 }
 
+// The shared graph is never written: the body goes into this History's own copy of the
+// header, which stays (without its sections) when the body is released, so that references
+// to it remain valid as they do for a file's.
+const MigrationScript& History::in_memory_body(RevisionGraph::Node node) {
+    auto found = bodies_.find(node);
+    if (found == bodies_.end()) found = bodies_.emplace(node, shared_graph_->script(node)).first;
+    MigrationScript& script = found->second;
+    if (script.body_loaded) return script;
+    script.sections = load_body_(node);
+    script.body_loaded = true;
+    for (const auto& section : script.sections) loaded_body_bytes_ += section.sql.size();
+    return script;
+}
+
 void History::release_body(RevisionGraph::Node node) {
-    if (in_memory_) return;
-    MigrationScript& script = graph_->script(node);
-    for (const auto& section : script.sections) loaded_body_bytes_ -= section.sql.size();
-    std::vector<Section>().swap(script.sections);
-    script.body_loaded = false;
+    MigrationScript* loaded = nullptr;
+    if (!shared_graph_) {
+        loaded = &graph_->script(node);
+    } else if (auto found = bodies_.find(node); found != bodies_.end()) {
+        loaded = &found->second;
+    }
+    if (!loaded) return;
+    for (const auto& section : loaded->sections) loaded_body_bytes_ -= section.sql.size();
+    std::vector<Section>().swap(loaded->sections);
+    loaded->body_loaded = false;
 }
 
 }  // namespace fastappkit

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/project.h"
@@ -17,9 +19,13 @@ namespace fastappkit {
 class History {
 public:
     History(std::string name, std::string version_table, std::filesystem::path versions_dir);
-    // A history held in memory, every script with its body (a program's embedded migrations):
-    // no file is read and bodies are never released.
-    History(std::string name, std::string version_table, std::vector<MigrationScript> scripts);
+    // The sections of one revision, from wherever the history keeps them.
+    using BodyLoader = std::function<std::vector<Section>(RevisionGraph::Node)>;
+    // A history held in memory (a program's embedded migrations): no file is read. The graph
+    // is built once and shared, read-only, by every History over it, so that several threads
+    // can run at once; each History keeps the bodies it loaded through `load_body` apart.
+    History(std::string name, std::string version_table,
+            std::shared_ptr<const RevisionGraph> graph, BodyLoader load_body);
 
     const std::string& name() const { return name_; }
     const std::string& version_table() const { return version_table_; }
@@ -41,6 +47,8 @@ public:
     size_t loaded_body_bytes() const { return loaded_body_bytes_; }
 
 private:
+    const MigrationScript& in_memory_body(RevisionGraph::Node node);
+
     std::string name_;
     std::string version_table_;
     std::filesystem::path versions_dir_;
@@ -48,7 +56,10 @@ private:
     std::optional<HistorySummary> summary_;
     bool summary_looked_up_ = false;
     size_t loaded_body_bytes_ = 0;
-    bool in_memory_ = false;
+    // In memory: the shared graph (headers only) and this History's loaded bodies.
+    std::shared_ptr<const RevisionGraph> shared_graph_;
+    BodyLoader load_body_;
+    std::unordered_map<RevisionGraph::Node, MigrationScript> bodies_;
     MigrationSettings settings_;
 };
 

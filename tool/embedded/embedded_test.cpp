@@ -1,0 +1,200 @@
+// migrate_all over the example project's histories, embedded by the runner (`fastappkit embed`)
+// as fastappkit_embed_migrations embeds them: what it applies and records, that the catalog it
+// reads once per process serves every later call and several threads at once, and what it
+// refuses.
+#include "fastappkit/embedded.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "script/checksum.h"
+#include "script/migration_file.h"
+#include "test_support/test_support.h"
+
+namespace fastappkit {
+namespace {
+
+namespace fs = std::filesystem;
+using Strings = std::vector<std::string>;
+
+constexpr size_t kRevisions = 14;  // core 9, payments 3, analytics 2
+const Strings kHeads = {"analytics 8d3b6f0a2c71", "core 27ac5b9e0f43", "payments 3c9a8f1e6d24"};
+
+// The rows of a one-column query, as text.
+Strings query(const fs::path& file, const std::string& sql) {
+    sqlite3* db = nullptr;
+    Strings rows;
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* statement = nullptr;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
+            while (sqlite3_step(statement) == SQLITE_ROW) {
+                const auto* text = sqlite3_column_text(statement, 0);
+                rows.push_back(text ? reinterpret_cast<const char*>(text) : "");
+            }
+        }
+        sqlite3_finalize(statement);
+    }
+    sqlite3_close(db);
+    return rows;
+}
+
+Strings heads(const fs::path& file) {
+    return query(file,
+                 "SELECT 'analytics ' || version_num FROM alembic_version_analytics UNION ALL "
+                 "SELECT 'core ' || version_num FROM alembic_version UNION ALL "
+                 "SELECT 'payments ' || version_num FROM alembic_version_payments ORDER BY 1");
+}
+
+std::string url_of(const fs::path& file) { return "sqlite:///" + file.string(); }
+
+std::string bytes_of(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
+// "<revision> <checksum>" of every upgrade section of the example's migration files, as the
+// runner computes them from the files.
+Strings checksums_of_the_files() {
+    Strings out;
+    for (const auto& entry : fs::recursive_directory_iterator(FASTAPPKIT_EXAMPLE_PROJECT)) {
+        if (entry.path().extension() != ".sql" ||
+            entry.path().parent_path().filename() != "versions")
+            continue;
+        const MigrationScript script = read_migration_file(entry.path(), false);
+        const Section* upgrade = script.section(Direction::upgrade, "sqlite");
+        out.push_back(script.revision + " " + sql_checksum(upgrade->sql));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST(MigrateAll, AppliesEveryRevisionWithTheRunnersChecksumsThenDoesNothing) {
+    test_support::ScopedTempDir scratch;
+    const fs::path db = scratch / "app.db";
+    Strings told;
+    MigrateOptions options;
+    options.on_applied = [&told](const AppliedMigration& m) {
+        told.push_back(m.history + " " + m.revision);
+    };
+
+    const auto applied = migrate_all(url_of(db), options);
+    ASSERT_EQ(kRevisions, applied.size());
+    EXPECT_EQ("core 0b3f6c1d9a21", applied.front().history + " " + applied.front().revision);
+    EXPECT_TRUE(applied.front().upgrade);
+    EXPECT_EQ(kRevisions, told.size());
+    EXPECT_EQ(kHeads, heads(db));
+    EXPECT_EQ(checksums_of_the_files(),
+              query(db, "SELECT revision || ' ' || checksum FROM fastappkit_history ORDER BY 1"));
+
+    // The second call in the process uses the catalog the first one read.
+    told.clear();
+    EXPECT_TRUE(migrate_all(url_of(db), options).empty());
+    EXPECT_TRUE(told.empty());
+    EXPECT_EQ(Strings{std::to_string(kRevisions)},
+              query(db, "SELECT count(*) FROM fastappkit_history"));
+}
+
+TEST(MigrateAll, ALaterCallOnAnotherDatabaseAppliesEveryRevisionAgain) {
+    test_support::ScopedTempDir scratch;
+    ASSERT_EQ(kRevisions, migrate_all(url_of(scratch / "first.db")).size());
+    // What the first call loaded and released is not missing from the second.
+    ASSERT_EQ(kRevisions, migrate_all(url_of(scratch / "second.db")).size());
+    EXPECT_EQ(kHeads, heads(scratch / "second.db"));
+    EXPECT_EQ(query(scratch / "first.db", "SELECT revision || checksum FROM fastappkit_history"),
+              query(scratch / "second.db", "SELECT revision || checksum FROM fastappkit_history"));
+}
+
+// Every thread's first call races to read the catalog.
+TEST(MigrateAll, ThreadsMigratingDatabasesOfTheirOwnEachApplyEveryRevision) {
+    test_support::ScopedTempDir scratch;
+    constexpr int kThreads = 8;
+    std::vector<size_t> counts(kThreads);
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                counts[i] = migrate_all(url_of(scratch / (std::to_string(i) + ".db"))).size();
+            } catch (const Error& e) {
+                errors[i] = e.what();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (int i = 0; i < kThreads; ++i) {
+        EXPECT_EQ("", errors[i]);
+        EXPECT_EQ(kRevisions, counts[i]) << "thread " << i;
+        EXPECT_EQ(kHeads, heads(scratch / (std::to_string(i) + ".db")));
+    }
+}
+
+TEST(MigrateAll, ThreadsMigratingOneDatabaseApplyEachRevisionOnce) {
+    test_support::ScopedTempDir scratch;
+    const fs::path db = scratch / "app.db";
+    std::mutex mutex;
+    Strings applied, errors;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 6; ++i) {
+        threads.emplace_back([&] {
+            try {
+                const auto mine = migrate_all(url_of(db));
+                std::lock_guard<std::mutex> lock(mutex);
+                for (const auto& m : mine) applied.push_back(m.history + " " + m.revision);
+            } catch (const Error& e) {
+                std::lock_guard<std::mutex> lock(mutex);
+                errors.push_back(e.what());
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(Strings{}, errors);
+    EXPECT_EQ(kRevisions, applied.size());
+    EXPECT_EQ(kHeads, heads(db));
+    EXPECT_EQ(Strings{std::to_string(kRevisions) + " " + std::to_string(kRevisions)},
+              query(db, "SELECT count(*) || ' ' || count(DISTINCT revision) FROM fastappkit_history"));
+}
+
+TEST(MigrateAll, DatabaseAtARevisionTheProgramLacksIsRefusedAndLeftUnchanged) {
+    test_support::ScopedTempDir scratch;
+    const fs::path db = scratch / "app.db";
+    ASSERT_EQ(kRevisions, migrate_all(url_of(db)).size());
+    sqlite3* connection = nullptr;
+    ASSERT_EQ(SQLITE_OK, sqlite3_open(db.c_str(), &connection));
+    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection,
+                                      "UPDATE alembic_version SET version_num = 'f0f0f0f0f0f1'",
+                                      nullptr, nullptr, nullptr));
+    sqlite3_close(connection);
+    const std::string before = bytes_of(db);
+
+    EXPECT_EQ(
+        "core: Can't locate revision identified by 'f0f0f0f0f0f1' (the database records it, but "
+        "no migration file of this history defines it)",
+        test_support::message_of(ExitCode::failure, [&] { migrate_all(url_of(db)); }));
+    EXPECT_EQ(before, bytes_of(db));
+}
+
+TEST(MigrateAll, ConnectionOfTheProgramIsMigratedAndLeftOpen) {
+    test_support::ScopedTempDir scratch;
+    sqlite3* connection = nullptr;
+    ASSERT_EQ(SQLITE_OK, sqlite3_open((scratch / "app.db").c_str(), &connection));
+    EXPECT_EQ(kRevisions, migrate_all(connection).size());
+    EXPECT_TRUE(migrate_all(connection).empty());
+    EXPECT_EQ(SQLITE_OK, sqlite3_exec(connection, "SELECT 1 FROM fastappkit_history", nullptr,
+                                      nullptr, nullptr));
+    sqlite3_close(connection);
+    EXPECT_EQ(kHeads, heads(scratch / "app.db"));
+}
+
+}  // namespace
+}  // namespace fastappkit
