@@ -50,7 +50,8 @@ Cache variables
   output when that runner finishes, one block per app, never interleaved.
   ``ON`` puts them in Ninja's ``console`` pool (``USES_TERMINAL``) instead:
   their output streams live, and external apps migrate one at a time.
-  ``migrate_core``, ``migrate_status`` and ``migrate_preview`` always stream.
+  ``migrate_core``, ``migrate_all``, ``migrate_status`` and ``migrate_preview``
+  always stream.
 #]=======================================================================]
 
 include_guard(GLOBAL)
