@@ -793,7 +793,6 @@ function(_fastappkit_add_migrate_targets prefix root config_file build_args desc
     USES_TERMINAL ${common_options} SOURCES "${config_file}")
 endfunction()
 
-# add_custom_target(), never ALL, in the IDE folder, with a clear error on a name clash.
 # Deferred to the end of the top-level directory: every migrate_all gets the dependencies the
 # project added to its migrate_core and migrate_<app> targets, other than those targets.
 function(_fastappkit_carry_dependencies)
@@ -817,6 +816,7 @@ function(_fastappkit_carry_dependencies)
   endforeach()
 endfunction()
 
+# add_custom_target(), never ALL, in the IDE folder, with a clear error on a name clash.
 function(_fastappkit_add_target name)
   if(TARGET ${name})
     message(FATAL_ERROR "fastappkit cannot add the target ${name}: a target of that name "
