@@ -39,16 +39,24 @@ class Migration:
     revision: str
     down_revision: str  # "" for the first one
     table: str
+    rows_table: str = ""  # --data: the one table its history's migrations add rows to
+
+    @property
+    def data(self):
+        return bool(self.rows_table)
 
     @property
     def message(self):
-        return f"create {self.table}"
+        return f"add row {self.table}" if self.data else f"create {self.table}"
 
     @property
     def slug(self):
         return self.message.replace(" ", "_")
 
     def upgrade_statements(self):
+        if self.data:
+            create = [f"CREATE TABLE {self.rows_table} (name TEXT PRIMARY KEY)"] if self.index == 1 else []
+            return create + [f"INSERT INTO {self.rows_table} (name) VALUES ('{self.table}')"]
         return [
             f"CREATE TABLE {self.table} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
             f"created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
@@ -56,6 +64,9 @@ class Migration:
         ]
 
     def downgrade_statements(self):
+        if self.data:
+            drop = [f"DROP TABLE {self.rows_table}"] if self.index == 1 else []
+            return [f"DELETE FROM {self.rows_table} WHERE name = '{self.table}'"] + drop
         return [f"DROP INDEX {self.table}_name_idx", f"DROP TABLE {self.table}"]
 
 
@@ -63,7 +74,7 @@ def revision_id(history, index):
     return hashlib.sha1(f"{history}:{index}".encode()).hexdigest()[:12]
 
 
-def make_history(history, version_table, table_prefix, count):
+def make_history(history, version_table, table_prefix, count, data=False):
     width = max(4, len(str(count)))
     migrations = []
     for index in range(1, count + 1):
@@ -74,6 +85,7 @@ def make_history(history, version_table, table_prefix, count):
             revision=revision_id(history, index),
             down_revision=migrations[-1].revision if migrations else "",
             table=f"{table_prefix}_t{index:0{width}d}",
+            rows_table=f"{table_prefix}_rows" if data else "",
         ))
     return migrations
 
@@ -169,6 +181,15 @@ def write_floor(out, ordered):
     write(os.path.join(out, "floor.sql"), "".join(parts))
 
 
+def write_dbmate(out, ordered):
+    """dbmate/NNNNN_<slug>.sql: the same migrations in dbmate's format, in application order."""
+    width = max(5, len(str(len(ordered))))
+    for position, migration in enumerate(ordered, start=1):
+        write(os.path.join(out, "dbmate", f"{position:0{width}d}_{migration.slug}.sql"),
+              "-- migrate:up\n" + sql_block(migration.upgrade_statements())
+              + "\n-- migrate:down\n" + sql_block(migration.downgrade_statements()))
+
+
 ALEMBIC_INI = """\
 [alembic]
 script_location = %(here)s
@@ -253,6 +274,11 @@ def parse_arguments():
                         help="external apps (default 20)")
     parser.add_argument("--per-app", type=int, default=25, metavar="M",
                         help="migrations per external app (default 25)")
+    parser.add_argument("--data", action="store_true",
+                        help="migrations add a row each to one table per history, instead of "
+                             "creating a table and an index: the schema stays small")
+    parser.add_argument("--dbmate", action="store_true",
+                        help="also write the migrations for dbmate (dbmate/)")
     parser.add_argument("--no-alembic", action="store_true",
                         help="skip the Alembic copy of the project")
     arguments = parser.parse_args()
@@ -264,8 +290,9 @@ def parse_arguments():
 
 def main():
     arguments = parse_arguments()
-    core = make_history("core", "alembic_version", "core", arguments.core)
-    apps = {name: make_history(name, f"alembic_version_{name}", name, arguments.per_app)
+    core = make_history("core", "alembic_version", "core", arguments.core, arguments.data)
+    apps = {name: make_history(name, f"alembic_version_{name}", name, arguments.per_app,
+                               arguments.data)
             for name in app_names(arguments.apps)}
     ordered = core + [migration for migrations in apps.values() for migration in migrations]
     revisions = [migration.revision for migration in ordered]
@@ -277,6 +304,8 @@ def main():
     write_floor(arguments.out, ordered)
     if not arguments.no_alembic:
         write_alembic(arguments.out, ordered)
+    if arguments.dbmate:
+        write_dbmate(arguments.out, ordered)
     print(f"{arguments.out}: {len(core)} core + {len(apps)} apps x {arguments.per_app} "
           f"= {len(ordered)} migrations")
 

@@ -240,6 +240,29 @@ class HeaderIndex(CliTestCase):
         self.ok("migrate", "upgrade", env=self.env)
         self.assertVersions([REVS[1]])
 
+    def test_the_indexed_no_op_checks_the_version_rows(self):
+        # Everything indexed: a no-op is told from the index's summary and the version rows.
+        self.ok("migrate", "all", env=self.env)
+        res = self.ok("migrate", "all", env=self.env)
+        self.assertIn(f"core is up to date ({REVS[1]})", res.out)
+        self.assertVersions([REVS[1]])
+        # Rows that are not the head: planned from the headers as ever.
+        self.db.execute("DROP TABLE t2")
+        self.db.execute(f"UPDATE alembic_version SET version_num = '{REVS[0]}'")
+        self.ok("migrate", "all", env=self.env)
+        self.assertIn("t2", self.db.user_tables())
+        self.assertVersions([REVS[1]])
+        # A revision the history does not hold: Alembic's refusal (a database state), nothing changed.
+        self.db.execute("UPDATE alembic_version SET version_num = 'feedfacecafe'")
+        self.assertFails(["migrate", "all"], 1, "Can't locate revision identified by 'feedfacecafe'",
+                         env=self.env)
+        self.db.execute(f"UPDATE alembic_version SET version_num = '{REVS[1]}'")
+        # A second head (indexed once it is older than two seconds): `head` is ambiguous.
+        self.project.core_migration(REVS[2], REVS[0], message="branch", upgrade=create_table("t3"))
+        time.sleep(2.1)
+        self.ok("migrate", "heads", env=self.env)  # indexes it
+        self.assertFails(["migrate", "all"], 2, "Multiple head revisions are present", env=self.env)
+
     def test_an_unwritable_cache_is_skipped(self):
         blocker = os.path.join(self.tmp, "file")
         with open(blocker, "w") as f:

@@ -16,6 +16,7 @@
 #include "cli/interruption.h"
 #include "common/error.h"
 #include "config/database_url.h"
+#include "db/sqlite_database.h"
 
 #ifndef FASTAPPKIT_VERSION
 #define FASTAPPKIT_VERSION "0.0.0"
@@ -327,7 +328,9 @@ int run_action(const Action& action, const GlobalOptions& options) {
     std::optional<Session> session;  // outlives the try: its reporter words an interruption
     try {
         session.emplace(options);
-        return action(*session);
+        const int code = action(*session);
+        session->leave_to_process_exit();
+        return code;
     } catch (const std::exception& e) {
         // Whatever failed after Ctrl-C failed because of it (an interrupted statement, a lock
         // wait given up), and its transaction has been rolled back by now.
@@ -351,6 +354,7 @@ int run_action(const Action& action, const GlobalOptions& options) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+    configure_sqlite_for_process();
     GlobalOptions global;
     Arguments arguments;
     Action action;

@@ -34,6 +34,9 @@ extern "C" void on_signal(int number) {
     signal(number, SIG_DFL);
 }
 
+Interruption* scope = nullptr;  // the live Interruption, if any
+std::mutex arm_mutex;
+
 void interrupt_watched() {
     std::lock_guard<std::mutex> guard(watched_mutex);
     if (watched) watched->interrupt();
@@ -42,6 +45,16 @@ void interrupt_watched() {
 }  // namespace
 
 Interruption::Interruption() {
+    std::lock_guard<std::mutex> guard(arm_mutex);
+    scope = this;
+}
+
+void Interruption::arm() {
+    std::lock_guard<std::mutex> guard(arm_mutex);
+    if (scope && !scope->watcher_.joinable()) scope->start();
+}
+
+void Interruption::start() {
     if (pipe2(wake_pipe, O_CLOEXEC) != 0) return;  // without it, signals keep their default action
     watcher_ = std::thread([this] { run_watcher(); });
     struct sigaction action {};
@@ -53,6 +66,8 @@ Interruption::Interruption() {
 }
 
 Interruption::~Interruption() {
+    std::lock_guard<std::mutex> guard(arm_mutex);
+    scope = nullptr;
     if (!watcher_.joinable()) return;
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);

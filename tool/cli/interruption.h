@@ -2,6 +2,10 @@
 // the watcher stops the database's running statement (sqlite3_interrupt, a PostgreSQL cancel),
 // and the work then unwinds normally: the current migration's transaction rolls back, locks
 // are released, and the command exits 130 with one sentence.
+//
+// Armed only once a command opens the database for writing: until then a signal has its
+// default action, which is harmless to reading, and a command that only reads (the no-op
+// `migrate all` of every build) starts no thread.
 #pragma once
 
 #include <thread>
@@ -12,12 +16,14 @@ class Database;
 
 class Interruption {
 public:
-    // Installs the handlers and starts the watcher; the destructor undoes both.
+    // Makes this the process's interruption scope; the destructor disarms it.
     Interruption();
     ~Interruption();
     Interruption(const Interruption&) = delete;
     Interruption& operator=(const Interruption&) = delete;
 
+    // Installs the handlers and starts the watcher, once; nothing without a scope.
+    static void arm();
     // Whether a signal arrived.
     static bool requested();
     // The database whose running statement a signal stops (nullptr: none). The database must
@@ -25,6 +31,7 @@ public:
     static void watch(Database* database);
 
 private:
+    void start();
     void run_watcher();
     std::thread watcher_;
 };

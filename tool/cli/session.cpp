@@ -81,6 +81,7 @@ Database& Session::database(bool read_only) {
     OpenOptions open;
     open.read_only = read_only;
     open.on_wait = [this](const std::string& message) { reporter_.waiting(message); };
+    if (!read_only) Interruption::arm();
     Interruption::watch(nullptr);
     database_.reset();
     database_ = open_database(database_url(), open);
@@ -90,6 +91,18 @@ Database& Session::database(bool read_only) {
 }
 
 Session::~Session() { Interruption::watch(nullptr); }
+
+void Session::leave_to_process_exit() {
+    struct Kept {
+        std::map<std::string, std::unique_ptr<History>> histories;
+        std::unique_ptr<Database> database;
+    };
+    static auto* kept = new Kept;  // never freed; reachable, so not a leak either
+    kept->histories.merge(histories_);
+    if (database_ && database_read_only_ && database_->dialect() == Dialect::sqlite) {
+        kept->database = std::move(database_);
+    }
+}
 
 History& Session::core_history() {
     auto& slot = histories_["core"];

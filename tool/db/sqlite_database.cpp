@@ -620,6 +620,8 @@ private:
 
 }  // namespace
 
+void configure_sqlite_for_process() { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const OpenOptions& options) {
     return std::make_unique<SqliteDatabase>(url, options);
 }

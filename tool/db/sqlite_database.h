@@ -20,6 +20,11 @@ std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection, const Op
 
 // Copies the database file of `from` into a new file `to` with SQLite's online backup API
 // (a consistent copy even while others write to `from`).
+// For a process that owns SQLite (the runner, not a program embedding the library), before any
+// other SQLite call: turns off SQLite's memory statistics, which nothing reads and which take a
+// global mutex on every allocation (reading a large schema makes tens of thousands of them).
+void configure_sqlite_for_process();
+
 void clone_sqlite_database(const DatabaseUrl& from, const DatabaseUrl& to);
 
 }  // namespace fastappkit

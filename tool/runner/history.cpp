@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "script/header_index.h"
 #include "script/script_directory.h"
 
 namespace fastappkit {
@@ -15,6 +16,20 @@ History::History(std::string name, std::string version_table, std::filesystem::p
 History::History(std::string name, std::string version_table, std::vector<MigrationScript> scripts)
     : name_(std::move(name)), version_table_(std::move(version_table)), in_memory_(true) {
     graph_ = std::make_unique<RevisionGraph>(name_, std::move(scripts));
+    summary_ = summarize(*graph_);  // now, so that threads sharing this history only read it
+    summary_looked_up_ = true;
+}
+
+const HistorySummary* History::summary() {
+    if (!summary_looked_up_) {
+        summary_looked_up_ = true;
+        if (graph_) {
+            summary_ = summarize(*graph_);
+        } else if (auto index_dir = header_index_dir()) {
+            summary_ = read_indexed_summary(versions_dir_, *index_dir);
+        }
+    }
+    return summary_ ? &*summary_ : nullptr;
 }
 
 const RevisionGraph& History::graph() {

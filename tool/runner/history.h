@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ public:
     void set_settings(const MigrationSettings& settings) { settings_ = settings; }
 
     const RevisionGraph& graph();
+    // Enough to tell a no-op (script/revision_graph.h): from the graph once it is built (a
+    // history in memory has it from the start), else from the header index without reading a
+    // header; nullptr when neither can vouch for it.
+    const HistorySummary* summary();
     // The whole file of `node`, read once (sections included).
     const MigrationScript& body(RevisionGraph::Node node);
     // Drops a body that has run, so memory stays flat however long the history is.
@@ -40,6 +45,8 @@ private:
     std::string version_table_;
     std::filesystem::path versions_dir_;
     std::unique_ptr<RevisionGraph> graph_;
+    std::optional<HistorySummary> summary_;
+    bool summary_looked_up_ = false;
     size_t loaded_body_bytes_ = 0;
     bool in_memory_ = false;
     MigrationSettings settings_;

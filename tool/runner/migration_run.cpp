@@ -1,5 +1,8 @@
 #include "runner/migration_run.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "config/version_table.h"
@@ -13,8 +16,49 @@ size_t RunResult::applied_count() const {
     return total;
 }
 
+namespace {
+
+bool is_head_of(const HistorySummary& summary, const std::string& target,
+                std::vector<std::string> rows) {
+    if (summary.empty()) return rows.empty();
+    if (target == "head") return !summary.head.empty() && rows.size() == 1 && rows[0] == summary.head;
+    std::sort(rows.begin(), rows.end());
+    return target == "heads" && rows == summary.heads;
+}
+
+// The no-op of every build, told without a header read or a graph built: when each history's
+// version rows are exactly its head(s) (HistorySummary) and no version table conflict exists,
+// no plan can hold a step. Anything else goes the whole way, which words every error.
+std::optional<RunResult> nothing_pending(const RunRequest& request, Database& reader) {
+    if (request.direction != Direction::upgrade ||
+        (request.target != "head" && request.target != "heads")) {
+        return std::nullopt;
+    }
+    for (History* history : request.histories) {
+        if (!history->summary()) return std::nullopt;
+    }
+    if (!request.conflict_checked.empty()) {
+        const auto shared_rows = reader.read_versions(version_table_for("core"));
+        for (History* history : request.conflict_checked) {
+            for (const auto& row : shared_rows) {
+                if (history->summary()->contains(row)) return std::nullopt;
+            }
+        }
+    }
+    RunResult result;
+    for (History* history : request.histories) {
+        auto rows = reader.read_versions(history->version_table());
+        if (!is_head_of(*history->summary(), request.target, rows)) return std::nullopt;
+        result.histories.push_back({history->name(), history->version_table(), {}, std::move(rows)});
+    }
+    return result;
+}
+
+}  // namespace
+
 RunResult run_migrations(const RunRequest& request, const DatabaseOpener& database,
                          Progress& progress) {
+    if (auto done = nothing_pending(request, database(true))) return std::move(*done);
     for (History* history : request.histories) history->graph();
     std::vector<Migrator::Pending> pending;
     Database& reader = database(true);

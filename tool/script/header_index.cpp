@@ -1,7 +1,8 @@
 // The header index file: a magic line, the versions directory it describes, then one record per
-// file (name, stat key, parsed header), and an FNV-1a checksum of everything before it. Any
-// doubt (short read, bad checksum, another directory, a key that differs) falls back to the
-// files.
+// file (name, stat key, parsed header), the history's summary (a flag, then the head, the heads
+// and the revision ids; the flag is 0 when a file was too recent to index or the headers do not
+// form a valid graph), and a checksum of everything before it. Any doubt (short read, bad
+// checksum, another directory, a key that differs) falls back to the files.
 #include "script/header_index.h"
 
 #include <dirent.h>
@@ -24,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "script/revision_graph.h"
 
 namespace fastappkit {
 
@@ -31,7 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kMagic = "fastappkit header index 3\n";
+constexpr std::string_view kMagic = "fastappkit header index 4\n";
 
 struct FileKey {
     uint64_t size = 0;
@@ -60,6 +62,7 @@ struct Entry {
 struct Index {
     std::string bytes;
     std::vector<Entry> entries;  // sorted by name
+    std::optional<HistorySummary> summary;
 };
 
 }  // namespace
@@ -159,6 +162,14 @@ public:
         return bytes_.substr(position_ - size, size);
     }
     std::string text() { return std::string(view()); }
+    void skip_list() {
+        const uint64_t count = u64();
+        if (!ok_ || count > (bytes_.size() - position_) / 8) {
+            ok_ = false;
+            return;
+        }
+        for (uint64_t i = 0; i < count && ok_; ++i) view();
+    }
     std::vector<std::string> list() {
         const uint64_t count = u64();
         std::vector<std::string> values;
@@ -208,9 +219,53 @@ void write_duration(Writer& out, const std::optional<std::chrono::milliseconds>&
     out.u64(value ? static_cast<uint64_t>(value->count()) : kNoDuration);
 }
 
-// Fills `index` (empty before) with the entries of the index file, sorted by name; leaves it
-// without entries when the file is missing, corrupt or written for another directory.
-void load_index(const fs::path& file, const std::string& versions_dir, Index& index) {
+FileKey read_key(Reader& in) {
+    FileKey key;
+    key.size = in.u64();
+    key.mtime_ns = static_cast<int64_t>(in.u64());
+    key.ctime_ns = static_cast<int64_t>(in.u64());
+    key.inode = in.u64();
+    key.device = in.u64();
+    return key;
+}
+
+void read_header(Reader& in, MigrationScript& header) {
+    header.revision = in.text();
+    header.down_revisions = in.list();
+    header.branch_labels = in.list();
+    header.depends_on = in.list();
+    header.message = in.text();
+    header.create_date = in.text();
+    header.timeouts.lock_timeout = read_duration(in);
+    header.timeouts.statement_timeout = read_duration(in);
+}
+
+void skip_header(Reader& in) {
+    in.view();
+    in.skip_list();
+    in.skip_list();
+    in.skip_list();
+    in.view();
+    in.view();
+    in.u64();
+    in.u64();
+}
+
+std::optional<HistorySummary> read_summary(Reader& in) {
+    if (in.u64() != 1) return std::nullopt;
+    HistorySummary summary;
+    summary.head = in.text();
+    summary.heads = in.list();
+    summary.revisions = in.text();
+    return summary;
+}
+
+// Fills `index` (empty before) with the entries of the index file, sorted by name, and its
+// summary; leaves it without entries when the file is missing, corrupt or written for another
+// directory. With `headers` false the entries' headers are skipped (their names and keys are
+// read).
+void load_index(const fs::path& file, const std::string& versions_dir, Index& index,
+                bool headers = true) {
     index.bytes = read_whole_file(file);
     const std::string& bytes = index.bytes;
     if (bytes.size() < kMagic.size() + sizeof(uint64_t) ||
@@ -231,24 +286,20 @@ void load_index(const fs::path& file, const std::string& versions_dir, Index& in
     for (uint64_t i = 0; i < count && in.ok(); ++i) {
         Entry& entry = entries[i];
         entry.name = in.view();
-        entry.key.size = in.u64();
-        entry.key.mtime_ns = static_cast<int64_t>(in.u64());
-        entry.key.ctime_ns = static_cast<int64_t>(in.u64());
-        entry.key.inode = in.u64();
-        entry.key.device = in.u64();
-        MigrationScript& header = entry.header;
-        header.revision = in.text();
-        header.down_revisions = in.list();
-        header.branch_labels = in.list();
-        header.depends_on = in.list();
-        header.message = in.text();
-        header.create_date = in.text();
-        header.timeouts.lock_timeout = read_duration(in);
-        header.timeouts.statement_timeout = read_duration(in);
+        entry.key = read_key(in);
+        if (headers) {
+            read_header(in, entry.header);
+        } else {
+            skip_header(in);
+        }
         if (i > 0 && entries[i - 1].name >= entry.name)
             return index.entries.clear();  // not sorted: corrupt
     }
-    if (!in.ok() || !in.at_end()) index.entries.clear();
+    index.summary = read_summary(in);
+    if (!in.ok() || !in.at_end()) {
+        index.entries.clear();
+        index.summary.reset();
+    }
 }
 
 // Writes the index through a temporary file and a rename, so that a concurrent reader sees the
@@ -256,7 +307,7 @@ void load_index(const fs::path& file, const std::string& versions_dir, Index& in
 // of `files[i]`; only the files marked in `indexable` are written.
 void store_index(const fs::path& file, const std::string& versions_dir,
                  const std::vector<Listed>& files, const std::vector<MigrationScript>& scripts,
-                 const std::vector<char>& indexable) {
+                 const std::vector<char>& indexable, const HistorySummary* summary) {
     Writer out;
     out.bytes() = std::string(kMagic);
     out.text(versions_dir);
@@ -278,6 +329,12 @@ void store_index(const fs::path& file, const std::string& versions_dir,
         out.text(header.create_date);
         write_duration(out, header.timeouts.lock_timeout);
         write_duration(out, header.timeouts.statement_timeout);
+    }
+    out.u64(summary ? 1 : 0);
+    if (summary) {
+        out.text(summary->head);
+        out.list(summary->heads);
+        out.text(summary->revisions);
     }
     out.u64(header_index_checksum(out.bytes()));
 
@@ -368,8 +425,39 @@ std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
         indexable[i] = std::max(file.key.mtime_ns, file.key.ctime_ns) < racy_after;
     }
     if (cached != indexed.end()) changed = true;
-    if (changed) store_index(index_file, dir_text, files, scripts, indexable);
+    if (changed) {
+        // Summarised only when every file is indexed and the headers form a valid graph (the
+        // graph's errors are the caller's to report, from the files).
+        std::optional<HistorySummary> summary;
+        if (std::count(indexable.begin(), indexable.end(), 0) == 0) {
+            try {
+                summary = summarize(RevisionGraph("", scripts));
+            } catch (const Error&) {
+            }
+        }
+        store_index(index_file, dir_text, files, scripts, indexable,
+                    summary ? &*summary : nullptr);
+    }
     return scripts;
+}
+
+std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
+                                                   const fs::path& index_dir) {
+    std::vector<Listed> files;
+    try {
+        files = list_versions(versions_dir);
+    } catch (const Error&) {
+        return std::nullopt;  // reading the headers words it
+    }
+    if (files.empty()) return std::nullopt;
+    Index index;
+    load_index(header_index_file(versions_dir, index_dir), versions_dir.string(), index, false);
+    if (!index.summary || index.entries.size() != files.size()) return std::nullopt;
+    for (size_t i = 0; i < files.size(); ++i) {
+        if (index.entries[i].name != files[i].name || !(index.entries[i].key == files[i].key))
+            return std::nullopt;
+    }
+    return std::move(index.summary);
 }
 
 }  // namespace fastappkit

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "script/migration_file.h"
+#include "script/revision_graph.h"
 
 namespace fastappkit {
 
@@ -28,6 +29,12 @@ std::optional<std::filesystem::path> header_index_dir();
 std::vector<MigrationScript> read_indexed_headers(
     const std::filesystem::path& versions_dir, const std::filesystem::path& index_dir,
     std::chrono::nanoseconds racy_window = std::chrono::seconds(2));
+
+// The summary the index holds for `versions_dir` (see HistorySummary), when it lists exactly the
+// *.sql files there with matching keys; nullopt on any doubt, or for an empty directory. Reads
+// no migration file and parses no header.
+std::optional<HistorySummary> read_indexed_summary(const std::filesystem::path& versions_dir,
+                                                   const std::filesystem::path& index_dir);
 
 // The checksum that ends an index file, over everything before it (for tests).
 uint64_t header_index_checksum(std::string_view bytes);

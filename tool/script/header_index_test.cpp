@@ -191,6 +191,55 @@ TEST_F(HeaderIndexTest, ABadFileStillFailsAfterItWasIndexed) {
     EXPECT_NE(std::string::npos, message.find("0002_b.sql:2: SQL before the first")) << message;
 }
 
+TEST_F(HeaderIndexTest, HoldsTheSummaryOfAValidHistory) {
+    EXPECT_FALSE(read_indexed_summary(versions_, cache_));  // no index yet
+    read();
+    const auto summary = read_indexed_summary(versions_, cache_);
+    ASSERT_TRUE(summary);
+    EXPECT_EQ("bbb", summary->head);
+    EXPECT_EQ(std::vector<std::string>{"bbb"}, summary->heads);
+    EXPECT_TRUE(summary->contains("aaa"));
+    EXPECT_TRUE(summary->contains("bbb"));
+    EXPECT_FALSE(summary->contains("aa"));
+    EXPECT_FALSE(summary->contains("ccc"));
+}
+
+TEST_F(HeaderIndexTest, TheSummaryOfTwoBranchesHasNoSingleHead) {
+    write("0003_c.sql", migration("ccc", "aaa", "branch"));
+    read();
+    const auto summary = read_indexed_summary(versions_, cache_);
+    ASSERT_TRUE(summary);
+    EXPECT_EQ("", summary->head);
+    EXPECT_EQ((std::vector<std::string>{"bbb", "ccc"}), summary->heads);
+}
+
+TEST_F(HeaderIndexTest, NoSummaryOnceAFileChangesOrIsAddedOrRemoved) {
+    read();
+    write("0002_b.sql", migration("bbb", "aaa", "second, longer"));
+    EXPECT_FALSE(read_indexed_summary(versions_, cache_));
+    read();
+    ASSERT_TRUE(read_indexed_summary(versions_, cache_));
+    write("0003_c.sql", migration("ccc", "bbb", "third"));
+    EXPECT_FALSE(read_indexed_summary(versions_, cache_));
+    read();
+    ASSERT_TRUE(read_indexed_summary(versions_, cache_));
+    EXPECT_EQ("ccc", read_indexed_summary(versions_, cache_)->head);
+    fs::remove(versions_ / "0003_c.sql");
+    EXPECT_FALSE(read_indexed_summary(versions_, cache_));
+}
+
+TEST_F(HeaderIndexTest, NoSummaryForAnInvalidGraphOrARecentFile) {
+    write("0003_c.sql", migration("ccc", "zzz", "dangling"));
+    read();
+    EXPECT_FALSE(read_indexed_summary(versions_, cache_));
+    fs::remove(versions_ / "0003_c.sql");
+    const fs::path fresh = root_ / "fresh-cache";
+    read_indexed_headers(versions_, fresh, std::chrono::hours(1));  // nothing indexable
+    EXPECT_FALSE(read_indexed_summary(versions_, fresh));
+    read_indexed_headers(versions_, fresh, nanoseconds(0));
+    EXPECT_TRUE(read_indexed_summary(versions_, fresh));
+}
+
 TEST_F(HeaderIndexTest, AMissingDirectoryIsAnEmptyHistory) {
     EXPECT_TRUE(read_indexed_headers(root_ / "missing", cache_, nanoseconds(0)).empty());
 }

@@ -378,4 +378,26 @@ std::string join_ids(const RevisionGraph& graph, const RevisionGraph::Nodes& nod
     return out;
 }
 
+bool HistorySummary::contains(std::string_view revision) const {
+    for (size_t at = 0; at < revisions.size();) {
+        const size_t end = revisions.find('\n', at);
+        if (std::string_view(revisions).substr(at, end - at) == revision) return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+HistorySummary summarize(const RevisionGraph& graph) {
+    HistorySummary summary;
+    const RevisionGraph::Nodes versioned = graph.heads();
+    if (versioned.size() == 1) summary.head = graph.id(versioned.front());
+    for (auto n : graph.real_heads()) summary.heads.push_back(graph.id(n));
+    std::sort(summary.heads.begin(), summary.heads.end());
+    for (RevisionGraph::Node n = 0; n < static_cast<RevisionGraph::Node>(graph.size()); ++n) {
+        summary.revisions += graph.id(n);
+        summary.revisions += '\n';
+    }
+    return summary;
+}
+
 }  // namespace fastappkit

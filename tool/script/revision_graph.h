@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -94,5 +95,16 @@ private:
 
 // "a, b, c" for messages.
 std::string join_ids(const RevisionGraph& graph, const RevisionGraph::Nodes& nodes);
+
+// What telling a no-op needs of a history, small enough to keep in the header index: with it, a
+// run whose version rows are exactly the head(s) plans nothing, without the graph.
+struct HistorySummary {
+    std::string head;                // the one versioned head; empty when several or none
+    std::vector<std::string> heads;  // what `heads` resolves to, sorted
+    std::string revisions;           // every revision id, each followed by '\n'
+    bool empty() const { return revisions.empty(); }
+    bool contains(std::string_view revision) const;
+};
+HistorySummary summarize(const RevisionGraph& graph);
 
 }  // namespace fastappkit
