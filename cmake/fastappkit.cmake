@@ -50,7 +50,8 @@ Cache variables
   output when that runner finishes, one block per app, never interleaved.
   ``ON`` puts them in Ninja's ``console`` pool (``USES_TERMINAL``) instead:
   their output streams live, and external apps migrate one at a time.
-  ``migrate_core``, ``migrate_status`` and ``migrate_preview`` always stream.
+  ``migrate_core``, ``migrate_all``, ``migrate_status`` and ``migrate_preview``
+  always stream.
 #]=======================================================================]
 
 include_guard(GLOBAL)
@@ -135,7 +136,12 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
     not depend on each other run in parallel (see
     ``FASTAPPKIT_STREAM_APP_OUTPUT``).
   ``<prefix>migrate_all``
-    Depends on all of the above; runs nothing itself.
+    ``fastappkit migrate all``: every history in one runner, which checks them
+    all read-only first, opens the database once and applies core, then the
+    external apps in the order the targets above depend on each other. It does
+    not build those targets, but the dependencies the project adds to them
+    (``add_dependencies(migrate_payments generate_seed)``) are carried over to
+    it at the end of the top-level directory.
   ``<prefix>migrate_status``, ``<prefix>migrate_preview``
     Read-only: ``migrate status``; ``migrate preview`` for the shared history,
     then ``migrate app <app> preview`` for each external app in order.
@@ -760,8 +766,22 @@ function(_fastappkit_add_migrate_targets prefix root config_file build_args desc
     endforeach()
   endif()
 
-  _fastappkit_add_target(${prefix}migrate_all SOURCES "${config_file}")
-  add_dependencies(${prefix}migrate_all ${prefix}migrate_core ${app_targets})
+  # One runner for every history: `migrate all` applies them in the order the dependencies above
+  # follow (both come from external_order), checks them all first and opens the database once.
+  _fastappkit_add_target(${prefix}migrate_all
+    COMMENT "fastappkit: migrating every history"
+    COMMAND ${runner_command} migrate all
+    USES_TERMINAL ${common_options} SOURCES "${config_file}")
+  # What the project adds to these targets later (add_dependencies(migrate_payments seed)) must
+  # run before migrate_all too: copied once the top-level directory is processed.
+  set_property(TARGET ${prefix}migrate_all PROPERTY _FASTAPPKIT_HISTORY_TARGETS
+    ${prefix}migrate_core ${app_targets})
+  set_property(GLOBAL APPEND PROPERTY _FASTAPPKIT_MIGRATE_ALL_TARGETS ${prefix}migrate_all)
+  get_property(deferred GLOBAL PROPERTY _FASTAPPKIT_CARRY_DEFERRED)
+  if(NOT deferred)
+    set_property(GLOBAL PROPERTY _FASTAPPKIT_CARRY_DEFERRED TRUE)
+    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _fastappkit_carry_dependencies)
+  endif()
 
   _fastappkit_add_target(${prefix}migrate_status
     COMMENT "fastappkit: migration status"
@@ -771,6 +791,29 @@ function(_fastappkit_add_migrate_targets prefix root config_file build_args desc
     COMMENT "fastappkit: SQL the migrate targets would run"
     ${preview_commands}
     USES_TERMINAL ${common_options} SOURCES "${config_file}")
+endfunction()
+
+# Deferred to the end of the top-level directory: every migrate_all gets the dependencies the
+# project added to its migrate_core and migrate_<app> targets, other than those targets.
+function(_fastappkit_carry_dependencies)
+  get_property(all_targets GLOBAL PROPERTY _FASTAPPKIT_MIGRATE_ALL_TARGETS)
+  foreach(all_target IN LISTS all_targets)
+    get_target_property(history_targets ${all_target} _FASTAPPKIT_HISTORY_TARGETS)
+    set(carried)
+    foreach(target IN LISTS history_targets)
+      get_target_property(added ${target} MANUALLY_ADDED_DEPENDENCIES)
+      if(added)
+        list(APPEND carried ${added})
+      endif()
+    endforeach()
+    if(carried)
+      list(REMOVE_DUPLICATES carried)
+      list(REMOVE_ITEM carried ${history_targets})
+    endif()
+    if(carried)
+      add_dependencies(${all_target} ${carried})
+    endif()
+  endforeach()
 endfunction()
 
 # add_custom_target(), never ALL, in the IDE folder, with a clear error on a name clash.

@@ -1,6 +1,7 @@
 # The targets and a fixture on PostgreSQL (the server of FASTAPPKIT_TEST_POSTGRES_URL):
-# migrate_all with DATABASE_URL from the build's environment, independent apps in parallel
-# under the runner's per-history locks; a fixture database created, migrated and dropped.
+# migrate_all with DATABASE_URL from the build's environment; the migrate_<app> targets of
+# independent apps in parallel under the runner's per-history locks; a fixture database
+# created, migrated and dropped.
 #   bash scenario_postgresql.sh ... <work dir> <server URL>
 source "$(dirname "$0")/lib.sh"
 SERVER_URL=$7
@@ -50,6 +51,16 @@ for row in analytics:a1a1a1a1a101 payments:b2b2b2b2b201 audit:d4d4d4d4d401; do
 done
 assert_eq "$(query 'SELECT count(*) FROM payment')" 1 "rows payments copied from analytics"
 assert_eq "$(query 'SELECT count(*) FROM fastappkit_history')" 5 "fastappkit_history rows"
+
+step "migrate_payments and migrate_audit on PostgreSQL: analytics and audit in parallel"
+run_ok "$WORK/logs/reset_again.log" "$RUNNER" -q --database-url "$(database_url $build_db)" db reset
+DATABASE_URL=$(database_url $build_db) build per_app migrate_payments migrate_audit
+for row in analytics:a1a1a1a1a101 payments:b2b2b2b2b201 audit:d4d4d4d4d401; do
+  assert_eq "$(query "SELECT version_num FROM alembic_version_${row%%:*}")" "${row#*:}" \
+    "${row%%:*} version row after the per-app targets"
+done
+assert_eq "$(query 'SELECT count(*) FROM fastappkit_history')" 5 \
+  "fastappkit_history rows after the per-app targets"
 
 step "a fixture on PostgreSQL"
 log=$WORK/logs/ctest.log
