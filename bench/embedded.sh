@@ -44,12 +44,15 @@ cmake --build "$programs" >/dev/null
 
 db=$work/bench.db
 step "apply $core migrations to an empty SQLite file"
-hyperfine -N --warmup 1 --runs 10 \
+# In turn (interleaved.py), not in hyperfine's blocks: these runs are bound by fsync, whose
+# latency drifts over minutes on a shared disk, and a block would catch one phase of it.
+sqlite3=$(command -v sqlite3)
+$python "$bench_dir/interleaved.py" --warmup 1 --runs 10 \
   --prepare "rm -f $db $db-journal $work/exact.db $work/exact.db-journal $work/floor.db $work/floor.db-journal" \
   --export-markdown "$results/embedded-apply.md" --export-json "$results/embedded-apply.json" \
   -n "migrate_all (embedded)" "$programs/bench_migrate sqlite:///$db" \
-  -n "sqlite3 exact.db < floor-exact.sql" "sqlite3 $work/exact.db '.read $project/floor-exact.sql'" \
-  -n "sqlite3 floor.db < floor.sql" "sqlite3 $work/floor.db '.read $project/floor.sql'"
+  -n "sqlite3 exact.db < floor-exact.sql" "$sqlite3 $work/exact.db '.read $project/floor-exact.sql'" \
+  -n "sqlite3 floor.db < floor.sql" "$sqlite3 $work/floor.db '.read $project/floor.sql'"
 "$runner" --project-root "$project" --database-url "sqlite:///$db" -q migrate verify
 
 step "no-op: migrate_all on an up-to-date database vs opening it and reading the version table"

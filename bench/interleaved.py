@@ -3,8 +3,11 @@
 hyperfine does, so that every command sees the same load on a shared machine; a ratio of two
 commands then does not depend on what else ran during one command's block of runs.
 
-    interleaved.py --runs N [--warmup W] --export-json F --export-markdown F \\
-                   -n NAME 'COMMAND ARGS' [-n NAME 'COMMAND ARGS' ...]
+    interleaved.py --runs N [--warmup W] [--prepare 'COMMAND'] --export-json F \\
+                   --export-markdown F -n NAME 'COMMAND ARGS' [-n NAME 'COMMAND ARGS' ...]
+
+--prepare runs (untimed, through the shell) before every run of every command: deleting the
+database an apply run creates, say.
 
 Each run is one posix_spawn + wait4 (no shell, output to /dev/null), timed wall-clock; the
 child's CPU time (user + system) comes from wait4. A command that exits non-zero stops the
@@ -36,6 +39,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, required=True)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--prepare", default="")
     parser.add_argument("--export-json", required=True)
     parser.add_argument("--export-markdown", required=True)
     parser.add_argument("-n", "--name", action="append", required=True)
@@ -44,13 +48,19 @@ def main():
     if len(args.name) != len(args.commands):
         parser.error("give one -n NAME per command")
     argvs = [shlex.split(command) for command in args.commands]
+    def prepare():
+        if args.prepare and os.system(args.prepare) != 0:
+            sys.exit(f"interleaved.py: the prepare command failed: {args.prepare}")
+
     for _ in range(args.warmup):
         for argv in argvs:
+            prepare()
             run_once(argv)
     walls = [[] for _ in argvs]
     cpus = [[] for _ in argvs]
     for _ in range(args.runs):
         for i, argv in enumerate(argvs):
+            prepare()
             wall, cpu = run_once(argv)
             walls[i].append(wall)
             cpus[i].append(cpu)
