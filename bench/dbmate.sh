@@ -16,6 +16,7 @@
 #   bench/dbmate.sh
 #
 # Environment: FASTAPPKIT (runner, default <repo>/build/tool/fastappkit), DBMATE, CORE (500),
+# APPLY_RUNS (interleaved runs of each apply, 10),
 # BENCH_WORK (default /tmp/fastappkit-bench-dbmate), BENCH_RESULTS (default bench/results),
 # FASTAPPKIT_TEST_POSTGRES_URL (a server URL; without it only SQLite is measured). Writes
 # <results>/dbmate.md; exits 1 when an apply is not within 1.15x its floor or not ahead of
@@ -48,12 +49,15 @@ json=()
 
 step "SQLite: apply $core migrations to an empty file"
 db() { echo "$work/$1.db"; }
-hyperfine -N --warmup 1 --runs 10 \
+# Applies run in turn (interleaved.py), not in hyperfine's blocks: they are bound by fsync (on
+# SQLite) and commits, whose latency drifts over minutes, and a block would catch one phase of it.
+sqlite3=$(command -v sqlite3)
+/usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "${APPLY_RUNS:-10}" \
   --prepare "rm -f $(db fk) $(db fk)-journal $(db dbmate) $(db dbmate)-journal $(db floor) $(db floor)-journal" \
-  --export-json "$work/sqlite-apply.json" \
+  --export-json "$work/sqlite-apply.json" --export-markdown "$work/sqlite-apply.md" \
   -n "fastappkit" "$runner --project-root $project --database-url sqlite:///$(db fk) -q migrate all" \
   -n "dbmate" "$(dbmate_run "sqlite:$(db dbmate)" up)" \
-  -n "floor" "sqlite3 $(db floor) '.read $project/floor.sql'"
+  -n "floor" "$sqlite3 $(db floor) '.read $project/floor.sql'"
 json+=("SQLite apply" "$work/sqlite-apply.json")
 
 step "SQLite: no-op"
@@ -72,16 +76,17 @@ if [[ -n ${FASTAPPKIT_TEST_POSTGRES_URL:-} ]]; then
     echo "${base%/*}/$1${2:+?sslmode=disable}"
   }
   trap 'for d in fastappkit_bench_fk fastappkit_bench_dbmate fastappkit_bench_floor; do "$runner" -q --database-url "$(pg $d)" db drop || true; done' EXIT
-  reset() { echo "$runner -q --database-url $(pg "$1") db reset"; }
+  # Retried: right after a run, an autovacuum worker may still be connected to the database,
+  # and `db reset` cannot end that server process (it is not the user's).
+  reset() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do $runner -q --database-url $(pg "$1") db reset 2>/dev/null && break; sleep 1; done"; }
 
   step "PostgreSQL: apply $core migrations to an empty database"
-  hyperfine -N --warmup 1 --runs 10 \
-    --prepare "$(reset fastappkit_bench_fk)" --prepare "$(reset fastappkit_bench_dbmate)" \
-    --prepare "$(reset fastappkit_bench_floor)" \
-    --export-json "$work/pg-apply.json" \
+  /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "${APPLY_RUNS:-10}" \
+    --prepare "$(reset fastappkit_bench_fk); $(reset fastappkit_bench_dbmate); $(reset fastappkit_bench_floor)" \
+    --export-json "$work/pg-apply.json" --export-markdown "$work/pg-apply.md" \
     -n "fastappkit" "$runner --project-root $project --database-url $(pg fastappkit_bench_fk) -q migrate all" \
     -n "dbmate" "$(dbmate_run "$(pg fastappkit_bench_dbmate 1)" migrate)" \
-    -n "floor" "psql $(pg fastappkit_bench_floor) -X -q -v ON_ERROR_STOP=1 -f $project/floor.sql"
+    -n "floor" "$(command -v psql) $(pg fastappkit_bench_floor) -X -q -v ON_ERROR_STOP=1 -f $project/floor.sql"
   json+=("PostgreSQL apply" "$work/pg-apply.json")
 
   step "PostgreSQL: no-op"
@@ -99,7 +104,7 @@ for name in fk dbmate floor; do
 done
 
 /usr/bin/python3 - "$results/dbmate.md" "$core" "$(nproc)" "$(uptime)" "${json[@]}" <<'PY'
-import json, sys
+import json, os, sys
 out, core, cpus, uptime, pairs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 lines = ["| Scenario | floor | fastappkit | dbmate | fastappkit / floor | dbmate / floor | Targets |",
          "|:---|---:|---:|---:|---:|---:|:---|"]
@@ -116,8 +121,8 @@ for title, path in zip(pairs[0::2], pairs[1::2]):
     verdict = "; ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in checks)
     lines.append(f"| {title} | {show(floor)} | {show(fk)} | {show(dbmate)} | {fk / floor:.2f} | "
                  f"{dbmate / floor:.2f} | {verdict} |")
-lines += ["", f"{core} migrations in one history, each creating a table and an index; hyperfine medians "
-          f"(10 runs for an apply, 30-50 for a no-op). Floor: the migrations and their version rows, one "
+lines += ["", f"{core} migrations in one history, each creating a table and an index; medians of {os.environ.get('APPLY_RUNS', '10')} "
+          f"interleaved runs for an apply (interleaved.py), of 30-50 hyperfine runs for a no-op. Floor: the migrations and their version rows, one "
           f"transaction each, run by `sqlite3` / `psql` (for a no-op: reading the version table). "
           f"{cpus} CPUs; load at the end: {uptime.split('load average:')[-1].strip()}."]
 open(out, "w").write("\n".join(lines) + "\n")
