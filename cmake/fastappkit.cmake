@@ -828,7 +828,7 @@ function(_fastappkit_add_target name)
   set_target_properties(${name} PROPERTIES FOLDER fastappkit)
 endfunction()
 
-cmake_policy(POP)# The runner's arguments naming the project at <root> with the extra app directories, and the
+# The runner's arguments naming the project at <root> with the extra app directories, and the
 # project's description read through the runner at configure time.
 function(_fastappkit_read_project root extra_app_paths out_args out_description)
   _fastappkit_app_search_path(app_paths ${extra_app_paths})
@@ -842,4 +842,4 @@ function(_fastappkit_read_project root extra_app_paths out_args out_description)
   set(${out_description} "${description}" PARENT_SCOPE)
 endfunction()
 
-
+cmake_policy(POP)
