@@ -68,6 +68,14 @@ install(FILES
   "${CMAKE_CURRENT_LIST_DIR}/fastappkit-fixture-setup.cmake"
   DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
 
+# Everything `cmake --install` copies, as one target: `cmake --build build --target
+# fastappkit_package && cmake --install build` installs what was built, nothing more.
+add_custom_target(fastappkit_package)
+add_dependencies(fastappkit_package fastappkit ${_fastappkit_libraries})
+if(TARGET fastappkit_postgresql)
+  add_dependencies(fastappkit_package fastappkit_postgresql)
+endif()
+
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/templates/"
   DESTINATION "${CMAKE_INSTALL_DATADIR}/fastappkit/templates")
 install(DIRECTORY DESTINATION "${CMAKE_INSTALL_DATADIR}/fastappkit/apps")

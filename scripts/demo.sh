@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The main job: build fastappkit, then migrate example-project/ on SQLite through its CMake
-# targets (cmake --build … --target migrate_all) and show the result.
+# The main job: build fastappkit and install it into build/prefix, then migrate example-project/
+# on SQLite through its CMake targets (cmake --build … --target migrate_all) and show what
+# migrate_status reports. Safe to run again: the second run builds nothing and migrates nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmake --preset default
-cmake --build --preset default --target fastappkit
+# Everything the package installs (the runner, its PostgreSQL plugin, the embedding libraries).
+cmake --build --preset default --target fastappkit_package
 cmake --install build --prefix build/prefix
 
 # The example consumes the installed package, as a user's project does.

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libsqlite3-dev sqlite3 libpqxx-dev libpq-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev
-  postgresql python3 python3-alembic python3-sqlalchemy python3-psycopg2
+  postgresql pgbouncer python3 python3-alembic python3-sqlalchemy python3-psycopg2
   hyperfine time
   clang-14 libclang-rt-14-dev llvm-14
 )

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests, CLI and interoperability tests on SQLite and on a
-# throwaway PostgreSQL server (started here unless FASTAPPKIT_TEST_POSTGRES_URL is set), and
-# the CMake-module tests that configure, build and test consumer projects. Then a second build
-# with clang in build-check/, instrumented with AddressSanitizer + UndefinedBehaviorSanitizer
-# and holding the libFuzzer targets: the unit and SQLite CLI tests run again under the
-# sanitizers, and each fuzzer runs FASTAPPKIT_FUZZ_SECONDS (default 20) seconds.
+# throwaway PostgreSQL server (started here, with a PgBouncer in front of it, unless
+# FASTAPPKIT_TEST_POSTGRES_URL is set), and the CMake-module tests that configure, build and
+# test consumer projects. The sanitizer and fuzzer stage is scripts/check.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +15,3 @@ cmake --preset default -DFASTAPPKIT_BUILD_TESTS=ON -DFASTAPPKIT_WARNINGS_AS_ERRO
       -DFASTAPPKIT_TEST_POSTGRES_URL="$FASTAPPKIT_TEST_POSTGRES_URL"
 cmake --build --preset default
 ctest --preset default
-
-cmake -S . -B build-check -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" -DFASTAPPKIT_BUILD_TESTS=ON -DFASTAPPKIT_SANITIZE=ON -DFASTAPPKIT_FUZZ=ON \
-  -DFASTAPPKIT_TEST_POSTGRES_URL="$FASTAPPKIT_TEST_POSTGRES_URL"
-cmake --build build-check
-export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-export LSAN_OPTIONS="suppressions=$PWD/tests/support/lsan.supp"
-ctest --test-dir build-check --output-on-failure -j 2 -L unit
-ctest --test-dir build-check --output-on-failure -j 2 -L cli -R '_sqlite$'
-bash fuzz/run.sh build-check "${FASTAPPKIT_FUZZ_SECONDS:-20}"

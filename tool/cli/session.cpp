@@ -81,6 +81,8 @@ Database& Session::database(bool read_only) {
     OpenOptions open;
     open.read_only = read_only;
     open.on_wait = [this](const std::string& message) { reporter_.waiting(message); };
+    open.on_warning = [this](const std::string& message) { reporter_.waiting(message); };
+    configure_locking(open);
     if (!read_only) Interruption::arm();
     Interruption::watch(nullptr);
     database_.reset();
@@ -88,6 +90,25 @@ Database& Session::database(bool read_only) {
     database_read_only_ = read_only;
     Interruption::watch(database_.get());
     return *database_;
+}
+
+// [tool.fastappkit.migration] lock, lock_ttl and direct_url of the project (or of a standalone
+// app's manifest); DATABASE_DIRECT_URL (environment, then .env) wins over direct_url.
+void Session::configure_locking(OpenOptions& open) {
+    std::optional<MigrationSettings> settings;
+    if (standalone()) {
+        settings = standalone_app().migration;
+    } else if (fs::exists(root_ / "fastappkit.toml")) {
+        settings = project().migration;
+    }
+    std::optional<std::string> direct = lookup_setting("DATABASE_DIRECT_URL", root_);
+    if (!direct && standalone()) direct = lookup_setting("DATABASE_DIRECT_URL", standalone_app().dir);
+    if (settings) {
+        if (settings->lock) open.lock_mode = *settings->lock;
+        if (settings->lock_ttl) open.lock_ttl = *settings->lock_ttl;
+        if (!direct) direct = settings->direct_url;
+    }
+    if (direct && !direct->empty()) open.direct_url = parse_database_url(*direct, root_);
 }
 
 Session::~Session() { Interruption::watch(nullptr); }

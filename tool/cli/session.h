@@ -65,6 +65,7 @@ public:
     void leave_to_process_exit();
 
 private:
+    void configure_locking(OpenOptions& open);
     const AppManifest& external_manifest(const std::string& name);
     // The whole project once it is loaded, else the project read for `app` alone.
     const Project& project_holding(const std::string& app);

@@ -23,6 +23,13 @@ struct Timeouts {
     }
 };
 
+// How a PostgreSQL runner keeps other runners off a history ([tool.fastappkit.migration] lock,
+// docs/databases.md "Behind a pooler"): `table`, a lease row in fastappkit_lock, renewed while
+// the run lasts and checked in every migration's transaction; `advisory`, a session-level
+// advisory lock, for direct connections only; `automatic` ("auto", the default): the lease,
+// which holds on every connection, pooled or not.
+enum class LockMode { automatic, advisory, table };
+
 // A migration that hit the lock timeout runs again this many times by default.
 constexpr int kDefaultLockRetries = 3;
 

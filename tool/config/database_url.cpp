@@ -364,6 +364,22 @@ void parse_postgresql(const UrlParts& parts, DatabaseUrl& url) {
                                                         : part(text, parts.host));
     url.database = percent_decode(part(text, parts.database));
     url.params = parse_query(part(text, parts.query));
+    // An '@' in the host means an unencoded '@' in the password: libpq would try to resolve
+    // the password's tail as a host name and print it.
+    if (url.host.find('@') != std::string::npos) {
+        throw usage_error(fmt::format(
+            "The database URL '{}' has an '@' in its password (or user name): percent-encode it "
+            "as %40",
+            mask_url(url.text)));
+    }
+    for (const auto& [key, value] : url.params) {
+        if (key == "fastappkit_lock" && value != "auto" && value != "advisory" && value != "table") {
+            throw usage_error(fmt::format(
+                "Invalid value '{}' of URL parameter fastappkit_lock in '{}': expected auto, "
+                "advisory or table",
+                mask_passwords(value), mask_url(url.text)));
+        }
+    }
     const std::string port_text = part(text, parts.port);
     if (port_text.empty()) return;
     const bool digits =
@@ -437,7 +453,9 @@ std::string DatabaseUrl::libpq_conninfo() const {
     if (!database.empty()) set("dbname", database);
     if (!user.empty()) set("user", user);
     if (!password.empty()) set("password", password);
-    for (const auto& [key, value] : params) set(key, value);
+    for (const auto& [key, value] : params) {
+        if (key.rfind("fastappkit_", 0) != 0) set(key, value);  // fastappkit's own, not libpq's
+    }
 
     std::vector<std::string> parts;
     for (const auto& [key, value] : settings) parts.push_back(key + "=" + conninfo_value(value));

@@ -21,14 +21,22 @@ const char* to_string(AppKind kind);
 // [tool.fastappkit.migration] lock_timeout, statement_timeout, lock_retries (docs/safety.md), of
 // the project or of an external app's manifest. Unset values fall back: a migration file's
 // header, then the project, then the app's manifest, then the defaults (no timeouts, 3 retries).
+// lock, lock_ttl and direct_url (PostgreSQL, docs/databases.md) choose how the runner locks a
+// history and where transaction:false sections with timeouts run.
 struct MigrationSettings {
     Timeouts timeouts;
     std::optional<int> lock_retries;
+    std::optional<LockMode> lock;
+    std::optional<std::chrono::milliseconds> lock_ttl;
+    std::optional<std::string> direct_url;
 
     // These, with every value `specific` sets taking precedence.
     MigrationSettings overridden_by(const MigrationSettings& specific) const {
         return {timeouts.overridden_by(specific.timeouts),
-                specific.lock_retries ? specific.lock_retries : lock_retries};
+                specific.lock_retries ? specific.lock_retries : lock_retries,
+                specific.lock ? specific.lock : lock,
+                specific.lock_ttl ? specific.lock_ttl : lock_ttl,
+                specific.direct_url ? specific.direct_url : direct_url};
     }
 };
 

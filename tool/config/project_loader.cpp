@@ -281,6 +281,25 @@ MigrationSettings migration_settings(const toml::table* migration, const fs::pat
         }
         result.lock_retries = static_cast<int>(number->get());
     }
+    if (const auto lock = optional_string(*migration, "lock", file)) {
+        if (lock->value == "auto") {
+            result.lock = LockMode::automatic;
+        } else if (lock->value == "advisory") {
+            result.lock = LockMode::advisory;
+        } else if (lock->value == "table") {
+            result.lock = LockMode::table;
+        } else {
+            throw usage_error(fmt::format(
+                "{}: lock must be \"auto\", \"advisory\" or \"table\", not '{}'", lock->where,
+                lock->value));
+        }
+    }
+    result.lock_ttl = timeout_setting(*migration, "lock_ttl", file);
+    if (result.lock_ttl && *result.lock_ttl < std::chrono::seconds(1)) {
+        throw usage_error(fmt::format("{}: lock_ttl must be at least 1s", file.string()));
+    }
+    if (const auto direct = optional_string(*migration, "direct_url", file))
+        result.direct_url = direct->value;
     return result;
 }
 
@@ -479,7 +498,8 @@ ProjectSettings read_project_settings(const fs::path& root,
         app_search_path(project.root, app_path.value_or(std::vector<Located>{}), extra_app_paths);
     const toml::table* migration =
         migration_table(settings, project.config_file,
-                        {"order", "lock_timeout", "statement_timeout", "lock_retries"});
+                        {"order", "lock_timeout", "statement_timeout", "lock_retries", "lock",
+                         "lock_ttl", "direct_url"});
     result.migration_order = migration_order_setting(migration, project.config_file);
     project.migration = migration_settings(migration, project.config_file);
     return result;
@@ -543,7 +563,9 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
         manifest.entrypoint = entrypoint->value;
     check_version_table(settings, manifest);
     manifest.migration = migration_settings(
-        migration_table(settings, file, {"lock_timeout", "statement_timeout", "lock_retries"}),
+        migration_table(settings, file,
+                        {"lock_timeout", "statement_timeout", "lock_retries", "lock", "lock_ttl",
+                         "direct_url"}),
         file);
     return manifest;
 }

@@ -346,7 +346,7 @@ TEST_F(ProjectLoaderTest, MigrationOrderErrors) {
               load_error(apps + "[tool.fastappkit.migration]\norder = [\"auth\", \"auth\"]\n"));
     EXPECT_EQ(
         fmt::format("{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order, "
-                    "lock_timeout, statement_timeout, lock_retries)",
+                    "lock_timeout, statement_timeout, lock_retries, lock, lock_ttl, direct_url)",
                     config()),
         load_error(apps + "[tool.fastappkit.migration]\nordr = []\n"));
     EXPECT_EQ(
@@ -373,6 +373,24 @@ TEST_F(ProjectLoaderTest, MigrationTimeouts) {
         load_error(apps + "[tool.fastappkit.migration]\nlock_timeout = \"5 s\"\n"));
     EXPECT_EQ(fmt::format("{}:4: lock_retries must be a whole number from 0 to 100", config()),
               load_error(apps + "[tool.fastappkit.migration]\nlock_retries = -1\n"));
+}
+
+TEST_F(ProjectLoaderTest, MigrationLockSettings) {
+    const std::string apps = "[tool.fastappkit]\napps = []\n";
+    scratch.write("fastappkit.toml",
+                  apps + "[tool.fastappkit.migration]\nlock = \"table\"\nlock_ttl = \"10s\"\n"
+                         "direct_url = \"postgresql://app@db-primary/app\"\n");
+    const Project project = load_project(scratch.path(), {});
+    EXPECT_EQ(project.migration.lock, LockMode::table);
+    EXPECT_EQ(project.migration.lock_ttl, std::chrono::seconds(10));
+    EXPECT_EQ(project.migration.direct_url, "postgresql://app@db-primary/app");
+    scratch.write("fastappkit.toml", apps);
+    EXPECT_FALSE(load_project(scratch.path(), {}).migration.lock.has_value());
+    EXPECT_EQ(fmt::format("{}:4: lock must be \"auto\", \"advisory\" or \"table\", not 'session'",
+                          config()),
+              load_error(apps + "[tool.fastappkit.migration]\nlock = \"session\"\n"));
+    EXPECT_EQ(fmt::format("{}: lock_ttl must be at least 1s", config()),
+              load_error(apps + "[tool.fastappkit.migration]\nlock_ttl = \"500ms\"\n"));
 }
 
 TEST_F(ProjectLoaderTest, ManifestErrorsSurfaceThroughTheProject) {

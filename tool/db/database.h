@@ -48,19 +48,13 @@ public:
     virtual void commit() = 0;
 };
 
-// Held while a runner works on one history; released by the destructor. PostgreSQL: a
-// session-level advisory lock. SQLite: a lock on a byte of a lock file beside the database,
+// Held while a runner works on one history; released by the destructor. PostgreSQL: a lease
+// row in fastappkit_lock or a session-level advisory lock (LockMode). SQLite: a lock on a byte of a lock file beside the database,
 // which the kernel releases when the runner dies (it keeps a transaction:false section, which
 // runs between transactions, from being run by two runners).
 class HistoryLock {
 public:
     virtual ~HistoryLock() = default;
-};
-
-// Session-level timeouts, restored to their previous values by the destructor (never throws).
-class TimeoutScope {
-public:
-    virtual ~TimeoutScope() = default;
 };
 
 struct OpenOptions {
@@ -69,6 +63,13 @@ struct OpenOptions {
     std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
     // Called once when the runner starts waiting for another runner's lock.
     std::function<void(const std::string&)> on_wait;
+    // PostgreSQL: the lock (a URL's fastappkit_lock= parameter wins), the lease's lifetime, and
+    // a direct connection (no pooler) for transaction:false sections that have timeouts.
+    LockMode lock_mode = LockMode::automatic;
+    std::chrono::milliseconds lock_ttl{std::chrono::seconds(30)};
+    std::optional<DatabaseUrl> direct_url;
+    // One line the user should read (a transaction:false section running without timeouts).
+    std::function<void(const std::string&)> on_warning;
 };
 
 class Database {
@@ -102,6 +103,16 @@ public:
     // SQLite: BEGIN IMMEDIATE (waiting with the busy timeout). PostgreSQL: BEGIN.
     virtual std::unique_ptr<Transaction> begin() = 0;
 
+    // Fencing, so that a lock lost to a pooler, a frozen process or a partition can never
+    // apply a migration twice. fence() runs first in a migration's transaction, before its
+    // heads are read: it keeps every other runner's version-row writes to `version_table` off
+    // until the transaction ends, and throws fastappkit::Error (failure) when this runner no
+    // longer holds its lock. fence_check_sql() is the transaction's last statement: it fails
+    // the transaction, with that same error, unless the lock is still held then. SQLite's write
+    // transactions already exclude each other: nothing to do there.
+    virtual void fence(const std::string& /*version_table*/) {}
+    virtual std::string fence_check_sql(const std::string& /*version_table*/) { return {}; }
+
     // Runs every statement of `sql` in order, in the current transaction if one is open, else
     // each on its own (autocommit). Throws StatementError naming the failing statement with
     // its line (`first_line` is the line of sql's first character in its file).
@@ -115,20 +126,18 @@ public:
     // statement batch, for a history row sent together with its section; empty when the
     // backend has none.
     virtual std::string batch_elapsed_ms_sql() const { return {}; }
-    // One migration's transactional part in one transaction limited by `timeouts`, committed:
-    // `section` (as execute() runs it, `first_line` likewise), then each of `bookkeeping`.
-    // Throws StatementError naming a failing statement of the section (lock_not_available set
-    // when the lock timeout ran out), fastappkit::Error when a bookkeeping statement fails.
-    // Called outside any transaction. PostgreSQL sends it all in one round trip.
-    virtual void execute_transaction(std::string_view section, int first_line,
+    // One migration's transactional part in one transaction limited by `timeouts`, fenced
+    // (fence()) on `version_table`, committed: `section` (as execute() runs it, `first_line`
+    // likewise), then each of `bookkeeping`. Returns false, having changed nothing, when the
+    // version rows read under the fence are not `expected_heads` (another runner moved them:
+    // plan again). Throws StatementError naming a failing statement of the section
+    // (lock_not_available set when the lock timeout ran out), fastappkit::Error when a
+    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it in two
+    // round trips: the fence and the heads, then the rest with COMMIT.
+    virtual bool execute_transaction(std::string_view section, int first_line,
                                      const std::vector<std::string>& bookkeeping,
-                                     const Timeouts& timeouts) {
-        auto transaction = begin();
-        limit_transaction(timeouts);
-        execute(section, first_line);
-        for (const auto& statement : bookkeeping) execute(statement);
-        transaction->commit();
-    }
+                                     const Timeouts& timeouts, const std::string& version_table,
+                                     const std::vector<std::string>& expected_heads);
 
     // Runs one statement and returns its rows, every value as text and NULL as nullopt, in
     // the current transaction if one is open. For schema introspection (autogen/), so that it
@@ -138,8 +147,12 @@ public:
     // Lock and statement timeouts (docs/safety.md) for the rest of the open transaction
     // (PostgreSQL: SET LOCAL). Backends without such settings (SQLite) ignore them.
     virtual void limit_transaction(const Timeouts& timeouts) = 0;
-    // The same for statements run outside a transaction, until the returned scope ends.
-    virtual std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) = 0;
+    // Runs a transaction:false section (execute(), outside any transaction) limited by
+    // `timeouts` where that leaves no setting behind on a pooled connection: PostgreSQL applies
+    // them on a direct connection only (OpenOptions::direct_url, or the advisory lock, which
+    // needs one) and otherwise runs without them, saying so once through on_warning.
+    virtual void execute_outside_transaction(std::string_view sql, int first_line,
+                                             const Timeouts& timeouts) = 0;
 };
 
 // False when the dialect has no lock or statement timeouts to apply (SQLite).

@@ -13,12 +13,19 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -86,20 +93,25 @@ public:
     void interrupt() noexcept override;
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
     std::unique_ptr<Transaction> begin() override;
+    void fence(const std::string& version_table) override;
+    std::string fence_check_sql(const std::string& version_table) override;
     void execute(std::string_view sql, int first_line) override;
     bool history_lock_is_exclusive() const override { return true; }
     std::string batch_elapsed_ms_sql() const override {
         return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
     }
-    void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping,
-                             const Timeouts& timeouts) override;
+    bool execute_transaction(std::string_view section, int first_line,
+                             const std::vector<std::string>& bookkeeping, const Timeouts& timeouts,
+                             const std::string& version_table,
+                             const std::vector<std::string>& expected_heads) override;
 
     // Runs one statement; pqxx::sql_error passes through, a lost connection is a failure.
     pqxx::result run(const std::string& sql);
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override;
     void limit_transaction(const Timeouts& timeouts) override;
-    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override;
+    void execute_outside_transaction(std::string_view sql, int first_line,
+                                     const Timeouts& timeouts) override;
+    ~PostgresDatabase() override;
 
     // run() for the backend's own queries, whose errors are failures naming the database.
     pqxx::result own_query(const std::string& sql);
@@ -108,16 +120,42 @@ public:
     void commit();
     void rollback_quietly() noexcept;
 
+    const DatabaseUrl& url() const { return url_; }
+    const OpenOptions& options() const { return options_; }
+    pqxx::connection& connection() { return *connection_; }
+    // The lease this runner holds on `version_table` (fastappkit_lock), if any.
+    struct Lease {
+        std::string owner;
+        long long token = 0;
+    };
+    void hold_lease(const std::string& version_table, Lease lease) {
+        leases_[version_table] = std::move(lease);
+    }
+    void drop_lease(const std::string& version_table) { leases_.erase(version_table); }
+
 private:
     int history_lock_key(const std::string& version_table);
     bool try_lock(int key);
+    std::unique_ptr<HistoryLock> lock_with_advisory(const std::string& version_table);
+    std::unique_ptr<HistoryLock> lock_with_lease(const std::string& version_table);
+    // SQL that counts this runner's valid lease on `version_table` (1 or 0).
+    std::string lease_held_sql(const std::string& version_table, const Lease& lease);
+    [[noreturn]] void lease_lost(const std::string& version_table);
+    LockMode lock_mode() const;
+    // Read-only connections read in a READ ONLY transaction, begun on the first query.
+    void begin_read_only_if_needed();
 
     DatabaseUrl url_;
     OpenOptions options_;
     std::unique_ptr<pqxx::connection> connection_;
     pqxx::nontransaction session_;  // destroyed before connection_
     bool in_transaction_ = false;
+    bool in_read_only_transaction_ = false;
     bool transaction_failed_ = false;  // a statement failed since BEGIN
+    bool warned_no_timeouts_ = false;
+    std::string fenced_table_;  // the version table of the last fence()
+    std::map<std::string, Lease> leases_;
+    std::unique_ptr<PostgresDatabase> direct_;  // OpenOptions::direct_url, opened on first use
     std::atomic<bool> interrupted_{false};
     std::atomic<bool> in_statement_{false};  // run() is waiting for the server
 };
@@ -134,6 +172,12 @@ public:
     void commit() override {
         finished_ = true;  // a failed COMMIT ends the transaction too
         database_.commit();
+    }
+    // A COMMIT sent by other means succeeded.
+    void committed() { finished_ = true; }
+    void rollback() noexcept {
+        finished_ = true;
+        database_.rollback_quietly();
     }
 
 private:
@@ -159,6 +203,102 @@ private:
     int key_;
 };
 
+// fastappkit_lock: one lease row per version table (and schema). A row is never deleted: a
+// released lease has expired, and its token only grows, so that a runner that lost its lease
+// can never mistake a later lease for its own. The CHECK is the fence: fence_check_sql() turns
+// the token negative unless the lease is still this runner's and unexpired, failing the
+// migration's transaction.
+constexpr const char* kLockTable = "fastappkit_lock";
+constexpr const char* kLeaseHeldConstraint = "fastappkit_lock_held";
+constexpr const char* create_lock_table_sql =
+    "CREATE TABLE IF NOT EXISTS fastappkit_lock (\n"
+    "    version_table VARCHAR(64) NOT NULL,\n"
+    "    owner VARCHAR(160) NOT NULL,\n"
+    "    token BIGINT NOT NULL,\n"
+    "    expires_at TIMESTAMPTZ NOT NULL,\n"
+    "    backend_pid INTEGER,\n"
+    "    CONSTRAINT fastappkit_lock_pkc PRIMARY KEY (version_table),\n"
+    "    CONSTRAINT fastappkit_lock_held CHECK (token >= 0)\n)";
+
+std::string interval_sql(std::chrono::milliseconds value) {
+    return fmt::format("interval '{} milliseconds'", value.count());
+}
+
+// A name no other runner, in this process or another, can have.
+std::string new_lease_owner() {
+    char host[64] = {};
+    if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "unknown");
+    std::random_device random;
+    const unsigned long long nonce =
+        (static_cast<unsigned long long>(random()) << 32) ^ static_cast<unsigned long long>(random());
+    return fmt::format("{}:{}:{:016x}", host, static_cast<long>(getpid()), nonce);
+}
+
+// Holds a lease and renews it every third of its lifetime from a thread of its own, on a
+// connection of its own (the runner's may be busy with a long statement), opened only once a
+// run outlasts the first third: short runs cost no second session.
+class PostgresLease final : public HistoryLock {
+public:
+    PostgresLease(PostgresDatabase& database, std::string version_table,
+                  PostgresDatabase::Lease lease)
+        : database_(database),
+          version_table_(std::move(version_table)),
+          lease_(std::move(lease)),
+          renew_sql_(fmt::format(
+              "UPDATE fastappkit_lock SET expires_at = clock_timestamp() + {}, backend_pid = "
+              "pg_backend_pid() WHERE version_table = {} AND owner = {} AND token = {} AND "
+              "expires_at > clock_timestamp()",
+              interval_sql(database.options().lock_ttl), database.connection().quote(version_table_),
+              database.connection().quote(lease_.owner), lease_.token)),
+          renewer_([this] { renew_until_released(); }) {
+        database_.hold_lease(version_table_, lease_);
+    }
+    ~PostgresLease() override {
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            released_ = true;
+        }
+        wake_.notify_all();
+        renewer_.join();
+        database_.drop_lease(version_table_);
+        database_.run_quietly(fmt::format(
+            "UPDATE fastappkit_lock SET expires_at = '-infinity' WHERE version_table = {} AND "
+            "owner = {} AND token = {}",
+            database_.connection().quote(version_table_), database_.connection().quote(lease_.owner),
+            lease_.token));
+    }
+    PostgresLease(const PostgresLease&) = delete;
+    PostgresLease& operator=(const PostgresLease&) = delete;
+
+private:
+    void renew_until_released() noexcept {
+        const auto period = std::max<std::chrono::milliseconds>(
+            database_.options().lock_ttl / 3, std::chrono::milliseconds(10));
+        std::unique_ptr<pqxx::connection> connection;
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!wake_.wait_for(lock, period, [this] { return released_; })) {
+            lock.unlock();
+            try {
+                if (!connection) connection = connect(database_.url());
+                pqxx::nontransaction renewal(*connection);
+                renewal.exec(renew_sql_);
+            } catch (...) {
+                connection.reset();  // try again at the next period; the fence decides
+            }
+            lock.lock();
+        }
+    }
+
+    PostgresDatabase& database_;
+    std::string version_table_;
+    PostgresDatabase::Lease lease_;
+    std::string renew_sql_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool released_ = false;
+    std::thread renewer_;  // last: started once everything above is ready
+};
+
 // SET statements for `timeouts`; `scope` is "LOCAL " or "".
 std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char* scope) {
     std::vector<std::string> statements;
@@ -173,44 +313,87 @@ std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char
     return statements;
 }
 
-// Session-level timeouts around a transaction:false section; the session's values before
-// them come back afterwards.
-class PostgresTimeoutScope final : public TimeoutScope {
-public:
-    PostgresTimeoutScope(PostgresDatabase& database, const Timeouts& timeouts)
-        : database_(database) {
-        for (const char* setting : {"lock_timeout", "statement_timeout"}) {
-            const auto rows = database_.query(fmt::format("SELECT current_setting('{}')", setting));
-            restore_.push_back(
-                fmt::format("SET {} = '{}'", setting, rows.at(0).at(0).value_or("0")));
-        }
-        for (const auto& sql : timeout_statements(timeouts, "")) database_.query(sql);
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    if (text.empty()) return out;
+    for (size_t start = 0;;) {
+        const size_t comma = text.find(',', start);
+        out.push_back(text.substr(start, comma - start));
+        if (comma == std::string::npos) return out;
+        start = comma + 1;
     }
-    ~PostgresTimeoutScope() override {
-        for (const auto& sql : restore_) database_.run_quietly(sql);
-    }
-    PostgresTimeoutScope(const PostgresTimeoutScope&) = delete;
-    PostgresTimeoutScope& operator=(const PostgresTimeoutScope&) = delete;
-
-private:
-    PostgresDatabase& database_;
-    std::vector<std::string> restore_;
-};
+}
 
 void PostgresDatabase::limit_transaction(const Timeouts& timeouts) {
     for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) own_query(sql);
 }
 
-std::unique_ptr<TimeoutScope> PostgresDatabase::limit_session(const Timeouts& timeouts) {
-    if (!timeouts.any()) return nullptr;
-    return std::make_unique<PostgresTimeoutScope>(*this, timeouts);
+// A pooled server connection goes on to serve other clients: a session-level SET would stay
+// there. Timeouts around a section that cannot run in a transaction are therefore set only on
+// a connection known to be direct, and reset after it.
+void PostgresDatabase::execute_outside_transaction(std::string_view sql, int first_line,
+                                                   const Timeouts& timeouts) {
+    if (!timeouts.any()) return execute(sql, first_line);
+    PostgresDatabase* target = nullptr;
+    if (options_.direct_url) {
+        if (!direct_) {
+            OpenOptions direct;
+            direct.lock_mode = LockMode::advisory;  // a direct connection by definition
+            direct_ = std::make_unique<PostgresDatabase>(*options_.direct_url, direct);
+        }
+        target = direct_.get();
+    } else if (lock_mode() == LockMode::advisory) {
+        target = this;  // the session lock already needs a direct connection
+    }
+    if (!target) {
+        if (!warned_no_timeouts_ && options_.on_warning) {
+            options_.on_warning(fmt::format(
+                "Warning: a transaction:false section runs without its lock_timeout/"
+                "statement_timeout on {}: outside a transaction they would be session settings, "
+                "which a connection pooler passes on to other clients; set DATABASE_DIRECT_URL "
+                "(or direct_url) to a direct connection to apply them there",
+                display_url()));
+        }
+        warned_no_timeouts_ = true;
+        return execute(sql, first_line);
+    }
+    for (const auto& statement : timeout_statements(timeouts, "")) target->own_query(statement);
+    struct Reset {
+        PostgresDatabase& database;
+        ~Reset() {
+            database.run_quietly("RESET lock_timeout");
+            database.run_quietly("RESET statement_timeout");
+        }
+    } reset{*target};
+    target->execute(sql, first_line);
+}
+
+LockMode PostgresDatabase::lock_mode() const {
+    for (const auto& [key, value] : url_.params) {
+        if (key != "fastappkit_lock") continue;
+        if (value == "advisory") return LockMode::advisory;
+        if (value == "table") return LockMode::table;
+        return LockMode::automatic;  // "auto"; the URL parser refused anything else
+    }
+    return options_.lock_mode;
 }
 
 PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options)
     : url_(url), options_(options), connection_(connect(url)), session_(*connection_) {
-    own_query("SET client_min_messages = warning");  // no NOTICEs for IF NOT EXISTS and the like
+    // Nothing is SET on the session: behind a pooler it would outlive this runner (read-only
+    // work runs in a READ ONLY transaction instead, see run()). libpqxx passes notices to no
+    // one unless asked, so IF NOT EXISTS and the like print nothing.
+}
+
+PostgresDatabase::~PostgresDatabase() {
+    if (in_read_only_transaction_) run_quietly("COMMIT");
+}
+
+void PostgresDatabase::begin_read_only_if_needed() {
+    if (!options_.read_only || in_transaction_ || in_read_only_transaction_) return;
     // The server then refuses any write, whatever the runner or a migration asks for.
-    if (options_.read_only) own_query("SET default_transaction_read_only = on");
+    session_.exec("BEGIN READ ONLY");
+    in_read_only_transaction_ = true;
 }
 
 pqxx::result PostgresDatabase::run(const std::string& sql) {
@@ -227,9 +410,16 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
         ~InStatement() { flag.store(false); }
     } in_statement(in_statement_);
     try {
+        begin_read_only_if_needed();
         return session_.exec(sql);
-    } catch (const pqxx::sql_error&) {
+    } catch (const pqxx::sql_error& error) {
         if (in_transaction_) transaction_failed_ = true;  // the server aborted it
+        if (in_read_only_transaction_) {
+            in_read_only_transaction_ = false;
+            run_quietly("ROLLBACK");
+        }
+        if (error.sqlstate() == "23514" && std::strstr(error.what(), kLeaseHeldConstraint))
+            lease_lost(fenced_table_);
         throw;
     } catch (const pqxx::broken_connection&) {
         throw lost();
@@ -302,16 +492,30 @@ void PostgresDatabase::ensure_history_table() {
     ensure_table(kHistoryTable, create_history_table_sql());
 }
 
+// Runners racing to create a table: CREATE TABLE IF NOT EXISTS can still fail with a unique
+// violation on pg_type (or "already exists") when another runner's CREATE commits first; the
+// table is then there. No advisory lock here: servers without them must work too.
 void PostgresDatabase::ensure_table(const std::string& table, const std::string& create_sql) {
     if (options_.read_only || has_table(table)) return;
-    // Concurrent CREATE TABLE IF NOT EXISTS can fail with a unique violation on pg_type, so
-    // runners creating the table take turns. Waiting here cannot deadlock: the holder only
-    // creates this table and commits.
-    std::unique_ptr<Transaction> own = in_transaction_ ? nullptr : begin();
-    own_query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext({}))", lock_namespace,
-                          connection_->quote(table)));
-    own_query(create_sql);
-    if (own) own->commit();
+    if (in_transaction_) {
+        own_query(create_sql);  // under the caller's lock
+        return;
+    }
+    for (int attempt = 0;; ++attempt) {
+        auto own = begin();
+        try {
+            run(create_sql);
+            own->commit();
+            return;
+        } catch (const pqxx::sql_error& error) {
+            own.reset();  // rolled back
+            const bool raced = error.sqlstate() == "23505" || error.sqlstate() == "42P07";
+            if (raced && has_table(table)) return;
+            if (!raced || attempt >= 3)
+                throw failure(fmt::format("{}: cannot create {}: {}.", display_url(), table,
+                                          server_message(error.what())));
+        }
+    }
 }
 
 // From the watcher thread. libpq's cancel request is meant to be sent while another thread
@@ -319,6 +523,7 @@ void PostgresDatabase::ensure_table(const std::string& table, const std::string&
 // earlier request is stopped too.
 void PostgresDatabase::interrupt() noexcept {
     interrupted_.store(true);
+    if (direct_) direct_->interrupt();
     if (!in_statement_.load()) return;
     try {
         connection_->cancel_query();
@@ -341,23 +546,30 @@ bool PostgresDatabase::try_lock(int key) {
     return own_query(sql)[0][0].as<bool>();
 }
 
-// Polls a try-lock instead of blocking in pg_advisory_lock: a blocked waiter would sit in a
-// statement whose snapshot a CREATE INDEX CONCURRENTLY of the lock's holder waits for.
 std::unique_ptr<HistoryLock> PostgresDatabase::lock_history(const std::string& version_table) {
-    int key = history_lock_key(version_table);
-    auto deadline = Clock::now() + options_.lock_timeout;
+    return lock_mode() == LockMode::advisory ? lock_with_advisory(version_table)
+                                             : lock_with_lease(version_table);
+}
+
+// Both locks poll instead of blocking: a blocked waiter would sit in a statement whose
+// snapshot a CREATE INDEX CONCURRENTLY of the lock's holder waits for.
+template <typename TryLock>
+void poll_lock(const OpenOptions& options, const std::atomic<bool>& interrupted,
+               const std::string& display_url, const std::string& version_table,
+               TryLock&& try_lock) {
+    auto deadline = Clock::now() + options.lock_timeout;
     bool waiting = false;
-    while (!try_lock(key)) {
-        if (interrupted_.load())
-            throw failure(fmt::format("Interrupted while working on {}.", display_url()));
-        if (!waiting && options_.on_wait)
-            options_.on_wait(fmt::format(
+    while (!try_lock()) {
+        if (interrupted.load())
+            throw failure(fmt::format("Interrupted while working on {}.", display_url));
+        if (!waiting && options.on_wait)
+            options.on_wait(fmt::format(
                 "Waiting for another fastappkit runner holding the migration lock on {}...",
                 version_table));
         waiting = true;
         auto now = Clock::now();
         if (now >= deadline) {
-            std::chrono::duration<double> seconds = options_.lock_timeout;
+            std::chrono::duration<double> seconds = options.lock_timeout;
             throw failure(fmt::format(
                 "Timed out after {:g} s waiting for the migration lock on {}; another runner "
                 "may be stuck.",
@@ -365,7 +577,102 @@ std::unique_ptr<HistoryLock> PostgresDatabase::lock_history(const std::string& v
         }
         std::this_thread::sleep_for(std::min<Clock::duration>(lock_poll_interval, deadline - now));
     }
+}
+
+std::unique_ptr<HistoryLock> PostgresDatabase::lock_with_advisory(const std::string& version_table) {
+    int key = 0;
+    try {
+        key = history_lock_key(version_table);
+        poll_lock(options_, interrupted_, display_url(), version_table,
+                  [&] { return try_lock(key); });
+    } catch (const Error& error) {
+        if (std::strstr(error.what(), "permission denied") || std::strstr(error.what(), "does not exist") ||
+            std::strstr(error.what(), "not implemented") || std::strstr(error.what(), "unknown function")) {
+            throw failure(fmt::format(
+                "{}: lock = \"advisory\" needs pg_try_advisory_lock, which {} refused ({}); use "
+                "lock = \"table\" or \"auto\" in [tool.fastappkit.migration] (or the URL parameter "
+                "fastappkit_lock=table)",
+                version_table, display_url(), error.what()));
+        }
+        throw;
+    }
     return std::make_unique<PostgresHistoryLock>(*this, key);
+}
+
+// Takes the lease when it is free, expired, or its holder's session is gone (a killed runner
+// on a direct connection; behind a pooler the server session outlives it, and the lease
+// expires instead).
+std::unique_ptr<HistoryLock> PostgresDatabase::lock_with_lease(const std::string& version_table) {
+    ensure_table(kLockTable, create_lock_table_sql);
+    Lease lease{new_lease_owner(), 0};
+    const std::string take = fmt::format(
+        "INSERT INTO fastappkit_lock AS l (version_table, owner, token, expires_at, backend_pid) "
+        "VALUES ({0}, {1}, 1, clock_timestamp() + {2}, pg_backend_pid()) "
+        "ON CONFLICT (version_table) DO UPDATE SET owner = excluded.owner, token = l.token + 1, "
+        "expires_at = excluded.expires_at, backend_pid = excluded.backend_pid "
+        "WHERE l.expires_at < clock_timestamp(){3} RETURNING token",
+        connection_->quote(version_table), connection_->quote(lease.owner),
+        interval_sql(options_.lock_ttl),
+        " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = l.backend_pid)");
+    const std::string take_after_expiry = take.substr(0, take.find(" OR NOT EXISTS")) + " RETURNING token";
+    bool look_at_sessions = true;
+    poll_lock(options_, interrupted_, display_url(), version_table, [&] {
+        pqxx::result taken;
+        try {
+            taken = run(look_at_sessions ? take : take_after_expiry);
+        } catch (const pqxx::sql_error& error) {
+            if (!look_at_sessions)
+                throw failure(fmt::format("{}: cannot take the migration lock on {}: {}.",
+                                          display_url(), version_table,
+                                          server_message(error.what())));
+            look_at_sessions = false;  // no pg_stat_activity here: leases expire instead
+            return false;
+        }
+        if (taken.empty()) return false;
+        lease.token = taken[0][0].as<long long>();
+        return true;
+    });
+    return std::make_unique<PostgresLease>(*this, version_table, lease);
+}
+
+std::string PostgresDatabase::lease_held_sql(const std::string& version_table, const Lease& lease) {
+    return fmt::format(
+        "SELECT count(*) FROM fastappkit_lock WHERE version_table = {} AND owner = {} AND "
+        "token = {} AND expires_at > clock_timestamp()",
+        connection_->quote(version_table), connection_->quote(lease.owner), lease.token);
+}
+
+void PostgresDatabase::lease_lost(const std::string& version_table) {
+    throw failure(fmt::format(
+        "{}: this runner lost its migration lock on {} (its lease in fastappkit_lock expired, "
+        "say while the process was stopped, and another runner took it over); its current "
+        "migration was rolled back and nothing more was written: check what the other runner "
+        "did, then run the command again",
+        version_table, display_url()));
+}
+
+void PostgresDatabase::fence(const std::string& version_table) {
+    fenced_table_ = version_table;
+    if (has_table(version_table)) {
+        own_query(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+                              connection_->quote_name(version_table)));
+    }
+    const auto lease = leases_.find(version_table);
+    if (lease != leases_.end() &&
+        own_query(lease_held_sql(version_table, lease->second))[0][0].as<long long>() == 0) {
+        lease_lost(version_table);
+    }
+}
+
+std::string PostgresDatabase::fence_check_sql(const std::string& version_table) {
+    const auto lease = leases_.find(version_table);
+    if (lease == leases_.end()) return {};
+    return fmt::format(
+        "UPDATE fastappkit_lock SET expires_at = clock_timestamp() + {2}, token = CASE WHEN "
+        "owner = {1} AND token = {3} AND expires_at > clock_timestamp() THEN token ELSE -1 END "
+        "WHERE version_table = {0}",
+        connection_->quote(version_table), connection_->quote(lease->second.owner),
+        interval_sql(options_.lock_ttl), lease->second.token);
 }
 
 std::unique_ptr<Transaction> PostgresDatabase::begin() {
@@ -410,27 +717,57 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
     }
 }
 
-// BEGIN, the timeouts, the section, the bookkeeping and COMMIT as one simple query: one round
-// trip instead of one per statement. Should it fail, the transaction is rolled back and run
-// again statement by statement (and rolled back) to name the failing statement.
-void PostgresDatabase::execute_transaction(std::string_view section, int first_line,
+// Two round trips: BEGIN, the timeouts, the fence and the heads; then, when the heads are the
+// expected ones, the section, the bookkeeping and COMMIT as one simple query. Should that
+// fail, the transaction is rolled back and run again statement by statement (and rolled back)
+// to name the failing statement.
+bool PostgresDatabase::execute_transaction(std::string_view section, int first_line,
                                            const std::vector<std::string>& bookkeeping,
-                                           const Timeouts& timeouts) {
+                                           const Timeouts& timeouts,
+                                           const std::string& version_table,
+                                           const std::vector<std::string>& expected_heads) {
     if (in_transaction_)
         throw failure(fmt::format("A transaction is already open on {}.", display_url()));
-    std::string batch = "BEGIN;\n";
-    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) batch += sql + ";\n";
-    batch += section;
+    fenced_table_ = version_table;
+    const auto lease = leases_.find(version_table);
+    std::string opening = "BEGIN;\n";
+    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) opening += sql + ";\n";
+    opening += fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
+                           connection_->quote_name(version_table));
+    opening += fmt::format(
+        "SELECT ({}), coalesce((SELECT string_agg(version_num, ',' ORDER BY version_num) FROM {}), "
+        "'')",
+        lease == leases_.end() ? std::string("SELECT 1") : lease_held_sql(version_table, lease->second),
+        connection_->quote_name(version_table));
+    in_transaction_ = true;
+    transaction_failed_ = false;
+    PostgresTransaction transaction(*this);  // rolls back unless committed
+    pqxx::result heads_read;
+    try {
+        heads_read = run(opening);
+    } catch (const pqxx::sql_error& error) {
+        throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
+    }
+    if (heads_read[0][0].as<long long>() == 0) lease_lost(version_table);
+    auto heads = split_list(heads_read[0][1].as<std::string>());
+    auto expected = expected_heads;
+    std::sort(expected.begin(), expected.end());
+    std::sort(heads.begin(), heads.end());
+    if (heads != expected) return false;  // another runner moved them; rolled back
+
+    std::string batch(section);
     batch += "\n;\n";  // the section may end in a comment or without a semicolon
     for (const auto& statement : bookkeeping) batch += statement + ";\n";
     batch += "COMMIT";
     try {
         run(batch);
-        return;
+        transaction.committed();
+        in_transaction_ = false;
+        return true;
     } catch (const pqxx::sql_error& error) {
-        rollback_quietly();  // BEGIN ran: the failure left an aborted transaction block
+        transaction.rollback();  // the failure left an aborted transaction block
         {
-            auto transaction = begin();  // rolled back when it goes out of scope
+            auto replay = begin();  // rolled back when it goes out of scope
             limit_transaction(timeouts);
             execute(section, first_line);
             for (const auto& statement : bookkeeping) own_query(statement);

@@ -169,7 +169,7 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionCommitsSectionAndBookkeepingToget
         5,
         {"INSERT INTO alembic_version_payments VALUES ('aaaa')",
          "INSERT INTO timing VALUES (" + database->batch_elapsed_ms_sql() + ")"},
-        Timeouts{});
+        Timeouts{}, "alembic_version_payments", {});
     auto other = open();
     EXPECT_EQ(Strings{"aaaa"}, other->read_versions("alembic_version_payments"));
     const auto accounts = other->query("SELECT id FROM account");
@@ -190,7 +190,8 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
         "  nope VALUES ('two');\n";
     const auto error = test_support::thrown<StatementError>([&] {
         database->execute_transaction(
-            section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"}, Timeouts{});
+            section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"}, Timeouts{},
+            "alembic_version_payments", {});
     });
     ASSERT_TRUE(error);
     EXPECT_EQ(12, error->line);
@@ -203,15 +204,128 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
     EXPECT_EQ(fmt::format("{}: relation \"nope\" does not exist.", url_.masked()),
               error_message([&] {
                   database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
-                                                {"INSERT INTO nope VALUES ('aaaa')"}, Timeouts{});
+                                                {"INSERT INTO nope VALUES ('aaaa')"}, Timeouts{},
+                                                "alembic_version_payments", {});
               }));
     EXPECT_FALSE(database->has_table("account"));
 
     // The connection is usable again.
     database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
                                   {"INSERT INTO alembic_version_payments VALUES ('bbbb')"},
-                                  Timeouts{});
+                                  Timeouts{}, "alembic_version_payments", {});
     EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
+}
+
+// The fence: version rows that are not the ones the step was planned from (another runner
+// moved them, its lock notwithstanding) run nothing.
+TEST_F(PostgresDatabaseTest, ExecuteTransactionRunsNothingWhenTheHeadsMoved) {
+    auto database = open();
+    database->execute(create_version_table);
+    database->execute("INSERT INTO alembic_version_payments VALUES ('bbbb')");
+    EXPECT_FALSE(database->execute_transaction(
+        "CREATE TABLE account (id INTEGER)", 1,
+        {"UPDATE alembic_version_payments SET version_num = 'cccc' WHERE version_num = 'aaaa'"},
+        Timeouts{}, "alembic_version_payments", {"aaaa"}));
+    EXPECT_FALSE(database->has_table("account"));
+    EXPECT_EQ(Strings{"bbbb"}, database->read_versions("alembic_version_payments"));
+    EXPECT_TRUE(database->execute_transaction(
+        "CREATE TABLE account (id INTEGER)", 1,
+        {"UPDATE alembic_version_payments SET version_num = 'cccc' WHERE version_num = 'bbbb'"},
+        Timeouts{}, "alembic_version_payments", {"bbbb"}));
+    EXPECT_EQ(Strings{"cccc"}, open()->read_versions("alembic_version_payments"));
+}
+
+// A lease that expired while its holder was stopped, and was taken over: the holder's next
+// migration writes nothing and says why, both at the fence and at the end of a transaction.
+TEST_F(PostgresDatabaseTest, LeaseTakenOverAfterExpiryFencesTheOldHolderOut) {
+    OpenOptions short_lease;
+    short_lease.lock_mode = LockMode::table;
+    short_lease.lock_ttl = 1s;
+    short_lease.lock_timeout = 10s;
+    auto holder = open(short_lease);
+    holder->execute(create_version_table);
+    holder->execute("INSERT INTO alembic_version_payments VALUES ('aaaa')");
+    auto lease = holder->lock_history("alembic_version_payments");
+    const std::string check = holder->fence_check_sql("alembic_version_payments");
+    ASSERT_FALSE(check.empty());
+
+    // The holder "freezes": its renewals stop reaching the row, as when the process is stopped.
+    admin_->execute(fmt::format(
+        "UPDATE {}.fastappkit_lock SET expires_at = clock_timestamp() - interval '1 second'",
+        schema_));
+    auto taker = open(short_lease);
+    auto taken = taker->lock_history("alembic_version_payments");
+    const std::string lost = fmt::format(
+        "alembic_version_payments: this runner lost its migration lock on {} (its lease in "
+        "fastappkit_lock expired, say while the process was stopped, and another runner took it "
+        "over); its current migration was rolled back and nothing more was written: check what "
+        "the other runner did, then run the command again",
+        url_.masked());
+    EXPECT_EQ(lost, error_message([&] {
+                  holder->execute_transaction(
+                      "CREATE TABLE account (id INTEGER)", 1,
+                      {"UPDATE alembic_version_payments SET version_num = 'bbbb'", check},
+                      Timeouts{}, "alembic_version_payments", {"aaaa"});
+              }));
+    EXPECT_EQ(lost, error_message([&] {
+                  auto transaction = holder->begin();
+                  holder->fence("alembic_version_payments");
+              }));
+    {  // The end-of-transaction check alone fails too.
+        auto transaction = holder->begin();
+        holder->execute("CREATE TABLE account (id INTEGER)");
+        EXPECT_EQ(lost, error_message([&] { holder->execute(check); }));
+    }
+    EXPECT_FALSE(taker->has_table("account"));
+    EXPECT_EQ(Strings{"aaaa"}, taker->read_versions("alembic_version_payments"));
+
+    // The new holder's own transactions go through.
+    EXPECT_TRUE(taker->execute_transaction(
+        "CREATE TABLE account (id INTEGER)", 1,
+        {"UPDATE alembic_version_payments SET version_num = 'bbbb'",
+         taker->fence_check_sql("alembic_version_payments")},
+        Timeouts{}, "alembic_version_payments", {"aaaa"}));
+    EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
+}
+
+// The lease is renewed while its holder lives, however long the run: nobody takes it over.
+TEST_F(PostgresDatabaseTest, LeaseIsRenewedWhileHeld) {
+    OpenOptions short_lease;
+    short_lease.lock_mode = LockMode::table;
+    short_lease.lock_ttl = 1s;
+    short_lease.lock_timeout = 10s;
+    // The renewal's own connection must find the lease: the test's schema by URL, not by SET.
+    url_ = parse(test_url_text() + (test_url_text().find('?') == std::string::npos ? "?" : "&") +
+                 "options=-csearch_path%3D" + schema_);
+    auto holder = open_database(url_, short_lease);
+    auto lease = holder->lock_history("alembic_version");
+    std::this_thread::sleep_for(2500ms);  // more than twice the lifetime
+    OpenOptions impatient = short_lease;
+    impatient.lock_timeout = 0ms;
+    EXPECT_EQ(
+        "Timed out after 0 s waiting for the migration lock on alembic_version; another runner "
+        "may be stuck.",
+        error_message([&] { open_database(url_, impatient)->lock_history("alembic_version"); }));
+    lease.reset();  // released at once: the next runner needs no expiry
+    EXPECT_NE(nullptr, open_database(url_, impatient)->lock_history("alembic_version"));
+}
+
+// A killed holder's session is gone (a direct connection): its lease is taken over at once.
+TEST_F(PostgresDatabaseTest, LeaseOfAClosedSessionIsTakenOverAtOnce) {
+    OpenOptions options;
+    options.lock_mode = LockMode::table;
+    options.lock_timeout = 5s;
+    auto holder = open(options);
+    holder->execute("SET application_name TO " + schema_);
+    auto lease = holder->lock_history("alembic_version");
+    admin_->execute(
+        fmt::format("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                    "WHERE application_name = '{}'",
+                    schema_));
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_NE(nullptr, open(options)->lock_history("alembic_version"));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);  // not the 30 s lifetime
+    lease.reset();  // does not throw
 }
 
 TEST_F(PostgresDatabaseTest, CreateIndexConcurrentlyRunsOutsideTransaction) {
@@ -282,6 +396,38 @@ TEST_F(PostgresDatabaseTest, EnsureHistoryTableIsSafeWhenRunnersRace) {
     go = true;
     for (auto& each : done) EXPECT_NO_THROW(each.get());
     EXPECT_TRUE(runners[0]->has_table("fastappkit_history"));
+}
+
+// Nothing a runner does stays on its session: a pooled server connection serves others next.
+TEST_F(PostgresDatabaseTest, LeavesNoSessionSettingBehind) {
+    auto settings = [](Database& database) {
+        return database.query(
+            "SELECT current_setting('default_transaction_read_only'), "
+            "current_setting('client_min_messages'), current_setting('lock_timeout'), "
+            "current_setting('statement_timeout'), current_setting('transaction_read_only')")[0];
+    };
+    auto fresh = open();
+    const auto defaults = settings(*fresh);
+    OpenOptions read_only;
+    read_only.read_only = true;
+    auto reader = open(read_only);
+    EXPECT_EQ(Strings{}, reader->read_versions("alembic_version"));
+    EXPECT_EQ("on", settings(*reader)[4].value_or(""));  // inside its READ ONLY transaction
+    reader.reset();
+
+    auto writer = open();
+    writer->execute(create_version_table);
+    Timeouts timeouts{std::chrono::milliseconds(1500), std::chrono::milliseconds(2500)};
+    EXPECT_TRUE(writer->execute_transaction("CREATE TABLE account (id INTEGER)", 1, {}, timeouts,
+                                            "alembic_version_payments", {}));
+    writer->execute_outside_transaction("CREATE INDEX CONCURRENTLY account_id ON account (id)", 1,
+                                        timeouts);
+    EXPECT_EQ(defaults, settings(*writer));
+    {
+        auto lease = writer->lock_history("alembic_version");
+    }
+    EXPECT_EQ(defaults, settings(*writer));
+    EXPECT_EQ("0", *admin_->query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0][0]);
 }
 
 TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {

@@ -199,16 +199,27 @@ public:
     std::string batch_elapsed_ms_sql() const override {
         return guarded([&] { return inner_->batch_elapsed_ms_sql(); });
     }
-    void execute_transaction(std::string_view section, int first_line,
-                             const std::vector<std::string>& bookkeeping,
-                             const Timeouts& timeouts) override {
-        guarded([&] { inner_->execute_transaction(section, first_line, bookkeeping, timeouts); });
+    void fence(const std::string& version_table) override {
+        guarded([&] { inner_->fence(version_table); });
+    }
+    std::string fence_check_sql(const std::string& version_table) override {
+        return guarded([&] { return inner_->fence_check_sql(version_table); });
+    }
+    bool execute_transaction(std::string_view section, int first_line,
+                             const std::vector<std::string>& bookkeeping, const Timeouts& timeouts,
+                             const std::string& version_table,
+                             const std::vector<std::string>& expected_heads) override {
+        return guarded([&] {
+            return inner_->execute_transaction(section, first_line, bookkeeping, timeouts,
+                                               version_table, expected_heads);
+        });
     }
     void limit_transaction(const Timeouts& timeouts) override {
         guarded([&] { inner_->limit_transaction(timeouts); });
     }
-    std::unique_ptr<TimeoutScope> limit_session(const Timeouts& timeouts) override {
-        return guarded([&] { return inner_->limit_session(timeouts); });
+    void execute_outside_transaction(std::string_view sql, int first_line,
+                                     const Timeouts& timeouts) override {
+        guarded([&] { inner_->execute_outside_transaction(sql, first_line, timeouts); });
     }
 
 private:

@@ -393,7 +393,10 @@ public:
 
     // SQLite has no lock or statement timeouts: its writers wait on the busy timeout.
     void limit_transaction(const Timeouts&) override {}
-    std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
+    void execute_outside_transaction(std::string_view sql, int first_line,
+                                     const Timeouts&) override {
+        execute(sql, first_line);
+    }
 
     void interrupt() noexcept override {
         if (!interrupted_.exchange(true) && db_) sqlite3_interrupt(db_.get());

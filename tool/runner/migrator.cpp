@@ -217,6 +217,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
         !heads.heads().empty()) {
         return run_step_at_once(step, heads, section);
     }
+    const std::string& version_table = history_.version_table();
     const auto started = Clock::now();
     auto elapsed_ms = [&] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
@@ -224,20 +225,25 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     };
     auto tx = db_.begin();
     db_.limit_transaction(timeouts);
+    db_.fence(version_table);
     if (heads_moved(heads)) return std::nullopt;
     progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
                            section.transactional);
-    if (heads.heads().empty() && !db_.has_table(history_.version_table())) {
-        db_.execute(create_version_table_sql(history_.version_table()));
+    if (heads.heads().empty() && !db_.has_table(version_table)) {
+        db_.execute(create_version_table_sql(version_table));
     }
     if (!section.transactional) {
         // Claimed heads are re-checked after the statements ran; they must run on their own.
-        mark_section_started(db_, history_.version_table(), script.revision, step.direction);
+        mark_section_started(db_, version_table, script.revision, step.direction);
+        if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
         tx->commit();
-        auto limits = db_.limit_session(timeouts);
-        execute_section(step, section);
-        limits.reset();
+        try {
+            db_.execute_outside_transaction(section.sql, section.marker_line + 1, timeouts);
+        } catch (const StatementError& e) {
+            statement_failed(step, section, e);
+        }
         tx = db_.begin();
+        db_.fence(version_table);
         if (heads_moved(heads)) {
             throw failure(fmt::format(
                 "{}: another runner moved the history while revision {} ran outside a transaction; "
@@ -248,7 +254,8 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
         execute_section(step, section);
     }
     record(step, heads, section, elapsed_ms());
-    if (!section.transactional) clear_section_mark(db_, history_.version_table());
+    if (!section.transactional) clear_section_mark(db_, version_table);
+    if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
     tx->commit();
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
                         elapsed_ms()};
@@ -257,27 +264,34 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     return applied;
 }
 
-// Under a lock that keeps other runners off the history, the heads cannot move: the section,
-// its version-row changes and its history row go to the database together (one round trip on
-// PostgreSQL), the history row timed by the database.
-AppliedStep Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
-                                       const Section& section) {
+// Under a lock that keeps other runners off the history, the section, its version-row changes
+// and its history row go to the database together (two round trips on PostgreSQL: the fence
+// and the heads, then the rest with COMMIT), the history row timed by the database. Should the
+// lock have been lost all the same, the fence finds the heads moved: nothing ran, plan again.
+std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
+                                                      const Section& section) {
     const MigrationScript& script = history_.graph().script(step.node);
+    const std::string& version_table = history_.version_table();
     const auto started = Clock::now();
-    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
-                           true);
     std::vector<std::string> bookkeeping;
     HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
     for (const auto& op : after.update_to_step(step)) {
-        bookkeeping.push_back(render_version_op(history_.version_table(), op));
+        bookkeeping.push_back(render_version_op(version_table, op));
     }
     bookkeeping.push_back(
-        insert_history_sql({history_.version_table(), script.revision, to_string(step.direction),
+        insert_history_sql({version_table, script.revision, to_string(step.direction),
                             sql_checksum(section.sql), utc_timestamp(), 0},
                            db_.batch_elapsed_ms_sql()));
+    if (auto check = db_.fence_check_sql(version_table); !check.empty())
+        bookkeeping.push_back(std::move(check));
+    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
+                           true);
     try {
-        db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
-                                history_.settings().timeouts.overridden_by(script.timeouts));
+        if (!db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
+                                     history_.settings().timeouts.overridden_by(script.timeouts),
+                                     version_table, heads.heads())) {
+            return std::nullopt;
+        }
     } catch (const StatementError& e) {
         statement_failed(step, section, e);
     }

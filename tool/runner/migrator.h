@@ -56,7 +56,8 @@ private:
     // run_step, run again (lock_retries times, with growing waits) while it hits its lock timeout.
     std::optional<AppliedStep> run_step_with_retries(const Step& step, HeadMaintainer& heads);
     bool heads_moved(const HeadMaintainer& heads);
-    AppliedStep run_step_at_once(const Step& step, HeadMaintainer& heads, const Section& section);
+    std::optional<AppliedStep> run_step_at_once(const Step& step, HeadMaintainer& heads,
+                                                const Section& section);
     void execute_section(const Step& step, const Section& section);
     [[noreturn]] void statement_failed(const Step& step, const Section& section,
                                        const StatementError& error);
