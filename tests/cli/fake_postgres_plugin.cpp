@@ -36,7 +36,7 @@ public:
     }
     std::unique_ptr<Transaction> begin() override { return std::make_unique<NoTransaction>(); }
     void limit_transaction(const Timeouts&) override {}
-    std::unique_ptr<TimeoutScope> limit_session(const Timeouts&) override { return nullptr; }
+    void execute_outside_transaction(std::string_view, int, const Timeouts&) override {}
     void execute(std::string_view sql, int first_line) override {
         if (sql.find("CREATE TABLE t ") == std::string_view::npos)
             return;  // version-table statements

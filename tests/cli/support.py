@@ -242,7 +242,7 @@ class Database:
     def user_tables(self):
         """Tables other than the version tables and fastappkit's own (history, unfinished sections)."""
         return [t for t in self.tables()
-                if not t.startswith("alembic_version") and t not in ("fastappkit_history", "fastappkit_unfinished")]
+                if not t.startswith("alembic_version") and t not in ("fastappkit_history", "fastappkit_unfinished", "fastappkit_lock")]
 
     def columns(self, table):
         if self.backend == "sqlite":

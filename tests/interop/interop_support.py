@@ -20,7 +20,7 @@ BACKEND = os.environ.get("FASTAPPKIT_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("FASTAPPKIT_TEST_POSTGRES_URL", "")
 
 # Tables that are not "user" tables: the version tables and the runner's own history.
-BOOKKEEPING = re.compile(r"^(alembic_version(_[a-z0-9_]+)?|fastappkit_history|fastappkit_unfinished)$")
+BOOKKEEPING = re.compile(r"^(alembic_version(_[a-z0-9_]+)?|fastappkit_history|fastappkit_unfinished|fastappkit_lock)$")
 
 
 class TestFailure(AssertionError):

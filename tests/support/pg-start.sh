@@ -102,5 +102,6 @@ start_server
 create_role_and_database
 
 echo "export FASTAPPKIT_TEST_POSTGRES_URL=postgresql://$user:$password@127.0.0.1:$port/$database"
+echo "export FASTAPPKIT_TEST_POSTGRES_ADMIN_URL=postgresql://postgres:$admin_password@127.0.0.1:$port/postgres"
 echo "export FASTAPPKIT_PG_DIR=$dir"
 echo "export FASTAPPKIT_PG_PORT=$port"

@@ -287,7 +287,7 @@ std::vector<std::string> SchemaDiff::describe() const {
 
 bool is_bookkeeping_table(const std::string& table) {
     return is_version_table(table) || lower_ascii(table) == kHistoryTable ||
-           lower_ascii(table) == kUnfinishedTable;
+           lower_ascii(table) == kUnfinishedTable || lower_ascii(table) == kLockTable;
 }
 
 SchemaDiff diff_schemas(const Schema& from, const Schema& to) {

@@ -208,7 +208,6 @@ private:
 // can never mistake a later lease for its own. The CHECK is the fence: fence_check_sql() turns
 // the token negative unless the lease is still this runner's and unexpired, failing the
 // migration's transaction.
-constexpr const char* kLockTable = "fastappkit_lock";
 constexpr const char* kLeaseHeldConstraint = "fastappkit_lock_held";
 constexpr const char* create_lock_table_sql =
     "CREATE TABLE IF NOT EXISTS fastappkit_lock (\n"

@@ -24,6 +24,8 @@ std::string delete_all_versions_sql(const std::string& table);
 
 // Holds a row while a transaction:false section runs (docs/databases.md, "Interruption").
 inline constexpr const char* kUnfinishedTable = "fastappkit_unfinished";
+// PostgreSQL's lease locks, one row per version table (docs/databases.md, "Behind a pooler").
+inline constexpr const char* kLockTable = "fastappkit_lock";
 
 // CREATE TABLE IF NOT EXISTS fastappkit_history (…).
 std::string create_history_table_sql();
