@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev sqlite3 libpqxx-dev libpq-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev
   postgresql pgbouncer python3 python3-alembic python3-sqlalchemy python3-psycopg2
-  hyperfine time
+  hyperfine time ccache
   clang-14 libclang-rt-14-dev llvm-14
 )
 

@@ -23,17 +23,38 @@ class Timeouts(CliTestCase):
         self.project.core_migration("b2b2b2b2b2b2", header=(
             "-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n-- lock_timeout: 2s\n"),
             upgrade=record.format(t="seen_header"), downgrade="")
-        # transaction:false: session-level, restored for the next migration
+        # transaction:false: on the direct connection of DATABASE_DIRECT_URL, session-level there
         self.project.core_migration("c3c3c3c3c3c3", header=(
             "-- revision: c3c3c3c3c3c3\n-- down_revision: b2b2b2b2b2b2\n-- statement_timeout: 3s\n"),
             sections=[("upgrade transaction:false", record.format(t="seen_outside")), ("downgrade", "")])
         self.project.core_migration("d4d4d4d4d4d4", "c3c3c3c3c3c3", upgrade=record.format(t="seen_after"),
                                     downgrade="")
-        self.ok("migrate", "upgrade")
+        res = self.ok("migrate", "upgrade", env={"DATABASE_DIRECT_URL": self.db.url})
+        self.assertNotIn("Warning", res.err)
         seen = {t: self.db.query(f"SELECT lock_timeout, statement_timeout FROM {t}")[0]
                 for t in ("seen_project", "seen_header", "seen_outside", "seen_after")}
         self.assertEqual(seen, {"seen_project": ("1500ms", "5s"), "seen_header": ("2s", "5s"),
                                 "seen_outside": ("1500ms", "3s"), "seen_after": ("1500ms", "5s")})
+
+    def test_transaction_false_section_without_a_direct_url_runs_without_timeouts(self):
+        # A session SET would stay on a pooled server connection: without a direct connection
+        # the section runs with the server's defaults, and one warning line says so.
+        record = "CREATE TABLE {t} AS SELECT current_setting('lock_timeout') AS lock_timeout, " \
+                 "current_setting('statement_timeout') AS statement_timeout;"
+        defaults = self.db.query("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")[0]
+        self.project.core_migration("c3c3c3c3c3c3", sections=[
+            ("upgrade transaction:false", record.format(t="seen_outside")), ("downgrade", "")])
+        self.project.core_migration("d4d4d4d4d4d4", "c3c3c3c3c3c3", upgrade=record.format(t="seen_after"),
+                                    downgrade="")
+        res = self.ok("migrate", "upgrade")
+        warnings = [line for line in res.err.splitlines() if line.startswith("Warning")]
+        self.assertEqual(len(warnings), 1, res.err)
+        self.assertIn("a transaction:false section runs without its lock_timeout/statement_timeout on "
+                      "postgresql://", warnings[0])
+        self.assertIn("set DATABASE_DIRECT_URL (or direct_url) to a direct connection", warnings[0])
+        self.assertEqual(self.db.query("SELECT lock_timeout, statement_timeout FROM seen_outside")[0], defaults)
+        self.assertEqual(self.db.query("SELECT lock_timeout, statement_timeout FROM seen_after")[0],
+                         ("1500ms", "5s"))
 
     def test_blocked_migration_fails_after_its_retries(self):
         self.project.config(extra='\n[tool.fastappkit.migration]\nlock_timeout = "200ms"\nlock_retries = 2\n')

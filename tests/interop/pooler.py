@@ -20,7 +20,7 @@ revision applied twice shows up even if fastappkit_history were wrong.
               role that is not a superuser: auto takes the lease and the racers pass;
               lock = "advisory" fails with one sentence
 
-FASTAPPKIT_POOLER_RUNS and FASTAPPKIT_POOLER_ROUNDS (default 20 and 5) set the counts; larger
+FASTAPPKIT_POOLER_RUNS and FASTAPPKIT_POOLER_ROUNDS (default 20 and 10) set the counts; larger
 sweeps are for hand runs.
 """
 import os
@@ -41,7 +41,7 @@ from interop_support import (BACKEND, PG_URL, check, fail, log, main, new_databa
                              write_project)
 
 RUNS = int(os.environ.get("FASTAPPKIT_POOLER_RUNS", "20"))
-ROUNDS = int(os.environ.get("FASTAPPKIT_POOLER_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("FASTAPPKIT_POOLER_ROUNDS", "10"))
 PROCESS_TIMEOUT = 180
 SETTINGS = ("lock_timeout", "statement_timeout", "default_transaction_read_only",
             "client_min_messages")
@@ -79,6 +79,8 @@ pool_mode = transaction
 default_pool_size = 3
 max_client_conn = 500
 server_reset_query_always = 0
+log_connections = 0
+log_disconnections = 0
 logfile = {self.dir}/pgbouncer.log
 pidfile = {self.dir}/pgbouncer.pid
 """)
@@ -88,7 +90,10 @@ pidfile = {self.dir}/pgbouncer.pid
             for name in [self.dir] + [os.path.join(self.dir, n) for n in os.listdir(self.dir)]:
                 os.chown(name, owner.pw_uid, owner.pw_gid)
             command = ["runuser", "-u", "postgres", "--"] + command
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its log goes to its logfile and to stderr: stderr to a file too, never to a pipe
+        # nobody reads, whose filling up would stop PgBouncer.
+        self.errors = open(os.path.join(self.dir, "stderr.log"), "w+")
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.errors)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -96,7 +101,8 @@ pidfile = {self.dir}/pgbouncer.pid
                 return
             except OSError:
                 if self.process.poll() is not None:
-                    fail(f"pgbouncer did not start: {self.process.stderr.read().decode()}")
+                    self.errors.seek(0)
+                    fail(f"pgbouncer did not start: {self.errors.read()}")
                 time.sleep(0.05)
         fail("pgbouncer did not start listening within 30 s")
 
@@ -107,6 +113,7 @@ pidfile = {self.dir}/pgbouncer.pid
         return urllib.parse.urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))
 
     def stop(self):
+        self.errors.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -284,11 +291,15 @@ def runs_through_the_pooler():
     log(f"  {RUNS} of {RUNS} runs through the pooler succeeded; no setting or lock leaked")
 
 
-def racers(url_of=None, tag="race", rounds=None, settings='lock_ttl = "5s"\n', prepare=None):
+def racers(url_of=None, tag="race", rounds=None, prepare=None):
+    """Rounds alternate between a project without timeouts (each migration in two round trips)
+    and one with them (statement by statement, retried on a lock timeout)."""
     revs = thirty_revisions()
-    work, root = project(tag, revs, settings)
+    work, plain_root = project(tag + "_plain", revs, None)
+    _, timed_root = project(tag + "_timed", revs)
     failures = 0
     for round_ in range(rounds or ROUNDS):
+        root = (plain_root, timed_root)[round_ % 2]
         direct = new_database(f"pool_{tag}", work)
         if prepare:
             prepare(direct)
@@ -311,7 +322,7 @@ def sleepy(tag, settings):
     return revs, root, direct, BOUNCER.url(direct)
 
 
-def wait_for_sleeper(direct, proc, timeout=30):
+def wait_for_sleeper(direct, proc, timeout=300):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if query(direct, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND "

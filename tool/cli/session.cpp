@@ -98,6 +98,10 @@ void Session::configure_locking(OpenOptions& open) {
     std::optional<MigrationSettings> settings;
     if (standalone()) {
         settings = standalone_app().migration;
+    } else if (project_) {
+        settings = project_->migration;
+    } else if (!single_apps_.empty()) {
+        settings = single_apps_.begin()->second->migration;  // read with that app alone
     } else if (fs::exists(root_ / "fastappkit.toml")) {
         settings = project().migration;
     }

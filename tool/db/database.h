@@ -2,6 +2,7 @@
 // only to this interface and never branches on the dialect; dialect differences stay in db/.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -133,11 +134,26 @@ public:
     // plan again). Throws StatementError naming a failing statement of the section
     // (lock_not_available set when the lock timeout ran out), fastappkit::Error when a
     // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it in two
-    // round trips: the fence and the heads, then the rest with COMMIT.
+    // round trips: the fence and the heads, then the rest with COMMIT. (Arguments by reference:
+    // the PostgreSQL plugin's exceptions unwind through the runner's call, which must then
+    // hold no temporary to destroy; see db/plugin_abi.h.)
     virtual bool execute_transaction(std::string_view section, int first_line,
                                      const std::vector<std::string>& bookkeeping,
                                      const Timeouts& timeouts, const std::string& version_table,
-                                     const std::vector<std::string>& expected_heads);
+                                     const std::vector<std::string>& expected_heads) {
+        auto transaction = begin();
+        limit_transaction(timeouts);
+        fence(version_table);
+        std::vector<std::string> heads = read_versions(version_table);
+        std::vector<std::string> expected = expected_heads;
+        std::sort(heads.begin(), heads.end());
+        std::sort(expected.begin(), expected.end());
+        if (heads != expected) return false;  // rolled back
+        execute(section, first_line);
+        for (const auto& statement : bookkeeping) execute(statement);
+        transaction->commit();
+        return true;
+    }
 
     // Runs one statement and returns its rows, every value as text and NULL as nullopt, in
     // the current transaction if one is open. For schema introspection (autogen/), so that it

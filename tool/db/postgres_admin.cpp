@@ -23,7 +23,10 @@ std::string quoted_identifier(const std::string& name) {
 // The first line of a server message, without its severity prefix and final period.
 std::string first_line_of(std::string message) {
     message = message.substr(0, message.find('\n'));
-    if (message.rfind("ERROR:  ", 0) == 0) message.erase(0, 8);
+    for (const char* severity : {"ERROR:  ", "FATAL:  "}) {
+        const auto at = message.find(severity);  // libpq may put "connection to … failed: " first
+        if (at != std::string::npos) message.erase(at, std::string(severity).size());
+    }
     while (!message.empty() && (message.back() == '.' || message.back() == ' ')) message.pop_back();
     return message;
 }
@@ -41,11 +44,8 @@ void reset_postgres_database(const DatabaseUrl& url, bool create) {
         pqxx::nontransaction work(connection);
         for (const auto& sql : statements) work.exec(sql);
     } catch (const std::exception& e) {
-        std::string message = mask_passwords(e.what());
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-            message.pop_back();
-        throw failure(fmt::format("Cannot {} database {}: {}", create ? "reset" : "drop",
-                                  url.masked(), message));
+        throw failure(fmt::format("Cannot {} database {}: {}.", create ? "reset" : "drop",
+                                  url.masked(), first_line_of(mask_passwords(e.what()))));
     }
 }
 

@@ -492,7 +492,7 @@ void PostgresDatabase::ensure_history_table() {
 }
 
 // Runners racing to create a table: CREATE TABLE IF NOT EXISTS can still fail with a unique
-// violation on pg_type (or "already exists") when another runner's CREATE commits first; the
+// violation on pg_type, or "already exists", when another runner's CREATE commits first; the
 // table is then there. No advisory lock here: servers without them must work too.
 void PostgresDatabase::ensure_table(const std::string& table, const std::string& create_sql) {
     if (options_.read_only || has_table(table)) return;
@@ -508,7 +508,10 @@ void PostgresDatabase::ensure_table(const std::string& table, const std::string&
             return;
         } catch (const pqxx::sql_error& error) {
             own.reset();  // rolled back
-            const bool raced = error.sqlstate() == "23505" || error.sqlstate() == "42P07";
+            // unique_violation (pg_type's index), duplicate_table, duplicate_object ("type …
+            // already exists"): whichever the server reports for the create that lost.
+            const std::string state = error.sqlstate();
+            const bool raced = state == "23505" || state == "42P07" || state == "42710";
             if (raced && has_table(table)) return;
             if (!raced || attempt >= 3)
                 throw failure(fmt::format("{}: cannot create {}: {}.", display_url(), table,

@@ -339,6 +339,7 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     auto lock = db_.lock_history(history_.version_table());
     refuse_unfinished_section(db_, history_);
     auto tx = db_.begin();
+    db_.fence(history_.version_table());
     std::vector<std::string> rows = purge ? std::vector<std::string>{} : current();
     RevisionGraph::Nodes kept;
     if (!purge) {
@@ -366,6 +367,8 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     for (const auto& w : wanted) {
         db_.execute(render_version_op(history_.version_table(), {VersionOp::Kind::insert, "", w}));
     }
+    if (auto check = db_.fence_check_sql(history_.version_table()); !check.empty())
+        db_.execute(check);
     tx->commit();
     return wanted;
 }
