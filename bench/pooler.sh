@@ -92,7 +92,7 @@ echo "== (a) apply $core migrations to an empty database"
 
 echo "== (b) no-op migrate all"
 bash -c "$reset_all"
-for ((i = 1; i < ${#commands[@]}; i += 2)); do ${commands[$i]} >/dev/null; done
+for ((i = 2; i < ${#commands[@]}; i += 3)); do ${commands[$i]} >/dev/null; done
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs $((runs * 3)) --warmup 3 \
   --export-json "$work/noop.json" --export-markdown "$results/pooler-noop.md" "${commands[@]}"
 

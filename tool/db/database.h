@@ -133,8 +133,8 @@ public:
     // version rows read under the fence are not `expected_heads` (another runner moved them:
     // plan again). Throws StatementError naming a failing statement of the section
     // (lock_not_available set when the lock timeout ran out), fastappkit::Error when a
-    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it in two
-    // round trips: the fence and the heads, then the rest with COMMIT. (Arguments by reference:
+    // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it all,
+    // fence and COMMIT included, in one round trip. (Arguments by reference:
     // the PostgreSQL plugin's exceptions unwind through the runner's call, which must then
     // hold no temporary to destroy; see db/plugin_abi.h.)
     virtual bool execute_transaction(std::string_view section, int first_line,

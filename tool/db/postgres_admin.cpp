@@ -31,18 +31,45 @@ std::string first_line_of(std::string message) {
     return message;
 }
 
+// DROP DATABASE … WITH (FORCE) ends the sessions of the database first, but a role that is
+// not a superuser may not end an autovacuum worker's (42501), and autovacuum is busy right after
+// heavy use. Then this role's own sessions are ended by hand and a plain DROP DATABASE, which
+// stops autovacuum itself, follows; a session that connects in between (55006) is retried.
+void drop_database(pqxx::nontransaction& work, const std::string& name,
+                   const std::string& literal_name) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (bool force = true;; force = !force) {
+        try {
+            work.exec("DROP DATABASE IF EXISTS " + name + (force ? " WITH (FORCE)" : ""));
+            return;
+        } catch (const pqxx::sql_error& e) {
+            const bool busy = e.sqlstate() == "42501" || e.sqlstate() == "55006";
+            if (!busy || std::chrono::steady_clock::now() >= deadline) throw;
+        }
+        try {
+            work.exec(fmt::format(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {} AND "
+                "pid <> pg_backend_pid() AND usesysid = (SELECT oid FROM pg_roles WHERE rolname "
+                "= current_user)",
+                literal_name));
+        } catch (const pqxx::sql_error&) {
+            // a session ended meanwhile, or is not ours after all: the DROP says what is left
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
 }  // namespace
 
 void reset_postgres_database(const DatabaseUrl& url, bool create) {
     DatabaseUrl maintenance = url;
     maintenance.database = "postgres";
     const auto name = quoted_identifier(url.database);
-    std::vector<std::string> statements{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"};
-    if (create) statements.push_back("CREATE DATABASE " + name);
     try {
         pqxx::connection connection(maintenance.libpq_conninfo());
         pqxx::nontransaction work(connection);
-        for (const auto& sql : statements) work.exec(sql);
+        drop_database(work, name, work.quote(url.database));
+        if (create) work.exec("CREATE DATABASE " + name);
     } catch (const std::exception& e) {
         throw failure(fmt::format("Cannot {} database {}: {}.", create ? "reset" : "drop",
                                   url.masked(), first_line_of(mask_passwords(e.what()))));
@@ -59,7 +86,7 @@ void clone_postgres_database(const DatabaseUrl& from, const DatabaseUrl& to) {
     try {
         pqxx::connection connection(maintenance.libpq_conninfo());
         pqxx::nontransaction work(connection);
-        work.exec("DROP DATABASE IF EXISTS " + quoted_identifier(to.database) + " WITH (FORCE)");
+        drop_database(work, quoted_identifier(to.database), work.quote(to.database));
         // A session that just disconnected (the runner that migrated the source, a moment ago)
         // stays in pg_stat_activity until its backend has exited: give such sessions a moment.
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -205,10 +205,7 @@ private:
 
 // fastappkit_lock: one lease row per version table (and schema). A row is never deleted: a
 // released lease has expired, and its token only grows, so that a runner that lost its lease
-// can never mistake a later lease for its own. The CHECK is the fence: fence_check_sql() turns
-// the token negative unless the lease is still this runner's and unexpired, failing the
-// migration's transaction.
-constexpr const char* kLeaseHeldConstraint = "fastappkit_lock_held";
+// can never mistake a later lease for its own.
 constexpr const char* create_lock_table_sql =
     "CREATE TABLE IF NOT EXISTS fastappkit_lock (\n"
     "    version_table VARCHAR(64) NOT NULL,\n"
@@ -216,8 +213,10 @@ constexpr const char* create_lock_table_sql =
     "    token BIGINT NOT NULL,\n"
     "    expires_at TIMESTAMPTZ NOT NULL,\n"
     "    backend_pid INTEGER,\n"
-    "    CONSTRAINT fastappkit_lock_pkc PRIMARY KEY (version_table),\n"
-    "    CONSTRAINT fastappkit_lock_held CHECK (token >= 0)\n)";
+    "    CONSTRAINT fastappkit_lock_pkc PRIMARY KEY (version_table)\n)";
+// How every fence_check_sql() starts: a division by zero in such a statement is a lost lease.
+constexpr std::string_view kLeaseCheckStart =
+    "SELECT 1 / (SELECT count(*) FROM (SELECT 1 FROM fastappkit_lock ";
 
 std::string interval_sql(std::chrono::milliseconds value) {
     return fmt::format("interval '{} milliseconds'", value.count());
@@ -310,17 +309,6 @@ std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char
                                          duration_text(*timeouts.statement_timeout)));
     }
     return statements;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
-    if (text.empty()) return out;
-    for (size_t start = 0;;) {
-        const size_t comma = text.find(',', start);
-        out.push_back(text.substr(start, comma - start));
-        if (comma == std::string::npos) return out;
-        start = comma + 1;
-    }
 }
 
 void PostgresDatabase::limit_transaction(const Timeouts& timeouts) {
@@ -417,7 +405,7 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
             in_read_only_transaction_ = false;
             run_quietly("ROLLBACK");
         }
-        if (error.sqlstate() == "23514" && std::strstr(error.what(), kLeaseHeldConstraint))
+        if (error.sqlstate() == "22012" && sql.compare(0, kLeaseCheckStart.size(), kLeaseCheckStart) == 0)
             lease_lost(fenced_table_);
         throw;
     } catch (const pqxx::broken_connection&) {
@@ -666,15 +654,17 @@ void PostgresDatabase::fence(const std::string& version_table) {
     }
 }
 
+// The lease row is read FOR SHARE: from here to COMMIT no other runner can take it over, and
+// the division fails the transaction when this runner no longer holds it. No write: a lease
+// check costs a row lock, not a row version.
 std::string PostgresDatabase::fence_check_sql(const std::string& version_table) {
     const auto lease = leases_.find(version_table);
     if (lease == leases_.end()) return {};
     return fmt::format(
-        "UPDATE fastappkit_lock SET expires_at = clock_timestamp() + {2}, token = CASE WHEN "
-        "owner = {1} AND token = {3} AND expires_at > clock_timestamp() THEN token ELSE -1 END "
-        "WHERE version_table = {0}",
-        connection_->quote(version_table), connection_->quote(lease->second.owner),
-        interval_sql(options_.lock_ttl), lease->second.token);
+        "{}WHERE version_table = {} AND owner = {} AND token = {} AND expires_at > "
+        "clock_timestamp() FOR SHARE) AS held) AS lease_held",
+        kLeaseCheckStart, connection_->quote(version_table), connection_->quote(lease->second.owner),
+        lease->second.token);
 }
 
 std::unique_ptr<Transaction> PostgresDatabase::begin() {
@@ -719,10 +709,17 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
     }
 }
 
-// Two round trips: BEGIN, the timeouts, the fence and the heads; then, when the heads are the
-// expected ones, the section, the bookkeeping and COMMIT as one simple query. Should that
-// fail, the transaction is rolled back and run again statement by statement (and rolled back)
-// to name the failing statement.
+// One round trip: BEGIN, the timeouts, the section, the fence's check, the bookkeeping and
+// COMMIT as one simple query. The check divides by zero unless the version rows are still the
+// expected ones and, under a lease, the lease is still this runner's (its row read FOR SHARE,
+// so that nobody takes it over before COMMIT). With a lease nothing else is needed: only one
+// runner holds a valid lease at a time, and a takeover waits for this transaction. Without one
+// (the advisory lock, which a pooler can lose), LOCK TABLE first makes concurrent transactions
+// on the history take turns, so that the check sees the rows as they will be at COMMIT.
+// Should the query fail, the transaction is rolled back; when the lease was lost the runner
+// stops, when the heads moved the step is planned again (whatever the section did was rolled
+// back), else it runs again statement by statement (and is rolled back) to name the failing
+// statement.
 bool PostgresDatabase::execute_transaction(std::string_view section, int first_line,
                                            const std::vector<std::string>& bookkeeping,
                                            const Timeouts& timeouts,
@@ -731,36 +728,38 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
     if (in_transaction_)
         throw failure(fmt::format("A transaction is already open on {}.", display_url()));
     fenced_table_ = version_table;
+    const std::string table = connection_->quote_name(version_table);
+    auto expected = expected_heads;
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> quoted;
+    for (const auto& head : expected) quoted.push_back(connection_->quote(head));
     const auto lease = leases_.find(version_table);
-    std::string opening = "BEGIN;\n";
-    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) opening += sql + ";\n";
-    opening += fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
-                           connection_->quote_name(version_table));
-    opening += fmt::format(
-        "SELECT ({}), coalesce((SELECT string_agg(version_num, ',' ORDER BY version_num) FROM {}), "
-        "'')",
-        lease == leases_.end() ? std::string("SELECT 1") : lease_held_sql(version_table, lease->second),
-        connection_->quote_name(version_table));
+    std::string check = fmt::format("SELECT 1 / (CASE WHEN count(*) = {}", expected.size());
+    if (!expected.empty()) {
+        check += fmt::format(" AND count(*) FILTER (WHERE version_num IN ({})) = {}",
+                             fmt::join(quoted, ", "), expected.size());
+    }
+    if (lease != leases_.end()) {
+        check += fmt::format(
+            " AND (SELECT count(*) FROM (SELECT 1 FROM fastappkit_lock WHERE version_table = {} AND "
+            "owner = {} AND token = {} AND expires_at > clock_timestamp() FOR SHARE) AS held) = 1",
+            connection_->quote(version_table), connection_->quote(lease->second.owner),
+            lease->second.token);
+    }
+    check += fmt::format(" THEN 1 ELSE 0 END) FROM {}", table);
+
+    std::string batch = "BEGIN;\n";
+    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) batch += sql + ";\n";
+    if (lease == leases_.end())
+        batch += fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n", table);
+    batch += section;
+    batch += "\n;\n";  // the section may end in a comment or without a semicolon
+    batch += check + ";\n";
+    for (const auto& statement : bookkeeping) batch += statement + ";\n";
+    batch += "COMMIT";
     in_transaction_ = true;
     transaction_failed_ = false;
     PostgresTransaction transaction(*this);  // rolls back unless committed
-    pqxx::result heads_read;
-    try {
-        heads_read = run(opening);
-    } catch (const pqxx::sql_error& error) {
-        throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
-    }
-    if (heads_read[0][0].as<long long>() == 0) lease_lost(version_table);
-    auto heads = split_list(heads_read[0][1].as<std::string>());
-    auto expected = expected_heads;
-    std::sort(expected.begin(), expected.end());
-    std::sort(heads.begin(), heads.end());
-    if (heads != expected) return false;  // another runner moved them; rolled back
-
-    std::string batch(section);
-    batch += "\n;\n";  // the section may end in a comment or without a semicolon
-    for (const auto& statement : bookkeeping) batch += statement + ";\n";
-    batch += "COMMIT";
     try {
         run(batch);
         transaction.committed();
@@ -768,6 +767,13 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
         return true;
     } catch (const pqxx::sql_error& error) {
         transaction.rollback();  // the failure left an aborted transaction block
+        if (lease != leases_.end() &&
+            own_query(lease_held_sql(version_table, lease->second))[0][0].as<long long>() == 0) {
+            lease_lost(version_table);
+        }
+        auto heads = read_versions(version_table);
+        std::sort(heads.begin(), heads.end());
+        if (heads != expected) return false;  // another runner moved them: all rolled back
         {
             auto replay = begin();  // rolled back when it goes out of scope
             limit_transaction(timeouts);

@@ -265,9 +265,9 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
 }
 
 // Under a lock that keeps other runners off the history, the section, its version-row changes
-// and its history row go to the database together (two round trips on PostgreSQL: the fence
-// and the heads, then the rest with COMMIT), the history row timed by the database. Should the
-// lock have been lost all the same, the fence finds the heads moved: nothing ran, plan again.
+// and its history row go to the database together (one round trip on PostgreSQL, fenced by the
+// backend), the history row timed by the database. Should the lock have been lost all the
+// same, the fence finds the heads moved: whatever ran was rolled back, plan again.
 std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
                                                       const Section& section) {
     const MigrationScript& script = history_.graph().script(step.node);
@@ -282,8 +282,6 @@ std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMain
         insert_history_sql({version_table, script.revision, to_string(step.direction),
                             sql_checksum(section.sql), utc_timestamp(), 0},
                            db_.batch_elapsed_ms_sql()));
-    if (auto check = db_.fence_check_sql(version_table); !check.empty())
-        bookkeeping.push_back(std::move(check));
     progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
                            true);
     try {
