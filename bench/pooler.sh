@@ -9,7 +9,9 @@
 # each timed in turn (bench/interleaved.py) for: the BASE runner direct (a session advisory lock,
 # no fence), this runner direct (lease and fence), and this runner through PgBouncer
 # (pool_mode = transaction, default_pool_size = 3, started here as the postgres user).
-# BASE is optional; without it the first row is left out. Writes <results>/pooler-*.md.
+# BASE is optional; without it the first row is left out. Before each apply every database is
+# reset and the page cache written back (sync), so that no run pays for the previous one's
+# writes. Writes <results>/pooler-*.md.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -78,7 +80,7 @@ base_db=$(url_of "$host:$port" bench_pool_base)
 direct_db=$(url_of "$host:$port" bench_pool_direct)
 pooled_db=$(url_of "127.0.0.1:$bouncer_port" bench_pool_pooled)
 reset_all="$runner -q --database-url $base_db db reset; $runner -q --database-url $direct_db db reset; \
-$runner -q --database-url $(url_of "$host:$port" bench_pool_pooled) db reset"
+$runner -q --database-url $(url_of "$host:$port" bench_pool_pooled) db reset; sync"
 commands=()
 if [[ -n $base ]]; then
   commands+=(-n "before: direct, advisory lock" "$base --project-root $project --database-url $base_db -q migrate all")
