@@ -124,6 +124,30 @@ TEST(DatabaseUrlTest, UnencodedCharactersInThePassword) {
     EXPECT_EQ("postgresql://u:***@h:5432/db", url.masked());
 }
 
+// libpq would take the password's tail for a host name and print it: refused before anything
+// connects, the whole secret masked.
+TEST(DatabaseUrlTest, UnencodedAtInThePasswordIsRefused) {
+    const std::string message = error_of("postgresql://app:SECRET@TAIL123@127.0.0.1:5432/db");
+    EXPECT_EQ(
+        "The database URL 'postgresql://app:***@127.0.0.1:5432/db' has an '@' in its password (or "
+        "user name): percent-encode it as %40",
+        message);
+    EXPECT_EQ(std::string::npos, message.find("SECRET"));
+    EXPECT_EQ(std::string::npos, message.find("TAIL123"));
+    EXPECT_EQ("SECRET@TAIL123", parse("postgresql://app:SECRET%40TAIL123@127.0.0.1/db").password);
+}
+
+// fastappkit's own parameter: validated here, never passed to libpq.
+TEST(DatabaseUrlTest, LockParameter) {
+    const DatabaseUrl url = parse("postgresql://app@db/shop?fastappkit_lock=table&sslmode=require");
+    EXPECT_EQ((Params{{"fastappkit_lock", "table"}, {"sslmode", "require"}}), url.params);
+    EXPECT_EQ("host=db dbname=shop user=app sslmode=require", url.libpq_conninfo());
+    EXPECT_EQ(
+        "Invalid value 'session' of URL parameter fastappkit_lock in "
+        "'postgresql://app:***@db/shop?fastappkit_lock=session': expected auto, advisory or table",
+        error_of("postgresql://app:pw@db/shop?fastappkit_lock=session"));
+}
+
 TEST(DatabaseUrlTest, InvalidPort) {
     EXPECT_EQ("Invalid port 'abc' in database URL 'postgresql://u:***@h:abc/db'",
               error_of("postgresql://u:pw@h:abc/db"));
