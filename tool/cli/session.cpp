@@ -106,7 +106,8 @@ void Session::configure_locking(OpenOptions& open) {
         settings = project().migration;
     }
     std::optional<std::string> direct = lookup_setting("DATABASE_DIRECT_URL", root_);
-    if (!direct && standalone()) direct = lookup_setting("DATABASE_DIRECT_URL", standalone_app().dir);
+    if (!direct && standalone())
+        direct = lookup_setting("DATABASE_DIRECT_URL", standalone_app().dir);
     if (settings) {
         if (settings->lock) open.lock_mode = *settings->lock;
         if (settings->lock_ttl) open.lock_ttl = *settings->lock_ttl;

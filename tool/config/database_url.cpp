@@ -373,7 +373,8 @@ void parse_postgresql(const UrlParts& parts, DatabaseUrl& url) {
             mask_url(url.text)));
     }
     for (const auto& [key, value] : url.params) {
-        if (key == "fastappkit_lock" && value != "auto" && value != "advisory" && value != "table") {
+        if (key == "fastappkit_lock" && value != "auto" && value != "advisory" &&
+            value != "table") {
             throw usage_error(fmt::format(
                 "Invalid value '{}' of URL parameter fastappkit_lock in '{}': expected auto, "
                 "advisory or table",

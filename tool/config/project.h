@@ -93,7 +93,6 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
 // manifest). Returns that manifest's path, or nothing.
 std::optional<fs::path> find_standalone_manifest(const fs::path& root);
 
-
 // True when `name` is a valid app name: [a-z_][a-z0-9_]*, at most 40 characters.
 bool is_valid_app_name(const std::string& name);
 

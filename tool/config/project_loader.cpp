@@ -289,9 +289,9 @@ MigrationSettings migration_settings(const toml::table* migration, const fs::pat
         } else if (lock->value == "table") {
             result.lock = LockMode::table;
         } else {
-            throw usage_error(fmt::format(
-                "{}: lock must be \"auto\", \"advisory\" or \"table\", not '{}'", lock->where,
-                lock->value));
+            throw usage_error(
+                fmt::format("{}: lock must be \"auto\", \"advisory\" or \"table\", not '{}'",
+                            lock->where, lock->value));
         }
     }
     result.lock_ttl = timeout_setting(*migration, "lock_ttl", file);
@@ -562,11 +562,11 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
     if (auto entrypoint = optional_string(settings, "entrypoint", file))
         manifest.entrypoint = entrypoint->value;
     check_version_table(settings, manifest);
-    manifest.migration = migration_settings(
-        migration_table(settings, file,
-                        {"lock_timeout", "statement_timeout", "lock_retries", "lock", "lock_ttl",
-                         "direct_url"}),
-        file);
+    manifest.migration =
+        migration_settings(migration_table(settings, file,
+                                           {"lock_timeout", "statement_timeout", "lock_retries",
+                                            "lock", "lock_ttl", "direct_url"}),
+                           file);
     return manifest;
 }
 

@@ -378,8 +378,9 @@ TEST_F(ProjectLoaderTest, MigrationTimeouts) {
 TEST_F(ProjectLoaderTest, MigrationLockSettings) {
     const std::string apps = "[tool.fastappkit]\napps = []\n";
     scratch.write("fastappkit.toml",
-                  apps + "[tool.fastappkit.migration]\nlock = \"table\"\nlock_ttl = \"10s\"\n"
-                         "direct_url = \"postgresql://app@db-primary/app\"\n");
+                  apps +
+                      "[tool.fastappkit.migration]\nlock = \"table\"\nlock_ttl = \"10s\"\n"
+                      "direct_url = \"postgresql://app@db-primary/app\"\n");
     const Project project = load_project(scratch.path(), {});
     EXPECT_EQ(project.migration.lock, LockMode::table);
     EXPECT_EQ(project.migration.lock_ttl, std::chrono::seconds(10));

@@ -50,9 +50,9 @@ public:
 };
 
 // Held while a runner works on one history; released by the destructor. PostgreSQL: a lease
-// row in fastappkit_lock or a session-level advisory lock (LockMode). SQLite: a lock on a byte of a lock file beside the database,
-// which the kernel releases when the runner dies (it keeps a transaction:false section, which
-// runs between transactions, from being run by two runners).
+// row in fastappkit_lock or a session-level advisory lock (LockMode). SQLite: a lock on a byte
+// of a lock file beside the database, which the kernel releases when the runner dies (it keeps
+// a transaction:false section, which runs between transactions, from being run by two runners).
 class HistoryLock {
 public:
     virtual ~HistoryLock() = default;
@@ -108,9 +108,10 @@ public:
     // apply a migration twice. fence() runs first in a migration's transaction, before its
     // heads are read: it keeps every other runner's version-row writes to `version_table` off
     // until the transaction ends, and throws fastappkit::Error (failure) when this runner no
-    // longer holds its lock. fence_check_sql() is the transaction's last statement: it fails
-    // the transaction, with that same error, unless the lock is still held then. SQLite's write
-    // transactions already exclude each other: nothing to do there.
+    // longer holds its lock. fence_check_sql() runs just before COMMIT: it fails the
+    // transaction, with that same error, unless the lock is still held then (and keeps it from
+    // being taken over until COMMIT). SQLite's write transactions already exclude each other:
+    // nothing to do there.
     virtual void fence(const std::string& /*version_table*/) {}
     virtual std::string fence_check_sql(const std::string& /*version_table*/) { return {}; }
 
@@ -134,9 +135,9 @@ public:
     // plan again). Throws StatementError naming a failing statement of the section
     // (lock_not_available set when the lock timeout ran out), fastappkit::Error when a
     // bookkeeping statement fails. Called outside any transaction. PostgreSQL sends it all,
-    // fence and COMMIT included, in one round trip. (Arguments by reference:
-    // the PostgreSQL plugin's exceptions unwind through the runner's call, which must then
-    // hold no temporary to destroy; see db/plugin_abi.h.)
+    // fence and COMMIT included, in one round trip. (Arguments by reference: the PostgreSQL
+    // plugin's exceptions unwind through the runner's call, which must then hold no temporary
+    // to destroy; see db/plugin_abi.h.)
     virtual bool execute_transaction(std::string_view section, int first_line,
                                      const std::vector<std::string>& bookkeeping,
                                      const Timeouts& timeouts, const std::string& version_table,

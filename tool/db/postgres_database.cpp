@@ -227,8 +227,8 @@ std::string new_lease_owner() {
     char host[64] = {};
     if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "unknown");
     std::random_device random;
-    const unsigned long long nonce =
-        (static_cast<unsigned long long>(random()) << 32) ^ static_cast<unsigned long long>(random());
+    const unsigned long long nonce = (static_cast<unsigned long long>(random()) << 32) ^
+                                     static_cast<unsigned long long>(random());
     return fmt::format("{}:{}:{:016x}", host, static_cast<long>(getpid()), nonce);
 }
 
@@ -246,7 +246,8 @@ public:
               "UPDATE fastappkit_lock SET expires_at = clock_timestamp() + {}, backend_pid = "
               "pg_backend_pid() WHERE version_table = {} AND owner = {} AND token = {} AND "
               "expires_at > clock_timestamp()",
-              interval_sql(database.options().lock_ttl), database.connection().quote(version_table_),
+              interval_sql(database.options().lock_ttl),
+              database.connection().quote(version_table_),
               database.connection().quote(lease_.owner), lease_.token)),
           renewer_([this] { renew_until_released(); }) {
         database_.hold_lease(version_table_, lease_);
@@ -262,16 +263,16 @@ public:
         database_.run_quietly(fmt::format(
             "UPDATE fastappkit_lock SET expires_at = '-infinity' WHERE version_table = {} AND "
             "owner = {} AND token = {}",
-            database_.connection().quote(version_table_), database_.connection().quote(lease_.owner),
-            lease_.token));
+            database_.connection().quote(version_table_),
+            database_.connection().quote(lease_.owner), lease_.token));
     }
     PostgresLease(const PostgresLease&) = delete;
     PostgresLease& operator=(const PostgresLease&) = delete;
 
 private:
     void renew_until_released() noexcept {
-        const auto period = std::max<std::chrono::milliseconds>(
-            database_.options().lock_ttl / 3, std::chrono::milliseconds(10));
+        const auto period = std::max<std::chrono::milliseconds>(database_.options().lock_ttl / 3,
+                                                                std::chrono::milliseconds(10));
         std::unique_ptr<pqxx::connection> connection;
         std::unique_lock<std::mutex> lock(mutex_);
         while (!wake_.wait_for(lock, period, [this] { return released_; })) {
@@ -405,7 +406,8 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
             in_read_only_transaction_ = false;
             run_quietly("ROLLBACK");
         }
-        if (error.sqlstate() == "22012" && sql.compare(0, kLeaseCheckStart.size(), kLeaseCheckStart) == 0)
+        if (error.sqlstate() == "22012" &&
+            sql.compare(0, kLeaseCheckStart.size(), kLeaseCheckStart) == 0)
             lease_lost(fenced_table_);
         throw;
     } catch (const pqxx::broken_connection&) {
@@ -569,15 +571,18 @@ void poll_lock(const OpenOptions& options, const std::atomic<bool>& interrupted,
     }
 }
 
-std::unique_ptr<HistoryLock> PostgresDatabase::lock_with_advisory(const std::string& version_table) {
+std::unique_ptr<HistoryLock> PostgresDatabase::lock_with_advisory(
+    const std::string& version_table) {
     int key = 0;
     try {
         key = history_lock_key(version_table);
         poll_lock(options_, interrupted_, display_url(), version_table,
                   [&] { return try_lock(key); });
     } catch (const Error& error) {
-        if (std::strstr(error.what(), "permission denied") || std::strstr(error.what(), "does not exist") ||
-            std::strstr(error.what(), "not implemented") || std::strstr(error.what(), "unknown function")) {
+        if (std::strstr(error.what(), "permission denied") ||
+            std::strstr(error.what(), "does not exist") ||
+            std::strstr(error.what(), "not implemented") ||
+            std::strstr(error.what(), "unknown function")) {
             throw failure(fmt::format(
                 "{}: lock = \"advisory\" needs pg_try_advisory_lock, which {} refused ({}); use "
                 "lock = \"table\" or \"auto\" in [tool.fastappkit.migration] (or the URL parameter "
@@ -604,7 +609,8 @@ std::unique_ptr<HistoryLock> PostgresDatabase::lock_with_lease(const std::string
         connection_->quote(version_table), connection_->quote(lease.owner),
         interval_sql(options_.lock_ttl),
         " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = l.backend_pid)");
-    const std::string take_after_expiry = take.substr(0, take.find(" OR NOT EXISTS")) + " RETURNING token";
+    const std::string take_after_expiry =
+        take.substr(0, take.find(" OR NOT EXISTS")) + " RETURNING token";
     bool look_at_sessions = true;
     poll_lock(options_, interrupted_, display_url(), version_table, [&] {
         pqxx::result taken;
@@ -663,8 +669,8 @@ std::string PostgresDatabase::fence_check_sql(const std::string& version_table) 
     return fmt::format(
         "{}WHERE version_table = {} AND owner = {} AND token = {} AND expires_at > "
         "clock_timestamp() FOR SHARE) AS held) AS lease_held",
-        kLeaseCheckStart, connection_->quote(version_table), connection_->quote(lease->second.owner),
-        lease->second.token);
+        kLeaseCheckStart, connection_->quote(version_table),
+        connection_->quote(lease->second.owner), lease->second.token);
 }
 
 std::unique_ptr<Transaction> PostgresDatabase::begin() {
@@ -741,7 +747,8 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
     }
     if (lease != leases_.end()) {
         check += fmt::format(
-            " AND (SELECT count(*) FROM (SELECT 1 FROM fastappkit_lock WHERE version_table = {} AND "
+            " AND (SELECT count(*) FROM (SELECT 1 FROM fastappkit_lock WHERE version_table = {} "
+            "AND "
             "owner = {} AND token = {} AND expires_at > clock_timestamp() FOR SHARE) AS held) = 1",
             connection_->quote(version_table), connection_->quote(lease->second.owner),
             lease->second.token);

@@ -189,9 +189,9 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChange
         "INSERT INTO\n"
         "  nope VALUES ('two');\n";
     const auto error = test_support::thrown<StatementError>([&] {
-        database->execute_transaction(
-            section, 10, {"INSERT INTO alembic_version_payments VALUES ('aaaa')"}, Timeouts{},
-            "alembic_version_payments", {});
+        database->execute_transaction(section, 10,
+                                      {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
+                                      Timeouts{}, "alembic_version_payments", {});
     });
     ASSERT_TRUE(error);
     EXPECT_EQ(12, error->line);
@@ -280,11 +280,11 @@ TEST_F(PostgresDatabaseTest, LeaseTakenOverAfterExpiryFencesTheOldHolderOut) {
     EXPECT_EQ(Strings{"aaaa"}, taker->read_versions("alembic_version_payments"));
 
     // The new holder's own transactions go through.
-    EXPECT_TRUE(taker->execute_transaction(
-        "CREATE TABLE account (id INTEGER)", 1,
-        {"UPDATE alembic_version_payments SET version_num = 'bbbb'",
-         taker->fence_check_sql("alembic_version_payments")},
-        Timeouts{}, "alembic_version_payments", {"aaaa"}));
+    EXPECT_TRUE(
+        taker->execute_transaction("CREATE TABLE account (id INTEGER)", 1,
+                                   {"UPDATE alembic_version_payments SET version_num = 'bbbb'",
+                                    taker->fence_check_sql("alembic_version_payments")},
+                                   Timeouts{}, "alembic_version_payments", {"aaaa"}));
     EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
 }
 
@@ -325,7 +325,7 @@ TEST_F(PostgresDatabaseTest, LeaseOfAClosedSessionIsTakenOverAtOnce) {
     const auto started = std::chrono::steady_clock::now();
     EXPECT_NE(nullptr, open(options)->lock_history("alembic_version"));
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);  // not the 30 s lifetime
-    lease.reset();  // does not throw
+    lease.reset();                                              // does not throw
 }
 
 TEST_F(PostgresDatabaseTest, CreateIndexConcurrentlyRunsOutsideTransaction) {
@@ -423,11 +423,10 @@ TEST_F(PostgresDatabaseTest, LeavesNoSessionSettingBehind) {
     writer->execute_outside_transaction("CREATE INDEX CONCURRENTLY account_id ON account (id)", 1,
                                         timeouts);
     EXPECT_EQ(defaults, settings(*writer));
-    {
-        auto lease = writer->lock_history("alembic_version");
-    }
+    { auto lease = writer->lock_history("alembic_version"); }
     EXPECT_EQ(defaults, settings(*writer));
-    EXPECT_EQ("0", *admin_->query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0][0]);
+    EXPECT_EQ("0",
+              *admin_->query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0][0]);
 }
 
 TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
