@@ -249,6 +249,11 @@ public:
               interval_sql(database.options().lock_ttl),
               database.connection().quote(version_table_),
               database.connection().quote(lease_.owner), lease_.token)),
+          release_sql_(fmt::format(
+              "UPDATE fastappkit_lock SET expires_at = '-infinity' WHERE version_table = {} AND "
+              "owner = {} AND token = {}",
+              database.connection().quote(version_table_),
+              database.connection().quote(lease_.owner), lease_.token)),
           renewer_([this] { renew_until_released(); }) {
         database_.hold_lease(version_table_, lease_);
     }
@@ -260,11 +265,7 @@ public:
         wake_.notify_all();
         renewer_.join();
         database_.drop_lease(version_table_);
-        database_.run_quietly(fmt::format(
-            "UPDATE fastappkit_lock SET expires_at = '-infinity' WHERE version_table = {} AND "
-            "owner = {} AND token = {}",
-            database_.connection().quote(version_table_),
-            database_.connection().quote(lease_.owner), lease_.token));
+        database_.run_quietly(release_sql_);  // built beforehand: nothing here may throw
     }
     PostgresLease(const PostgresLease&) = delete;
     PostgresLease& operator=(const PostgresLease&) = delete;
@@ -292,6 +293,7 @@ private:
     std::string version_table_;
     PostgresDatabase::Lease lease_;
     std::string renew_sql_;
+    std::string release_sql_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool released_ = false;
