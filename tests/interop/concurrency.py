@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -26,7 +25,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop_support import (BACKEND, check, fail, log, main, new_database, popen_runner,  # noqa: E402
                              query, revision, run_runner, scratch_dir, user_tables, version_rows,
-                             write_project)
+                             wait_all, write_project)
 
 PROCESS_TIMEOUT = 120
 
@@ -47,24 +46,6 @@ def chain(prefix, count, log_table):
         rev = f"{prefix}{i:02d}"
         revs.append(logged(rev, log_table, first=(i == 1), down=[f"{prefix}{i - 1:02d}"] if i > 1 else []))
     return revs
-
-
-def wait_all(procs, timeout=PROCESS_TIMEOUT):
-    """communicate() with every process; kills them all and fails on a timeout."""
-    deadline = time.time() + timeout
-    results = []
-    for p in procs:
-        try:
-            out, err = p.communicate(timeout=max(1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                if q.poll() is None:
-                    q.kill()
-            for q in procs:
-                q.communicate()
-            fail(f"runners still running after {timeout} s (a deadlock or a lost wake-up)")
-        results.append((p.returncode, out, err))
-    return results
 
 
 def history_upgrades(url):
@@ -261,7 +242,7 @@ def pg_concurrent_index():
     holder = popen_runner(root, url, "migrate", "upgrade")
     wait_for_sleeper(url, holder)
     waiter = popen_runner(root, url, "migrate", "upgrade")
-    (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, waiter], timeout=60)
+    (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, waiter])
     check(rc1 == 0, f"the runner creating the index concurrently exited {rc1}: {err1.strip()}")
     check(rc2 == 0, f"the waiting runner exited {rc2}: {err2.strip()}")
     check("wait" in err2.lower(), f"the second runner did not say it waits; stderr: {err2!r}")

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import urllib.parse
 
@@ -91,6 +92,25 @@ def popen_runner(root, url, *args):
     command = [RUNNER, "--project-root", root, "--database-url", url, *args]
     env = dict(os.environ, NO_COLOR="1")
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_all(procs, timeout=120):
+    """communicate() with every process; kills them all and fails on a timeout (a hang guard:
+    a deadlock or a lost wake-up). Returns (returncode, stdout, stderr) per process."""
+    deadline = time.time() + timeout
+    results = []
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=max(1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                if q.poll() is None:
+                    q.kill()
+            for q in procs:
+                q.communicate()
+            fail(f"runners still running after {timeout} s (a deadlock or a lost wake-up)")
+        results.append((p.returncode, out, err))
+    return results
 
 
 # --------------------------------------------------------------------------------------------

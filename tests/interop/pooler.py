@@ -38,7 +38,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop_support import (BACKEND, PG_URL, check, fail, log, main, new_database,  # noqa: E402
                              popen_runner, query, revision, run_runner, scratch_dir, version_rows,
-                             write_project)
+                             wait_all, write_project)
 
 RUNS = int(os.environ.get("FASTAPPKIT_POOLER_RUNS", "20"))
 ROUNDS = int(os.environ.get("FASTAPPKIT_POOLER_ROUNDS", "10"))
@@ -252,21 +252,6 @@ def check_no_leak(pooled, direct, defaults):
     check(not locks, f"advisory locks left: {locks}")
 
 
-def wait_all(procs, timeout=PROCESS_TIMEOUT):
-    deadline = time.time() + timeout
-    results = []
-    for p in procs:
-        try:
-            out, err = p.communicate(timeout=max(1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                if q.poll() is None:
-                    q.kill()
-            fail(f"runners still running after {timeout} s")
-        results.append((p.returncode, out, err))
-    return results
-
-
 # ---------------------------------------------------------------------------------------------
 
 def runs_through_the_pooler():
@@ -304,7 +289,8 @@ def racers(url_of=None, tag="race", rounds=None, prepare=None):
         if prepare:
             prepare(direct)
         target = (url_of or BOUNCER.url)(direct)
-        results = wait_all([popen_runner(root, target, "migrate", "all") for _ in range(8)])
+        results = wait_all([popen_runner(root, target, "migrate", "all") for _ in range(8)],
+                           PROCESS_TIMEOUT)
         for i, (rc, out, err) in enumerate(results):
             if rc != 0:
                 failures += 1
@@ -341,7 +327,7 @@ def kill_the_holder():
     os.kill(holder.pid, signal.SIGKILL)
     holder.communicate()
     started = time.time()
-    (rc, out, err), = wait_all([popen_runner(root, pooled, "migrate", "all")])
+    (rc, out, err), = wait_all([popen_runner(root, pooled, "migrate", "all")], PROCESS_TIMEOUT)
     took = time.time() - started
     check(rc == 0, f"the runner after kill -9 exited {rc}: {err.strip()}")
     check_applied_once(direct, revs)
@@ -359,7 +345,7 @@ def stop_the_holder():
     taker = popen_runner(root, pooled, "migrate", "all")
     time.sleep(4)  # the taker holds the lease and waits for the frozen transaction
     os.kill(holder.pid, signal.SIGCONT)
-    (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, taker])
+    (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, taker], PROCESS_TIMEOUT)
     check(rc1 == 1, f"the resumed holder exited {rc1}, expected 1: {err1.strip()}\n{out1}")
     lines = [line for line in err1.strip().splitlines() if line.strip()]
     check(len(lines) == 1 and "lost its migration lock" in lines[0],

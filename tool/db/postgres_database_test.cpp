@@ -62,6 +62,15 @@ std::string error_message(F open) {
     return test_support::message_of(ExitCode::failure, open);
 }
 
+// A table lease of `ttl`, waited for up to 10 s.
+OpenOptions lease_options(std::chrono::milliseconds ttl) {
+    OpenOptions options;
+    options.lock_mode = LockMode::table;
+    options.lock_ttl = ttl;
+    options.lock_timeout = 10s;
+    return options;
+}
+
 class PostgresDatabaseTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -238,10 +247,7 @@ TEST_F(PostgresDatabaseTest, ExecuteTransactionRunsNothingWhenTheHeadsMoved) {
 // A lease that expired while its holder was stopped, and was taken over: the holder's next
 // migration writes nothing and says why, both at the fence and at the end of a transaction.
 TEST_F(PostgresDatabaseTest, LeaseTakenOverAfterExpiryFencesTheOldHolderOut) {
-    OpenOptions short_lease;
-    short_lease.lock_mode = LockMode::table;
-    short_lease.lock_ttl = 1s;
-    short_lease.lock_timeout = 10s;
+    const OpenOptions short_lease = lease_options(1s);
     auto holder = open(short_lease);
     holder->execute(create_version_table);
     holder->execute("INSERT INTO alembic_version_payments VALUES ('aaaa')");
@@ -289,17 +295,15 @@ TEST_F(PostgresDatabaseTest, LeaseTakenOverAfterExpiryFencesTheOldHolderOut) {
 }
 
 // The lease is renewed while its holder lives, however long the run: nobody takes it over.
+// Renewals come every second; the lease would expire after three without them.
 TEST_F(PostgresDatabaseTest, LeaseIsRenewedWhileHeld) {
-    OpenOptions short_lease;
-    short_lease.lock_mode = LockMode::table;
-    short_lease.lock_ttl = 1s;
-    short_lease.lock_timeout = 10s;
+    const OpenOptions short_lease = lease_options(3s);
     // The renewal's own connection must find the lease: the test's schema by URL, not by SET.
     url_ = parse(test_url_text() + (test_url_text().find('?') == std::string::npos ? "?" : "&") +
                  "options=-csearch_path%3D" + schema_);
     auto holder = open_database(url_, short_lease);
     auto lease = holder->lock_history("alembic_version");
-    std::this_thread::sleep_for(2500ms);  // more than twice the lifetime
+    std::this_thread::sleep_for(7s);  // more than twice the lifetime
     OpenOptions impatient = short_lease;
     impatient.lock_timeout = 0ms;
     EXPECT_EQ(
