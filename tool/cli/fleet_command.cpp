@@ -277,6 +277,9 @@ int migrate_fleet(Session& session, const FleetArgs& args) {
     // Waits and warnings come from several threads: one at a time to the reporter.
     auto reporter_mutex = std::make_shared<std::mutex>();
     run.open = session.open_options();
+    // DATABASE_DIRECT_URL / direct_url name one database; each target is another. A target
+    // reached directly says so itself (fastappkit_lock=advisory in its URL).
+    run.open.direct_url.reset();
     auto say = [&session, reporter_mutex](const std::string& message) {
         std::lock_guard<std::mutex> guard(*reporter_mutex);
         session.reporter().waiting(message);
