@@ -154,7 +154,7 @@ Json target_json(const TargetResult& result) {
     return out;
 }
 
-Json summary_json(const FleetReport& report) {
+Json summary_json(const FleetResult& report) {
     return {{"targets", report.targets.size()},
             {"applied", report.count(TargetStatus::applied)},
             {"unchanged", report.count(TargetStatus::unchanged)},
@@ -217,7 +217,7 @@ public:
         }
     }
 
-    void finish(const FleetReport& report) {
+    void finish(const FleetResult& report) {
         if (progress_) std::fputs("\r\033[K", stderr);
         for (const auto& target : report.targets) {
             if (target.status != TargetStatus::skipped) continue;
@@ -300,7 +300,7 @@ int migrate_fleet(Session& session, const FleetArgs& args) {
     };
     run.cancel = &Interruption::requested_flag();
 
-    const FleetReport report = run_fleet(run);
+    const FleetResult report = run_fleet(run);
     output.finish(report);
     if (Interruption::requested()) {
         session.reporter().error(fmt::format(

@@ -31,12 +31,12 @@ const char* to_string(TargetStatus status) {
     return "skipped";
 }
 
-size_t FleetReport::count(TargetStatus status) const {
+size_t FleetResult::count(TargetStatus status) const {
     return static_cast<size_t>(std::count_if(targets.begin(), targets.end(),
                                              [&](const auto& t) { return t.status == status; }));
 }
 
-int FleetReport::exit_code() const {
+int FleetResult::exit_code() const {
     bool failed = false, only_usage = true;
     for (const auto& target : targets) {
         if (target.status != TargetStatus::failed) continue;
@@ -157,7 +157,7 @@ private:
 // The shared state of the workers: the next target to start and whether to start any more.
 class Scheduler {
 public:
-    Scheduler(const FleetRun& run, FleetReport& report) : run_(run), report_(report) {}
+    Scheduler(const FleetRun& run, FleetResult& report) : run_(run), report_(report) {}
 
     // Runs targets [first, last) on at most run_.parallel threads.
     void run_range(size_t first, size_t last) {
@@ -219,7 +219,7 @@ private:
     }
 
     const FleetRun& run_;
-    FleetReport& report_;
+    FleetResult& report_;
     mutable std::mutex mutex_;
     size_t next_ = 0;
     size_t last_ = 0;
@@ -229,12 +229,12 @@ private:
 
 }  // namespace
 
-FleetReport run_fleet(const FleetRun& run) {
+FleetResult run_fleet(const FleetRun& run) {
     if (run.parallel == 0) throw usage_error("--parallel must be at least 1");
     if (run.max_failures && *run.max_failures == 0)
         throw usage_error("--max-failures must be at least 1");
     const auto started = Clock::now();
-    FleetReport report;
+    FleetResult report;
     report.targets.resize(run.targets.size());
     for (size_t i = 0; i < run.targets.size(); ++i) report.targets[i].index = i;
 

@@ -45,7 +45,7 @@ struct TargetResult {
     long long duration_ms = 0;
 };
 
-struct FleetReport {
+struct FleetResult {
     std::vector<TargetResult> targets;  // in target order
     size_t count(TargetStatus status) const;
     long long duration_ms = 0;
@@ -84,6 +84,6 @@ struct FleetRun {
 
 // Runs every target; never throws for a target's failure (it is in the report). Throws Error
 // for bad options.
-FleetReport run_fleet(const FleetRun& run);
+FleetResult run_fleet(const FleetRun& run);
 
 }  // namespace fastappkit
