@@ -263,6 +263,8 @@ std::string mask_password_parameters(const std::string& text) {
                    std::string_view("&'\"").find(text[end]) == npos) {
                 ++end;
             }
+            // "…?password=x: message": the ': ' after a URL ends the sentence's subject.
+            if (end > p + 1 && end < text.size() && text[end - 1] == ':') --end;
         }
         out += text.substr(i, p - i);
         if (end > p) out += "***";

@@ -148,6 +148,13 @@ TEST(DatabaseUrlTest, LockParameter) {
         error_of("postgresql://app:pw@db/shop?fastappkit_lock=session"));
 }
 
+// The mask keeps the ': ' that follows a URL in a message.
+TEST(DatabaseUrlTest, MaskKeepsTheSeparatorAfterAPasswordParameter) {
+    EXPECT_EQ("Cannot connect to postgresql://u@h/x?password=***: refused",
+              mask_passwords("Cannot connect to postgresql://u@h/x?password=s3cr:et: refused"));
+    EXPECT_EQ("postgresql://u@h/x?password=***", mask_passwords("postgresql://u@h/x?password=ab:"));
+}
+
 // A fleet target's schema (docs/fleet.md): fastappkit's, not libpq's; SQLite has none.
 TEST(DatabaseUrlTest, SchemaParameter) {
     const DatabaseUrl url = parse("postgresql://app@db/shop?schema=tenant_42&sslmode=require");
