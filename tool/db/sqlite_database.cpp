@@ -636,6 +636,13 @@ std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const Ope
 std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection,
                                                    const OpenOptions& options) {
     if (!connection) throw usage_error("migrate_all was given a null SQLite connection.");
+    // Refused before anything is read or created: what we wrote would join the program's
+    // transaction, and its COMMIT or ROLLBACK would decide our migrations' fate.
+    if (!sqlite3_get_autocommit(connection)) {
+        throw usage_error(
+            "migrate_all was given a SQLite connection with an open transaction; commit or roll "
+            "it back first (each migration runs in a transaction of its own).");
+    }
     return std::make_unique<SqliteDatabase>(connection, options);
 }
 

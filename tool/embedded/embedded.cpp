@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "config/database_url.h"
 #include "config/version_table.h"
@@ -185,11 +187,29 @@ std::unique_ptr<Database> open_url(const DatabaseUrl& url, const OpenOptions& op
     return std::unique_ptr<Database>(fastappkit_embedded_open_postgresql(url, options));
 }
 
+// Relative SQLite paths are relative to the working directory; once that directory has been
+// deleted, only URLs that do not need it can be used.
+DatabaseUrl parse_in_working_directory(const std::string& text) {
+    std::error_code gone;
+    const std::filesystem::path here = std::filesystem::current_path(gone);
+    if (!gone) return parse_database_url(text, here);
+    DatabaseUrl url = parse_database_url(text, "/");
+    const bool relative = url.dialect == Dialect::sqlite && url.sqlite_path != ":memory:" &&
+                          text.find(":////") == std::string::npos;
+    if (relative) {
+        throw usage_error(fmt::format(
+            "Cannot open {}: its path is relative to the current directory, which no longer "
+            "exists; use an absolute path (sqlite:////path/to/app.db)",
+            url.masked()));
+    }
+    return url;
+}
+
 }  // namespace
 
 std::vector<AppliedMigration> migrate_all(const std::string& database_url,
                                           const MigrateOptions& options) {
-    const DatabaseUrl url = parse_database_url(database_url, std::filesystem::current_path());
+    const DatabaseUrl url = parse_in_working_directory(database_url);
     OpenOptions open;
     open.lock_timeout = options.lock_timeout;
     std::unique_ptr<Database> connection;

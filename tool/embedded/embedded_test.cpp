@@ -255,5 +255,56 @@ TEST(MigrateAll, ConnectionOfTheProgramIsMigratedAndLeftOpen) {
     EXPECT_EQ(kHeads, heads(scratch / "app.db"));
 }
 
+// A deleted working directory: a relative SQLite URL gets one sentence, an absolute one works.
+TEST(MigrateAll, WithTheWorkingDirectoryDeletedOnlyARelativePathIsRefused) {
+    test_support::ScopedTempDir scratch;
+    const fs::path before = fs::current_path();
+    fs::create_directory(scratch / "gone");
+    fs::current_path(scratch / "gone");
+    fs::remove(scratch / "gone");
+    std::string message;
+    int code = 0;
+    try {
+        migrate_all("sqlite:///app.db");
+    } catch (const Error& e) {
+        message = e.what();
+        code = e.exit_code();
+    }
+    size_t applied = 0;
+    try {
+        applied = migrate_all(url_of(scratch / "app.db")).size();
+    } catch (const Error& e) {
+        message += e.what();
+    }
+    fs::current_path(before);
+    EXPECT_EQ(2, code);
+    EXPECT_EQ(
+        "Cannot open sqlite:///app.db: its path is relative to the current directory, which no "
+        "longer exists; use an absolute path (sqlite:////path/to/app.db)",
+        message);
+    EXPECT_EQ(kRevisions, applied);
+}
+
+// Refused before anything is created: nothing of ours may join the program's transaction.
+TEST(MigrateAll, ConnectionWithAnOpenTransactionIsRefusedAndGetsNothing) {
+    test_support::ScopedTempDir scratch;
+    sqlite3* connection = nullptr;
+    ASSERT_EQ(SQLITE_OK, sqlite3_open((scratch / "app.db").c_str(), &connection));
+    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection, "BEGIN", nullptr, nullptr, nullptr));
+    std::string message;
+    int code = 0;
+    try {
+        migrate_all(connection);
+    } catch (const Error& e) {
+        message = e.what();
+        code = e.exit_code();
+    }
+    EXPECT_EQ(2, code);
+    EXPECT_NE(std::string::npos, message.find("with an open transaction"));
+    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection, "COMMIT", nullptr, nullptr, nullptr));
+    sqlite3_close(connection);
+    EXPECT_EQ(Strings{}, query(scratch / "app.db", "SELECT name FROM sqlite_master"));
+}
+
 }  // namespace
 }  // namespace fastappkit
