@@ -48,13 +48,13 @@ pg_json=""
 if [[ -n "${FASTAPPKIT_TEST_POSTGRES_URL:-}" ]]; then
   base=${FASTAPPKIT_TEST_POSTGRES_URL%/*}
   for i in $(seq -w 1 "$pg_size"); do echo "$base/fk_fleet_$i"; done >"$work/pg-targets.txt"
-  prepare="xargs -a $work/pg-targets.txt -P 4 -I{} $runner -q --database-url {} db reset"
+  prepare="xargs -a $work/pg-targets.txt -P 1 -I{} $runner -q --database-url {} db reset"
   hyperfine -N --runs 5 --export-json "$work/pg.json" \
     --prepare "$prepare" \
     -n "fleet --parallel 1" "$runner --project-root $project -q migrate fleet --targets $work/pg-targets.txt --parallel 1" \
     --prepare "$prepare" \
     -n "fleet --parallel 4" "$runner --project-root $project -q migrate fleet --targets $work/pg-targets.txt --parallel 4"
-  xargs -a "$work/pg-targets.txt" -P 4 -I{} "$runner" -q --database-url {} db drop
+  xargs -a "$work/pg-targets.txt" -P 1 -I{} "$runner" -q --database-url {} db drop
   pg_json=$work/pg.json
 fi
 
