@@ -7,7 +7,7 @@ new_project
 step "configure against the installed package"
 configure configure -D "CMAKE_PREFIX_PATH=$PREFIX"
 assert_eq "$(migrate_targets)" \
-  "migrate_all migrate_analytics migrate_audit migrate_core migrate_payments migrate_preview migrate_status" \
+  "migrate_all migrate_analytics migrate_audit migrate_core migrate_drift migrate_payments migrate_preview migrate_status" \
   "the migrate targets"
 
 step "dependencies follow the runner's external_order"
