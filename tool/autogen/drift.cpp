@@ -63,8 +63,8 @@ void describe_changes(const TableDiff& d, std::vector<DriftFinding>& out) {
         out.push_back({object, kind, std::move(description) + " out of band", {}, {}});
     };
     if (d.added()) {
-        out.push_back({object, "table_added",
-                       "added out of band (no applied migration creates it)", {}, {}});
+        out.push_back(
+            {object, "table_added", "added out of band (no applied migration creates it)", {}, {}});
         return;
     }
     if (d.removed()) return add("table_removed", "dropped");
@@ -78,18 +78,16 @@ void describe_changes(const TableDiff& d, std::vector<DriftFinding>& out) {
             add("column_type", fmt::format("column {} type changed from {} to {}", name,
                                            change.from.type, change.to.type));
         if (change.nullability)
-            add("column_nullability",
-                fmt::format("column {} changed from {} to {}", name,
-                            change.from.not_null ? "NOT NULL" : "NULL",
-                            change.to.not_null ? "NOT NULL" : "NULL"));
+            add("column_nullability", fmt::format("column {} changed from {} to {}", name,
+                                                  change.from.not_null ? "NOT NULL" : "NULL",
+                                                  change.to.not_null ? "NOT NULL" : "NULL"));
         if (change.default_value)
             add("column_default", fmt::format("column {} default changed from {} to {}", name,
                                               default_text(change.from.default_value),
                                               default_text(change.to.default_value)));
         if (change.generation)
-            add("column_generation",
-                fmt::format("column {} changed from {} to {}", name, column_spec(change.from),
-                            column_spec(change.to)));
+            add("column_generation", fmt::format("column {} changed from {} to {}", name,
+                                                 column_spec(change.from), column_spec(change.to)));
     }
     if (d.primary_key_changed)
         add("primary_key", fmt::format("primary key changed from ({}) to ({})",
@@ -171,8 +169,7 @@ RevisionGraph::Nodes applied_heads(History& history, const std::vector<std::stri
                 "{}: the database's {} names revision '{}', which no migration file in {} "
                 "defines; drift is measured against the applied revisions, so their files are "
                 "needed",
-                history.name(), history.version_table(), version,
-                history.versions_dir().string()));
+                history.name(), history.version_table(), version, history.versions_dir().string()));
         }
         heads.push_back(node);
     }
@@ -226,7 +223,8 @@ private:
 
     // The tables and views the replay of `history` created are its own.
     void claim(const Schema& schema, const std::string& history) {
-        for (const auto& table : schema.tables) owners_.try_emplace(lower_ascii(table.name), history);
+        for (const auto& table : schema.tables)
+            owners_.try_emplace(lower_ascii(table.name), history);
         for (const auto& view : schema.views)
             owners_.try_emplace("view " + lower_ascii(view.name), history);
     }

@@ -26,9 +26,10 @@ void print_text(Reporter& out, const DriftReport& report) {
             text += fmt::format("-- {}: reproduce (turns the migrated schema into the live one):\n",
                                 history.history) +
                     history.reproduce_sql;
-            text += fmt::format("-- {}: revert (turns the live schema back into the migrated one):\n",
-                                history.history) +
-                    history.revert_sql;
+            text +=
+                fmt::format("-- {}: revert (turns the live schema back into the migrated one):\n",
+                            history.history) +
+                history.revert_sql;
         }
         out.output(text);
         const size_t count = history.findings.size();
