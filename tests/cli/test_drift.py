@@ -6,8 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
-from support import BACKEND, SOURCE_DIR, CliTestCase, Project, main, migration
+from support import BACKEND, RUNNER, SOURCE_DIR, CliTestCase, Project, main, migration
 
 SQLITE = BACKEND == "sqlite"
 
@@ -261,6 +262,31 @@ class Kinds(DriftTestCase):
                                     downgrade="DROP TABLE pending_table;")
         res = self.ok("migrate", "drift")
         self.assertEqual(res.out, "core: no drift from the schema its 2 applied revisions build\n")
+
+
+class Concurrency(DriftTestCase):
+    def test_a_running_migration_is_waited_for_not_reported(self):
+        if SQLITE:
+            self.skipTest("PostgreSQL: a migration that waits inside its transaction")
+        self.shop()
+        self.project.core_migration("d4d4d4d4d4d4", "b2b2b2b2b2b2", downgrade="DROP TABLE slow;",
+                                    upgrade="CREATE TABLE slow (id INTEGER); SELECT pg_sleep(1.5);")
+        upgrade = subprocess.Popen([RUNNER, "--database-url", self.db.url, "migrate", "upgrade"],
+                                   cwd=self.project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            while not self.db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(1.5)%%' "
+                                    "AND pid <> pg_backend_pid()"):
+                self.assertIsNone(upgrade.poll(), "the upgrade ended before drift could start")
+                time.sleep(0.02)
+            res = self.fk("migrate", "drift")
+        finally:
+            out, err = upgrade.communicate(timeout=60)
+        self.assertEqual(upgrade.returncode, 0, out + err)
+        # It waited for the runner's lock, then saw the migration whole: three revisions, no drift.
+        self.assertExit(res, 0)
+        self.assertIn("Waiting for another fastappkit runner holding the migration lock on alembic_version",
+                      res.err)
+        self.assertEqual(res.out, "core: no drift from the schema its 3 applied revisions build\n")
 
 
 class BadInput(DriftTestCase):
