@@ -306,8 +306,19 @@ class BadInput(DriftTestCase):
     def test_bad_url(self):
         self.shop()
         res = self.fk("migrate", "drift", db=False, env={"DATABASE_URL": "mysql://localhost/x"})
-        self.assertExit(res, 2)
+        self.assertExit(res, 2, "mysql://localhost/x")
         self.assertOneSentence(res)
+
+    def test_missing_sqlite_database(self):
+        if not SQLITE:
+            self.skipTest("a SQLite file")
+        self.shop()
+        missing = os.path.join(self.tmp, "missing.sqlite")
+        res = self.fk("migrate", "drift", db=False, env={"DATABASE_URL": "sqlite:///" + missing})
+        self.assertExit(res, 2, f"sqlite:///{missing} does not exist; check the database URL (a read-only "
+                                "command never creates it)")
+        self.assertOneSentence(res)
+        self.assertFalse(os.path.exists(missing))
 
 
 class NoFalsePositives(DriftTestCase):

@@ -375,6 +375,11 @@ public:
     // Deferred: the first read takes the shared lock, and every later read sees that snapshot.
     std::unique_ptr<Transaction> begin_snapshot() override {
         require_not_interrupted();
+        if (!db_) {
+            throw usage_error(fmt::format(
+                "{} does not exist; check the database URL (a read-only command never creates it)",
+                display_url_));
+        }
         run("BEGIN", "Cannot start a transaction");
         return std::make_unique<SqliteTransaction>(
             db_.get(), [this] { throw_error("Cannot end the read transaction"); });
