@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 
 from support import BACKEND, RUNNER, SOURCE_DIR, CliTestCase, Project, main, migration
 
@@ -339,6 +340,42 @@ class Concurrency(DriftTestCase):
         self.assertIn("Waiting for another fastappkit runner holding the migration lock on alembic_version",
                       res.err)
         self.assertEqual(res.out, "core: no drift from the schema its 3 applied revisions build\n")
+
+
+class ScratchSchema(DriftTestCase):
+    def test_a_role_that_may_not_create_databases_replays_in_a_scratch_schema(self):
+        admin = os.environ.get("FASTAPPKIT_TEST_POSTGRES_ADMIN_URL", "")
+        if SQLITE or not admin:
+            self.skipTest("PostgreSQL, with FASTAPPKIT_TEST_POSTGRES_ADMIN_URL to create a role")
+        import psycopg2
+        from urllib.parse import urlsplit, urlunsplit
+        self.shop()
+        role = "fk_drift_" + uuid.uuid4().hex[:8]
+
+        def admin_run(sql, database=None):
+            parts = urlsplit(admin)
+            url = urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, "")) if database else admin
+            con = psycopg2.connect(url)
+            con.autocommit = True
+            try:
+                con.cursor().execute(sql)
+            finally:
+                con.close()
+
+        admin_run(f"CREATE ROLE {role} LOGIN NOCREATEDB PASSWORD 'pw'")
+        self.addCleanup(admin_run, f"DROP ROLE {role}")
+        self.addCleanup(admin_run, f"DROP OWNED BY {role}", self.db.pg_name)
+        admin_run(f"GRANT CREATE ON DATABASE {self.db.pg_name} TO {role}; GRANT USAGE ON SCHEMA public TO {role}; "
+                  f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}", self.db.pg_name)
+        parts = urlsplit(self.db.url)
+        url = urlunsplit((parts.scheme, f"{role}:pw@{parts.hostname}:{parts.port}", parts.path, parts.query, ""))
+        self.db.execute("CREATE INDEX orders_amount_idx ON orders (amount)")
+        res = self.fk("migrate", "drift", db=False, env={"DATABASE_URL": url})
+        self.assertExit(res, 1)
+        self.assertEqual(res.out.splitlines()[0], "drift: table orders: index orders_amount_idx (amount) added out of band")
+        self.assertEqual(res.out.splitlines()[-1], "Note: the role may not create databases, so the revisions were "
+                                                   "replayed in a scratch schema inside the database (dropped again).")
+        self.assertEqual(self.db.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fastappkit_scratch%%'"), [])
 
 
 class BadInput(DriftTestCase):
