@@ -143,20 +143,30 @@ struct LiveState {
 
 LiveState read_live(Database& live, const std::vector<History*>& histories,
                     const Introspector& introspector) {
-    std::vector<std::unique_ptr<HistoryLock>> locks;
-    for (History* history : histories) {
-        if (live.has_table(history->version_table()))
-            locks.push_back(live.wait_for_history(history->version_table()));
+    // A lease (PostgreSQL) is only waited for, not held: a runner may start between the wait
+    // and the snapshot, and be inside a transaction:false section, marked unfinished until it
+    // ends. One more wait tells that runner from one that was stopped (whose mark stays).
+    for (int attempt = 0;; ++attempt) {
+        std::vector<std::unique_ptr<HistoryLock>> locks;
+        for (History* history : histories) {
+            if (live.has_table(history->version_table()))
+                locks.push_back(live.wait_for_history(history->version_table()));
+        }
+        auto snapshot = live.begin_snapshot();
+        bool unfinished = false;
+        for (History* history : histories) {
+            if (find_unfinished_section(live, history->version_table())) unfinished = true;
+        }
+        if (unfinished && attempt == 0) continue;
+        LiveState state;
+        for (History* history : histories) {
+            refuse_unfinished_section(live, *history);
+            state.versions.push_back(live.read_versions(history->version_table()));
+        }
+        state.schema = introspector.read_schema(live);
+        snapshot->commit();
+        return state;
     }
-    LiveState state;
-    auto snapshot = live.begin_snapshot();
-    for (History* history : histories) {
-        refuse_unfinished_section(live, *history);
-        state.versions.push_back(live.read_versions(history->version_table()));
-    }
-    state.schema = introspector.read_schema(live);
-    snapshot->commit();
-    return state;
 }
 
 RevisionGraph::Nodes applied_heads(History& history, const std::vector<std::string>& versions) {
