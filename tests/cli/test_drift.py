@@ -291,6 +291,48 @@ class Kinds(DriftTestCase):
         self.assertEqual(self.ok("migrate", "drift").out,
                          "core: no drift from the schema its 1 applied revision build\n")
 
+    def test_constraints_and_indexes_changed_in_place(self):
+        self.shop()
+        if SQLITE:
+            self.db.execute("""
+                DROP INDEX orders_status_idx; CREATE INDEX orders_status_idx ON orders (status, amount);
+                DROP TABLE items;
+                CREATE TABLE items (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, sku VARCHAR(40) NOT NULL,
+                    qty INTEGER NOT NULL DEFAULT 1, CONSTRAINT items_order_fk FOREIGN KEY (order_id)
+                    REFERENCES orders (id) ON DELETE CASCADE);
+                CREATE INDEX items_sku_idx ON items (sku);
+                DROP VIEW customer_emails;
+                DROP TABLE customers;
+                CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL, name TEXT,
+                    CONSTRAINT customers_email_key UNIQUE (email, name));
+                CREATE VIEW customer_emails AS SELECT id, email FROM customers;
+            """)
+        else:
+            self.db.execute("""
+                DROP INDEX orders_status_idx; CREATE INDEX orders_status_idx ON orders (status, amount);
+                ALTER TABLE items DROP CONSTRAINT items_order_fk, ADD CONSTRAINT items_order_fk
+                    FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE;
+                ALTER TABLE customers DROP CONSTRAINT customers_email_key,
+                    ADD CONSTRAINT customers_email_key UNIQUE (email, name);
+            """)
+        report = self.drift()
+        # SQLite does not keep constraint names: a changed one is one dropped and one added.
+        expected = [("table orders", "index_changed")] + (
+            [("table items", "foreign_key_removed"), ("table items", "foreign_key_added"),
+             ("table customers", "unique_removed"), ("table customers", "unique_added")] if SQLITE else
+            [("table items", "foreign_key_changed"), ("table customers", "unique_changed")])
+        self.assertEqual(sorted(self.findings(report)), sorted(("core",) + f for f in expected))
+        lines = self.fk("migrate", "drift").out
+        self.assertIn("drift: table orders: index orders_status_idx changed from (status) to (status, amount) "
+                      "out of band\n", lines)
+        self.assertIn("drift: table items: foreign key (order_id) -> orders (id) ON DELETE CASCADE added out of band\n"
+                      if SQLITE else
+                      "drift: table items: foreign key items_order_fk changed from (order_id) -> orders (id) to "
+                      "(order_id) -> orders (id) ON DELETE CASCADE out of band\n", lines)
+        self.db.execute(report["histories"][0]["revert_sql"])
+        self.assertEqual(self.ok("migrate", "drift").out,
+                         "core: no drift from the schema its 2 applied revisions build\n")
+
     def test_objects_belong_to_the_history_that_creates_them(self):
         self.shop(with_billing=True)
         self.db.execute(BILLING_CHANGES)

@@ -34,32 +34,70 @@ std::string column_spec(const Column& column) {
     return spec;
 }
 
-std::string named(const std::string& what, const std::string& name) {
-    return name.empty() ? what : what + " " + name;
+// A constraint or index as the findings name it: "foreign key" "items_order_fk" "(order_id) ->
+// orders (id)".
+struct Described {
+    std::string label;
+    std::string name;  // empty when the database does not name it (SQLite)
+    std::string body;
+
+    std::string text() const { return label + (name.empty() ? "" : " " + name) + " " + body; }
+};
+
+Described describe(const UniqueConstraint& unique) {
+    return {"unique constraint", unique.name, "(" + joined(unique.columns) + ")"};
 }
 
-std::string unique_text(const UniqueConstraint& unique) {
-    return fmt::format("{} ({})", named("unique constraint", unique.name), joined(unique.columns));
+Described describe(const ForeignKey& key) {
+    std::string body = fmt::format("({}) -> {} ({})", joined(key.columns), key.referred_table,
+                                   joined(key.referred_columns));
+    if (key.on_update != "NO ACTION") body += " ON UPDATE " + key.on_update;
+    if (key.on_delete != "NO ACTION") body += " ON DELETE " + key.on_delete;
+    return {"foreign key", key.name, body};
 }
 
-std::string foreign_key_text(const ForeignKey& key) {
-    return fmt::format("{} ({}) -> {} ({})", named("foreign key", key.name), joined(key.columns),
-                       key.referred_table, joined(key.referred_columns));
-}
+Described describe(const CheckConstraint& check) { return {"check", check.name, check.expression}; }
 
-std::string index_text(const Index& index) {
-    return fmt::format("{}index {} ({}){}", index.unique ? "unique " : "", index.name,
-                       joined(index.columns), index.where.empty() ? "" : " WHERE " + index.where);
+Described describe(const Index& index) {
+    return {
+        index.unique ? "unique index" : "index", index.name,
+        "(" + joined(index.columns) + ")" + (index.where.empty() ? "" : " WHERE " + index.where)};
 }
 
 std::string default_text(const std::optional<std::string>& value) {
     return value ? *value : std::string("none");
 }
 
+// Added and removed constraints (or indexes) of one kind as findings; an added and a removed
+// one of the same name are one that was changed in place.
+template <typename T, typename Add>
+void pair_up(const std::vector<T>& added, const std::vector<T>& removed, const std::string& kind,
+             Add&& add) {
+    std::vector<bool> paired(added.size(), false);
+    for (const auto& gone : removed) {
+        const Described before = describe(gone);
+        std::size_t match = 0;
+        while (match < added.size() && (paired[match] || before.name.empty() ||
+                                        !same_identifier(describe(added[match]).name, before.name)))
+            ++match;
+        if (match == added.size()) {
+            add(kind + "_removed", before.text() + " dropped");
+            continue;
+        }
+        paired[match] = true;
+        const Described after = describe(added[match]);
+        add(kind + "_changed", fmt::format("{} {} changed from {} to {}", after.label, after.name,
+                                           before.body, after.body));
+    }
+    for (std::size_t i = 0; i < added.size(); ++i) {
+        if (!paired[i]) add(kind + "_added", describe(added[i]).text() + " added");
+    }
+}
+
 // One finding per difference of a changed table, in the order of TableDiff's fields.
 void describe_changes(const TableDiff& d, std::vector<DriftFinding>& out) {
     const std::string object = "table " + d.table;
-    auto add = [&](const char* kind, std::string description) {
+    auto add = [&](const std::string& kind, std::string description) {
         out.push_back({object, kind, std::move(description) + " out of band", {}, {}});
     };
     if (d.added()) {
@@ -92,18 +130,10 @@ void describe_changes(const TableDiff& d, std::vector<DriftFinding>& out) {
     if (d.primary_key_changed)
         add("primary_key", fmt::format("primary key changed from ({}) to ({})",
                                        joined(d.from->primary_key), joined(d.to->primary_key)));
-    for (const auto& u : d.added_uniques) add("unique_added", unique_text(u) + " added");
-    for (const auto& u : d.removed_uniques) add("unique_removed", unique_text(u) + " dropped");
-    for (const auto& k : d.added_foreign_keys)
-        add("foreign_key_added", foreign_key_text(k) + " added");
-    for (const auto& k : d.removed_foreign_keys)
-        add("foreign_key_removed", foreign_key_text(k) + " dropped");
-    for (const auto& c : d.added_checks)
-        add("check_added", fmt::format("{} {} added", named("check", c.name), c.expression));
-    for (const auto& c : d.removed_checks)
-        add("check_removed", fmt::format("{} {} dropped", named("check", c.name), c.expression));
-    for (const auto& i : d.added_indexes) add("index_added", index_text(i) + " added");
-    for (const auto& i : d.removed_indexes) add("index_removed", index_text(i) + " dropped");
+    pair_up(d.added_uniques, d.removed_uniques, "unique", add);
+    pair_up(d.added_foreign_keys, d.removed_foreign_keys, "foreign_key", add);
+    pair_up(d.added_checks, d.removed_checks, "check", add);
+    pair_up(d.added_indexes, d.removed_indexes, "index", add);
 }
 
 std::string statements_text(const std::vector<std::string>& statements) {
@@ -251,39 +281,71 @@ private:
 
     void compare(const Schema& migrated, const Schema& live) {
         std::map<std::string, SchemaDiff> per_history;
-        std::vector<ChangeSql> view_drops, view_creates;  // around the tables' changes
         const SchemaDiff diff = diff_schemas(migrated, live);
         for (const auto& table : diff.tables) {
             HistoryDrift& drift = owner(lower_ascii(table.table));
             SchemaDiff one;
             one.tables.push_back(table);
+            const auto around = dependent_views(migrated, live, one);
             const MigrationSql sql = renderer_->render(one);
             std::vector<DriftFinding> findings;
             describe_changes(table, findings);
             for (auto& finding : findings) {
-                finding.reproduce_sql = sql.upgrade.text();
-                finding.revert_sql = sql.downgrade.text();
+                finding.reproduce_sql = statements_text(wrapped(around, sql.upgrade.statements));
+                finding.revert_sql = statements_text(wrapped(around, sql.downgrade.statements));
                 drift.findings.push_back(std::move(finding));
             }
             per_history[drift.history].tables.push_back(table);
         }
-        std::map<std::string, std::vector<std::string>> drop_live, create_live, drop_migrated,
-            create_migrated;
+        ByHistory drop_live, create_live, drop_migrated, create_migrated;
         compare_views(migrated, live, drop_live, create_live, drop_migrated, create_migrated);
         for (auto& drift : report_.histories) {
             MigrationSql tables;
-            if (auto it = per_history.find(drift.history); it != per_history.end())
+            std::pair<std::vector<std::string>, std::vector<std::string>> around;
+            if (auto it = per_history.find(drift.history); it != per_history.end()) {
                 tables = renderer_->render(it->second);
+                around = dependent_views(migrated, live, it->second);
+            }
             // Views may select from the tables: dropped before the tables change, created after.
             std::vector<std::string> reproduce = drop_migrated[drift.history];
-            for (const auto& s : tables.upgrade.statements) reproduce.push_back(s);
+            for (const auto& s : wrapped(around, tables.upgrade.statements)) reproduce.push_back(s);
             for (const auto& s : create_live[drift.history]) reproduce.push_back(s);
             std::vector<std::string> revert = drop_live[drift.history];
-            for (const auto& s : tables.downgrade.statements) revert.push_back(s);
+            for (const auto& s : wrapped(around, tables.downgrade.statements)) revert.push_back(s);
             for (const auto& s : create_migrated[drift.history]) revert.push_back(s);
             drift.reproduce_sql = statements_text(reproduce);
             drift.revert_sql = statements_text(revert);
         }
+    }
+
+    // The views both sides have alike that select from a table of `diff`: a table rebuilt
+    // (SQLite) or a column retyped (PostgreSQL) under them fails, so they are dropped before
+    // and created again after. Returns the DROP and the CREATE statements.
+    static std::pair<std::vector<std::string>, std::vector<std::string>> dependent_views(
+        const Schema& migrated, const Schema& live, const SchemaDiff& diff) {
+        std::pair<std::vector<std::string>, std::vector<std::string>> around;
+        for (const auto& view : live.views) {
+            const View* expected = migrated.find_view(view.name);
+            if (!expected || expected->definition != view.definition) continue;
+            const bool selects =
+                std::any_of(diff.tables.begin(), diff.tables.end(), [&](const TableDiff& table) {
+                    return !table.added() && mentions_identifier(view.definition, table.table);
+                });
+            if (!selects) continue;
+            around.first.push_back("DROP VIEW " + quote_identifier(view.name));
+            around.second.push_back(view.create_sql);
+        }
+        return around;
+    }
+
+    static std::vector<std::string> wrapped(
+        const std::pair<std::vector<std::string>, std::vector<std::string>>& around,
+        const std::vector<std::string>& statements) {
+        if (statements.empty() || around.first.empty()) return statements;
+        std::vector<std::string> out = around.first;
+        out.insert(out.end(), statements.begin(), statements.end());
+        out.insert(out.end(), around.second.begin(), around.second.end());
+        return out;
     }
 
     using ByHistory = std::map<std::string, std::vector<std::string>>;
