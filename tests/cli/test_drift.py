@@ -486,14 +486,14 @@ class NoFalsePositives(DriftTestCase):
         self.assertIn("core: no drift from the schema its 100 applied revisions build\n", res.out)
 
     def test_database_migrated_by_alembic(self):
-        # The same 40 revisions as an Alembic script directory, applied by Alembic.
+        # The same 20 revisions as an Alembic script directory, applied by Alembic.
         try:
             import alembic  # noqa: F401
         except ImportError:
             self.skipTest("Alembic is not installed")
         out = os.path.join(self.tmp, "gen")
         subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "bench", "gen_project.py"), out,
-                        "--core", "40", "--apps", "0"], check=True, capture_output=True)
+                        "--core", "20", "--apps", "0"], check=True, capture_output=True)
         ini = os.path.join(out, "alembic", "alembic.ini")
         with open(ini) as f:
             text = f.read()
@@ -502,9 +502,9 @@ class NoFalsePositives(DriftTestCase):
             f.write(text.replace("sqlite:///%(here)s/alembic.db", url.replace("%", "%%")))
         subprocess.run([sys.executable, "-m", "alembic", "-c", ini, "upgrade", "head"], check=True,
                        capture_output=True)
-        self.assertEqual(len(self.db.user_tables()), 40)
+        self.assertEqual(len(self.db.user_tables()), 20)
         res = self.ok("migrate", "drift", root=out, cwd=out)
-        self.assertEqual(res.out, "core: no drift from the schema its 40 applied revisions build\n")
+        self.assertEqual(res.out, "core: no drift from the schema its 20 applied revisions build\n")
 
 
 if __name__ == "__main__":
