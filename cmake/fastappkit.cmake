@@ -80,6 +80,7 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
       [DATABASE_URL <url>]       # default: resolved by the runner at build time
       [APP_PATH <dir>...]        # extra external-app search directories
       [TARGET_PREFIX <prefix>]   # default: none
+      [FLEET <file>]             # add migrate_fleet over the databases it lists
       [NO_CHECK_TEST]            # do not add the migrate check test
       [NO_LINT_TEST]             # do not add the migrate lint test
       [NO_ROUNDTRIP_TEST])       # do not add the migrate test test
@@ -103,6 +104,11 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
 
   ``TARGET_PREFIX``
     Prepended to every target name, for two projects in one build.
+
+  ``FLEET``
+    A file of database URLs, one per line (``#`` comments and blank lines
+    skipped; relative to ``CMAKE_CURRENT_SOURCE_DIR``): adds the target
+    ``<prefix>migrate_fleet``, which migrates each of them (docs/fleet.md).
 
   ``NO_CHECK_TEST``
     Without it, a CTest test ``<prefix>migrate_check`` runs ``fastappkit migrate
@@ -148,6 +154,9 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
   ``<prefix>migrate_drift``
     Read-only: ``migrate drift``, which fails when the database's schema differs
     from what its applied migrations build (changes made outside them).
+  ``<prefix>migrate_fleet``
+    Only with ``FLEET <file>``: ``fastappkit migrate fleet --targets <file>``,
+    every database the file names (one URL per line; see docs/fleet.md).
 
   Every target runs in the project root and is in the IDE folder
   ``fastappkit`` when the project sets the ``USE_FOLDERS`` global property.
@@ -157,9 +166,9 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
 function(fastappkit_add_project)
   list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
   cmake_parse_arguments(PARSE_ARGV 0 arg "NO_CHECK_TEST;NO_LINT_TEST;NO_ROUNDTRIP_TEST"
-    "ROOT;DATABASE_URL;TARGET_PREFIX" "APP_PATH")
+    "ROOT;DATABASE_URL;TARGET_PREFIX;FLEET" "APP_PATH")
   _fastappkit_reject_bad_arguments(fastappkit_add_project
-    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, NO_CHECK_TEST, NO_LINT_TEST, NO_ROUNDTRIP_TEST")
+    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, FLEET, NO_CHECK_TEST, NO_LINT_TEST, NO_ROUNDTRIP_TEST")
 
   set(root "${CMAKE_CURRENT_SOURCE_DIR}")
   if(DEFINED arg_ROOT)
@@ -196,6 +205,16 @@ function(fastappkit_add_project)
   endif()
   _fastappkit_add_migrate_targets("${arg_TARGET_PREFIX}" "${root}" "${config_file}"
     "${build_args}" "${description}")
+  if(DEFINED arg_FLEET)
+    # Every database the targets file names (docs/fleet.md), with the runner's defaults.
+    cmake_path(ABSOLUTE_PATH arg_FLEET BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+      NORMALIZE OUTPUT_VARIABLE fleet_file)
+    _fastappkit_add_target(${arg_TARGET_PREFIX}migrate_fleet
+      COMMENT "fastappkit: migrating every database of the fleet"
+      COMMAND fastappkit::fastappkit ${project_args} migrate fleet --targets "${fleet_file}"
+      USES_TERMINAL WORKING_DIRECTORY "${root}" COMMAND_EXPAND_LISTS VERBATIM
+      SOURCES "${fleet_file}")
+  endif()
   if(NOT arg_NO_CHECK_TEST)
     # A CI gate: models and migrations must agree (add_test is ignored without enable_testing).
     add_test(NAME ${arg_TARGET_PREFIX}migrate_check

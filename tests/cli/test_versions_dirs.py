@@ -84,6 +84,11 @@ class VersionsDirectories(CliTestCase):
         os.symlink(link, link)
         self.check_refused(f"{link}: cannot read the migration file: Too many levels of symbolic links")
 
+    def test_a_directory_named_like_a_migration(self):
+        folder = os.path.join(self.core_versions, "bb2222222222_rev.sql")
+        os.mkdir(folder)
+        self.check_refused(f"{folder}: named like a migration file but not a regular file; rename or move it")
+
     def test_makemigrations_creates_a_missing_versions_directory(self):
         shutil.rmtree(self.app_versions)
         self.project.write(os.path.join("external", "pay", "pay", "models.sql"),

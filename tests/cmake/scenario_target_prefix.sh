@@ -56,6 +56,23 @@ run_ok "$WORK/logs/outer_migrate_all.log" "$CMAKE" --build "$WORK/outer-build" -
 assert_exists "$WORK/outer-build/outer_marker" "outer_marker's file"
 assert_shop_migrated "$SHOP/sub.db"
 
+step "FLEET: migrate_fleet migrates every database of the targets file"
+fleet=$WORK/fleet
+mkdir -p "$fleet"
+printf '# tenants\nsqlite:///%s\n\nsqlite:///%s\n' "$fleet/a.db" "$fleet/b.db" >"$fleet/targets.txt"
+cat >"$fleet/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(fleet LANGUAGES NONE)
+find_package(fastappkit CONFIG REQUIRED)
+fastappkit_add_project(ROOT "$SHOP" FLEET targets.txt NO_CHECK_TEST NO_LINT_TEST NO_ROUNDTRIP_TEST)
+CMAKE
+run_ok "$WORK/logs/fleet.log" "$CMAKE" -S "$fleet" -B "$WORK/fleet-build" -G Ninja \
+  -D "CMAKE_MAKE_PROGRAM=$NINJA" -D "CMAKE_PREFIX_PATH=$PREFIX"
+run_ok "$WORK/logs/fleet_migrate.log" "$CMAKE" --build "$WORK/fleet-build" --target migrate_fleet
+assert_shop_migrated "$fleet/a.db"
+assert_shop_migrated "$fleet/b.db"
+assert_in_log "$WORK/logs/fleet_migrate.log" "Fleet of 2 targets: 2 applied" "migrate_fleet's output"
+
 step "a DATABASE_URL holding a password: a warning"
 cat >"$WORK/password.cmake" <<'CMAKE'
 fastappkit_add_project(TARGET_PREFIX pw_ DATABASE_URL postgresql://shop:s3cret@localhost/shop)

@@ -41,6 +41,7 @@ struct Arguments {
     LintArgs lint;
     bool applied = false;
     bool rolled_back = false;
+    FleetArgs fleet;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -188,6 +189,28 @@ void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
         [&] { action = [&](Session& s) { return migrate_drift(s, a.lint.app); }; });
 }
 
+void add_fleet(CLI::App* migrate, Arguments& a, Action& action) {
+    auto* fleet = migrate->add_subcommand(
+        "fleet", "Run 'migrate all' on many databases: bounded parallelism, canary, report");
+    auto& f = a.fleet;
+    fleet->add_option("--targets", f.targets_file,
+                      "File of database URLs, one per line (- for stdin)");
+    fleet->add_option("--targets-glob", f.targets_glob, "SQLite files matching a pattern");
+    fleet->add_option("--targets-query", f.targets_query,
+                      "SQL whose first column lists the URLs, run on --control-url");
+    fleet->add_option("--control-url", f.control_url, "The database --targets-query runs on");
+    fleet->add_option("--parallel", f.parallel, "Targets (and sessions) at once (default 4)");
+    fleet->add_option("--canary", f.canary,
+                      "Run the first K targets alone first; stop if one fails");
+    fleet->add_option("--on-error", f.on_error,
+                      "stop (default): start no target after a failure; continue");
+    fleet->add_option("--max-failures", f.max_failures,
+                      "With --on-error continue: stop after F failures");
+    fleet->add_option("--report", f.report, "Write one JSON line per target to FILE");
+    fleet->add_flag("--dry-run", f.dry_run, "Report what is pending per target; change nothing");
+    fleet->final_callback([&] { action = [&](Session& s) { return migrate_fleet(s, a.fleet); }; });
+}
+
 void add_migrate(CLI::App& root, Arguments& a, Action& action) {
     auto* migrate = root.add_subcommand("migrate", "Create and apply migrations");
     migrate->require_subcommand(1);
@@ -202,6 +225,7 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
 
     add_history_commands(migrate, a, action);
     add_app_subcommands(migrate, a, action);
+    add_fleet(migrate, a, action);
 
     migrate->add_subcommand("status", "What each history has applied and pending")
         ->final_callback([&] { action = migrate_status; });

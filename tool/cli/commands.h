@@ -22,6 +22,21 @@ int migrate_downgrade(Session& session, const HistoryArgs& args);
 int migrate_stamp(Session& session, const HistoryArgs& args, bool purge);
 int migrate_preview(Session& session, const HistoryArgs& args, const std::string& dialect);
 
+// fleet_command.cpp: one project's histories over many databases (docs/fleet.md).
+struct FleetArgs {
+    std::string targets_file;   // a file of URLs, or - for stdin
+    std::string targets_glob;   // SQLite files
+    std::string targets_query;  // first column of a query on control_url
+    std::string control_url;
+    int parallel = 4;
+    int canary = 0;
+    std::string on_error = "stop";
+    int max_failures = 0;  // 0: no limit
+    std::string report;    // JSON lines
+    bool dry_run = false;
+};
+int migrate_fleet(Session& session, const FleetArgs& args);
+
 // resolve_command.cpp: records the outcome of an interrupted transaction:false section.
 int migrate_resolve(Session& session, const HistoryArgs& args, bool applied, bool rolled_back);
 

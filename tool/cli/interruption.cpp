@@ -1,5 +1,8 @@
 #include "cli/interruption.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +21,7 @@ std::atomic<bool> signalled{false};
 int wake_pipe[2] = {-1, -1};  // the handler writes a byte; the watcher reads it
 
 std::mutex watched_mutex;
-Database* watched = nullptr;
+std::vector<Database*> watched;
 
 constexpr char kSignalByte = 's';
 constexpr char kQuitByte = 'q';
@@ -39,7 +42,7 @@ std::mutex arm_mutex;
 
 void interrupt_watched() {
     std::lock_guard<std::mutex> guard(watched_mutex);
-    if (watched) watched->interrupt();
+    for (Database* database : watched) database->interrupt();
 }
 
 }  // namespace
@@ -81,9 +84,22 @@ Interruption::~Interruption() {
 
 bool Interruption::requested() { return signalled.load(); }
 
+const std::atomic<bool>& Interruption::requested_flag() { return signalled; }
+
 void Interruption::watch(Database* database) {
     std::lock_guard<std::mutex> guard(watched_mutex);
-    watched = database;
+    watched.clear();
+    if (database) watched.push_back(database);
+}
+
+void Interruption::also_watch(Database* database) {
+    std::lock_guard<std::mutex> guard(watched_mutex);
+    watched.push_back(database);
+}
+
+void Interruption::unwatch(Database* database) {
+    std::lock_guard<std::mutex> guard(watched_mutex);
+    watched.erase(std::remove(watched.begin(), watched.end(), database), watched.end());
 }
 
 // After a signal, the watched database is interrupted again every 100 ms: a statement that

@@ -8,6 +8,7 @@
 // `migrate all` of every build) starts no thread.
 #pragma once
 
+#include <atomic>
 #include <thread>
 
 namespace fastappkit {
@@ -26,9 +27,14 @@ public:
     static void arm();
     // Whether a signal arrived.
     static bool requested();
+    // The same, as a flag a fleet's workers read.
+    static const std::atomic<bool>& requested_flag();
     // The database whose running statement a signal stops (nullptr: none). The database must
     // stay alive until it is unwatched.
     static void watch(Database* database);
+    // A fleet's connections, several at once: each is stopped by a signal while it is watched.
+    static void also_watch(Database* database);
+    static void unwatch(Database* database);
 
 private:
     void start();

@@ -78,11 +78,8 @@ DatabaseUrl Session::database_url() {
 
 Database& Session::database(bool read_only) {
     if (database_ && (!database_read_only_ || read_only)) return *database_;
-    OpenOptions open;
+    OpenOptions open = open_options();
     open.read_only = read_only;
-    open.on_wait = [this](const std::string& message) { reporter_.waiting(message); };
-    open.on_warning = [this](const std::string& message) { reporter_.waiting(message); };
-    configure_locking(open);
     if (!read_only) Interruption::arm();
     Interruption::watch(nullptr);
     database_.reset();
@@ -90,6 +87,14 @@ Database& Session::database(bool read_only) {
     database_read_only_ = read_only;
     Interruption::watch(database_.get());
     return *database_;
+}
+
+OpenOptions Session::open_options() {
+    OpenOptions open;
+    open.on_wait = [this](const std::string& message) { reporter_.waiting(message); };
+    open.on_warning = [this](const std::string& message) { reporter_.waiting(message); };
+    configure_locking(open);
+    return open;
 }
 
 // [tool.fastappkit.migration] lock, lock_ttl and direct_url of the project (or of a standalone

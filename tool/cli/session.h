@@ -49,6 +49,9 @@ public:
     DatabaseUrl database_url();
     // Opened once; read-only sessions never create or change a database.
     Database& database(bool read_only);
+    // How this project's connections are opened (waits and warnings to the reporter, the
+    // lock settings): what database() uses, and what a fleet gives each of its targets.
+    OpenOptions open_options();
 
     History& core_history();
     // An external app's history, in the project or standalone.

@@ -263,6 +263,8 @@ std::string mask_password_parameters(const std::string& text) {
                    std::string_view("&'\"").find(text[end]) == npos) {
                 ++end;
             }
+            // "…?password=x: message": the ': ' after a URL ends the sentence's subject.
+            if (end > p + 1 && end < text.size() && text[end - 1] == ':') --end;
         }
         out += text.substr(i, p - i);
         if (end > p) out += "***";
@@ -373,6 +375,11 @@ void parse_postgresql(const UrlParts& parts, DatabaseUrl& url) {
             mask_url(url.text)));
     }
     for (const auto& [key, value] : url.params) {
+        if (key == "schema" && (value.empty() || value.size() > 63)) {
+            throw usage_error(
+                fmt::format("Invalid schema '{}' in '{}': a schema name has 1 to 63 characters",
+                            mask_passwords(value), mask_url(url.text)));
+        }
         if (key == "fastappkit_lock" && value != "auto" && value != "advisory" &&
             value != "table") {
             throw usage_error(fmt::format(
@@ -455,7 +462,8 @@ std::string DatabaseUrl::libpq_conninfo() const {
     if (!user.empty()) set("user", user);
     if (!password.empty()) set("password", password);
     for (const auto& [key, value] : params) {
-        if (key.rfind("fastappkit_", 0) != 0) set(key, value);  // fastappkit's own, not libpq's
+        // fastappkit's own (fastappkit_lock, the schema of a fleet's target), not libpq's
+        if (key.rfind("fastappkit_", 0) != 0 && key != "schema") set(key, value);
     }
 
     std::vector<std::string> parts;

@@ -148,6 +148,27 @@ TEST(DatabaseUrlTest, LockParameter) {
         error_of("postgresql://app:pw@db/shop?fastappkit_lock=session"));
 }
 
+// The mask keeps the ': ' that follows a URL in a message.
+TEST(DatabaseUrlTest, MaskKeepsTheSeparatorAfterAPasswordParameter) {
+    EXPECT_EQ("Cannot connect to postgresql://u@h/x?password=***: refused",
+              mask_passwords("Cannot connect to postgresql://u@h/x?password=s3cr:et: refused"));
+    EXPECT_EQ("postgresql://u@h/x?password=***", mask_passwords("postgresql://u@h/x?password=ab:"));
+}
+
+// A fleet target's schema (docs/fleet.md): fastappkit's, not libpq's; SQLite has none.
+TEST(DatabaseUrlTest, SchemaParameter) {
+    const DatabaseUrl url = parse("postgresql://app@db/shop?schema=tenant_42&sslmode=require");
+    EXPECT_EQ((Params{{"schema", "tenant_42"}, {"sslmode", "require"}}), url.params);
+    EXPECT_EQ("host=db dbname=shop user=app sslmode=require", url.libpq_conninfo());
+    EXPECT_EQ(
+        "Invalid schema '' in 'postgresql://app:***@db/shop?schema=': a schema name has 1 to "
+        "63 characters",
+        error_of("postgresql://app:pw@db/shop?schema="));
+    EXPECT_NE(
+        std::string::npos,
+        error_of("sqlite:///t.db?schema=tenant_1").find("Unknown SQLite URL option 'schema'"));
+}
+
 TEST(DatabaseUrlTest, InvalidPort) {
     EXPECT_EQ("Invalid port 'abc' in database URL 'postgresql://u:***@h:abc/db'",
               error_of("postgresql://u:pw@h:abc/db"));

@@ -175,6 +175,10 @@ public:
     // Lock and statement timeouts (docs/safety.md) for the rest of the open transaction
     // (PostgreSQL: SET LOCAL). Backends without such settings (SQLite) ignore them.
     virtual void limit_transaction(const Timeouts& timeouts) = 0;
+    // Why this connection cannot run a transaction:false section at all (a PostgreSQL schema
+    // target reached through what may be a pooler), as the end of a sentence; empty when it
+    // can. The runner asks before it touches anything.
+    virtual std::string outside_transaction_refusal() const { return {}; }
     // Runs a transaction:false section (execute(), outside any transaction) limited by
     // `timeouts` where that leaves no setting behind on a pooled connection: PostgreSQL applies
     // them on a direct connection only (OpenOptions::direct_url, or the advisory lock, which

@@ -71,7 +71,9 @@ std::string server_message(const std::string& message) {
 
 std::unique_ptr<pqxx::connection> connect(const DatabaseUrl& url) {
     try {
-        return std::make_unique<pqxx::connection>(url.libpq_conninfo());
+        // Sessions name themselves (pg_stat_activity) unless the URL's application_name does.
+        return std::make_unique<pqxx::connection>(url.libpq_conninfo() +
+                                                  " fallback_application_name=fastappkit");
     } catch (const pqxx::failure& error) {
         throw failure(fmt::format("Cannot connect to {}: {}.", url.masked(),
                                   mask_passwords(server_message(error.what()))));
@@ -123,6 +125,14 @@ public:
     void rollback_quietly() noexcept;
 
     const DatabaseUrl& url() const { return url_; }
+    // `sql` in a transaction of its own with the URL's schema (?schema=) first in the
+    // search_path; `sql` itself when the URL names no schema.
+    std::string in_schema(const std::string& sql) const {
+        return search_path_.empty() ? sql : "BEGIN; " + search_path_ + "; " + sql + "; COMMIT";
+    }
+    // A transaction:false section runs outside any transaction, where the schema could only be
+    // a session setting: refused on a connection that may be pooled.
+    std::string outside_transaction_refusal() const override;
     const OpenOptions& options() const { return options_; }
     pqxx::connection& connection() { return *connection_; }
     // The lease this runner holds on `version_table` (fastappkit_lock), if any.
@@ -144,6 +154,10 @@ private:
     std::string lease_held_sql(const std::string& version_table, const Lease& lease);
     [[noreturn]] void lease_lost(const std::string& version_table);
     LockMode lock_mode() const;
+    // execute_outside_transaction() for a URL naming a schema, on a direct connection: the
+    // search_path (and the timeouts) as session settings, reset afterwards.
+    void execute_in_session_schema(std::string_view sql, int first_line, const Timeouts& timeouts);
+    PostgresDatabase& direct_connection();
     // Read-only connections read in a READ ONLY transaction, begun on the first query.
     void begin_read_only_if_needed();
 
@@ -155,7 +169,12 @@ private:
     bool in_read_only_transaction_ = false;
     bool transaction_failed_ = false;  // a statement failed since BEGIN
     bool warned_no_timeouts_ = false;
-    std::string fenced_table_;  // the version table of the last fence()
+    // SET LOCAL search_path for the URL's ?schema=, sent at the start of every transaction
+    // (statements outside one get a transaction of their own); empty without a schema.
+    std::string search_path_;
+    std::string schema_;                // the schema, quoted
+    bool session_search_path_ = false;  // SET for a transaction:false section (direct only)
+    std::string fenced_table_;          // the version table of the last fence()
     std::map<std::string, Lease> leases_;
     std::unique_ptr<PostgresDatabase> direct_;  // OpenOptions::direct_url, opened on first use
     std::atomic<bool> interrupted_{false};
@@ -244,18 +263,18 @@ public:
         : database_(database),
           version_table_(std::move(version_table)),
           lease_(std::move(lease)),
-          renew_sql_(fmt::format(
+          renew_sql_(database.in_schema(fmt::format(
               "UPDATE fastappkit_lock SET expires_at = clock_timestamp() + {}, backend_pid = "
               "pg_backend_pid() WHERE version_table = {} AND owner = {} AND token = {} AND "
               "expires_at > clock_timestamp()",
               interval_sql(database.options().lock_ttl),
               database.connection().quote(version_table_),
-              database.connection().quote(lease_.owner), lease_.token)),
-          release_sql_(fmt::format(
+              database.connection().quote(lease_.owner), lease_.token))),
+          release_sql_(database.in_schema(fmt::format(
               "UPDATE fastappkit_lock SET expires_at = '-infinity' WHERE version_table = {} AND "
               "owner = {} AND token = {}",
               database.connection().quote(version_table_),
-              database.connection().quote(lease_.owner), lease_.token)),
+              database.connection().quote(lease_.owner), lease_.token))),
           renewer_([this] { renew_until_released(); }) {
         database_.hold_lease(version_table_, lease_);
     }
@@ -323,17 +342,22 @@ void PostgresDatabase::limit_transaction(const Timeouts& timeouts) {
 // A pooled server connection goes on to serve other clients: a session-level SET would stay
 // there. Timeouts around a section that cannot run in a transaction are therefore set only on
 // a connection known to be direct, and reset after it.
+std::string PostgresDatabase::outside_transaction_refusal() const {
+    if (schema_.empty() || options_.direct_url || lock_mode() == LockMode::advisory) return {};
+    return fmt::format(
+        "it would need the search_path of schema {} as a session setting on {}, which a "
+        "connection pooler passes on to other clients; set DATABASE_DIRECT_URL (or direct_url) "
+        "to a direct connection, or use lock = \"advisory\" on a direct connection",
+        schema_, display_url());
+}
+
 void PostgresDatabase::execute_outside_transaction(std::string_view sql, int first_line,
                                                    const Timeouts& timeouts) {
+    if (!schema_.empty()) return execute_in_session_schema(sql, first_line, timeouts);
     if (!timeouts.any()) return execute(sql, first_line);
     PostgresDatabase* target = nullptr;
     if (options_.direct_url) {
-        if (!direct_) {
-            OpenOptions direct;
-            direct.lock_mode = LockMode::advisory;  // a direct connection by definition
-            direct_ = std::make_unique<PostgresDatabase>(*options_.direct_url, direct);
-        }
-        target = direct_.get();
+        target = &direct_connection();
     } else if (lock_mode() == LockMode::advisory) {
         target = this;  // the session lock already needs a direct connection
     }
@@ -360,6 +384,35 @@ void PostgresDatabase::execute_outside_transaction(std::string_view sql, int fir
     target->execute(sql, first_line);
 }
 
+PostgresDatabase& PostgresDatabase::direct_connection() {
+    if (!direct_) {
+        OpenOptions direct;
+        direct.lock_mode = LockMode::advisory;  // a direct connection by definition
+        direct_ = std::make_unique<PostgresDatabase>(*options_.direct_url, direct);
+    }
+    return *direct_;
+}
+
+void PostgresDatabase::execute_in_session_schema(std::string_view sql, int first_line,
+                                                 const Timeouts& timeouts) {
+    if (const std::string refusal = outside_transaction_refusal(); !refusal.empty())
+        throw usage_error("A transaction:false section cannot run here: " + refusal);
+    PostgresDatabase& target = options_.direct_url ? direct_connection() : *this;
+    target.own_query("SET search_path TO " + schema_);
+    for (const auto& statement : timeout_statements(timeouts, "")) target.own_query(statement);
+    struct Reset {
+        PostgresDatabase& database;
+        ~Reset() {
+            database.session_search_path_ = false;
+            database.run_quietly("RESET search_path");
+            database.run_quietly("RESET lock_timeout");
+            database.run_quietly("RESET statement_timeout");
+        }
+    } reset{target};
+    target.session_search_path_ = true;
+    target.execute(sql, first_line);
+}
+
 LockMode PostgresDatabase::lock_mode() const {
     for (const auto& [key, value] : url_.params) {
         if (key != "fastappkit_lock") continue;
@@ -372,6 +425,11 @@ LockMode PostgresDatabase::lock_mode() const {
 
 PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& options)
     : url_(url), options_(options), connection_(connect(url)), session_(*connection_) {
+    for (const auto& [key, value] : url_.params) {
+        if (key != "schema") continue;
+        schema_ = connection_->quote_name(value);
+        search_path_ = "SET LOCAL search_path TO " + schema_;
+    }
     // Nothing is SET on the session: behind a pooler it would outlive this runner (read-only
     // work runs in a READ ONLY transaction instead, see run()). libpqxx passes notices to no
     // one unless asked, so IF NOT EXISTS and the like print nothing.
@@ -384,7 +442,7 @@ PostgresDatabase::~PostgresDatabase() {
 void PostgresDatabase::begin_read_only_if_needed() {
     if (!options_.read_only || in_transaction_ || in_read_only_transaction_) return;
     // The server then refuses any write, whatever the runner or a migration asks for.
-    session_.exec("BEGIN READ ONLY");
+    session_.exec(search_path_.empty() ? "BEGIN READ ONLY" : "BEGIN READ ONLY; " + search_path_);
     in_read_only_transaction_ = true;
 }
 
@@ -401,10 +459,17 @@ pqxx::result PostgresDatabase::run(const std::string& sql) {
         explicit InStatement(std::atomic<bool>& f) : flag(f) { flag.store(true); }
         ~InStatement() { flag.store(false); }
     } in_statement(in_statement_);
+    // A statement outside any transaction gets one of its own, for the schema's search_path.
+    const bool own_transaction =
+        !search_path_.empty() && !options_.read_only && !in_transaction_ && !session_search_path_;
     try {
         begin_read_only_if_needed();
-        return session_.exec(sql);
+        if (!own_transaction) return session_.exec(sql);
+        pqxx::result result = session_.exec("BEGIN; " + search_path_ + "; " + sql);
+        session_.exec("COMMIT");
+        return result;
     } catch (const pqxx::sql_error& error) {
+        if (own_transaction) run_quietly("ROLLBACK");
         if (in_transaction_) transaction_failed_ = true;  // the server aborted it
         if (in_read_only_transaction_) {
             in_read_only_transaction_ = false;
@@ -714,8 +779,13 @@ std::unique_ptr<Transaction> PostgresDatabase::begin_snapshot() {
 std::unique_ptr<Transaction> PostgresDatabase::begin() {
     if (in_transaction_)
         throw failure(fmt::format("A transaction is already open on {}.", display_url()));
-    own_query("BEGIN");
-    in_transaction_ = true;
+    in_transaction_ = true;  // from here on, statements are not given a transaction of their own
+    try {
+        own_query(search_path_.empty() ? "BEGIN" : "BEGIN; " + search_path_);
+    } catch (...) {
+        in_transaction_ = false;
+        throw;
+    }
     transaction_failed_ = false;
     return std::make_unique<PostgresTransaction>(*this);
 }
@@ -729,7 +799,10 @@ void PostgresDatabase::commit() {
             "The transaction on {} was rolled back because one of its statements failed.",
             display_url()));
     }
-    in_transaction_ = false;
+    struct Ended {
+        bool& flag;
+        ~Ended() { flag = false; }  // a failed COMMIT ends the transaction too
+    } ended{in_transaction_};
     own_query("COMMIT");
 }
 
@@ -794,6 +867,7 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
     check += fmt::format(" THEN 1 ELSE 0 END) FROM {}", table);
 
     std::string batch = "BEGIN;\n";
+    if (!search_path_.empty()) batch += search_path_ + ";\n";
     for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) batch += sql + ";\n";
     if (lease == leases_.end())
         batch += fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n", table);

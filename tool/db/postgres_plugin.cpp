@@ -224,6 +224,9 @@ public:
     void limit_transaction(const Timeouts& timeouts) override {
         guarded([&] { inner_->limit_transaction(timeouts); });
     }
+    std::string outside_transaction_refusal() const override {
+        return guarded([&] { return inner_->outside_transaction_refusal(); });
+    }
     void execute_outside_transaction(std::string_view sql, int first_line,
                                      const Timeouts& timeouts) override {
         guarded([&] { inner_->execute_outside_transaction(sql, first_line, timeouts); });

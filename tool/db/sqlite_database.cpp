@@ -240,6 +240,9 @@ public:
         : path_(url.sqlite_path.empty() ? std::string(":memory:") : url.sqlite_path.string()),
           display_url_("sqlite:///" + path_),
           uri_(sqlite_uri(path_, url, options.read_only)) {
+        // mode=memory: a database no other process can see, so no lock file beside a path that
+        // names nothing on disk.
+        in_memory_ = path_ == ":memory:" || url_option(url, "mode") == "memory";
         busy_.path = path_;
         busy_.timeout = options.lock_timeout;
         busy_.on_wait = options.on_wait;
@@ -333,7 +336,7 @@ public:
     // history, so that a transaction:false section, which runs between two transactions, is
     // never run by a second runner that read the same heads.
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override {
-        if (path_ == ":memory:") return std::make_unique<NoHistoryLock>();
+        if (in_memory_) return std::make_unique<NoHistoryLock>();
         const std::string lock_path = path_ + "-fastappkit.lock";
         const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
@@ -626,6 +629,7 @@ private:
     }
 
     std::string path_;
+    bool in_memory_ = false;
     std::string display_url_;
     std::string uri_;
     std::atomic<bool> interrupted_{false};  // before busy_ and db_, whose handlers read it
@@ -645,6 +649,13 @@ std::unique_ptr<Database> open_sqlite_database(const DatabaseUrl& url, const Ope
 std::unique_ptr<Database> borrow_sqlite_connection(sqlite3* connection,
                                                    const OpenOptions& options) {
     if (!connection) throw usage_error("migrate_all was given a null SQLite connection.");
+    // Refused before anything is read or created: what we wrote would join the program's
+    // transaction, and its COMMIT or ROLLBACK would decide our migrations' fate.
+    if (!sqlite3_get_autocommit(connection)) {
+        throw usage_error(
+            "migrate_all was given a SQLite connection with an open transaction; commit or roll "
+            "it back first (each migration runs in a transaction of its own).");
+    }
     return std::make_unique<SqliteDatabase>(connection, options);
 }
 

@@ -59,6 +59,20 @@ TEST_F(SqliteDatabaseTest, DescribesItself) {
     EXPECT_EQ("sqlite:///" + path_.string(), db->display_url());
 }
 
+// ?mode=memory names no file: no database file and no lock file appear beside the path.
+TEST_F(SqliteDatabaseTest, MemoryModeLeavesNoFileBehind) {
+    DatabaseUrl url = sqlite_url(path_);
+    url.params = {{"mode", "memory"}};
+    {
+        const auto db = open_sqlite_database(url, {});
+        const auto lock = db->lock_history("alembic_version");
+        db->execute("CREATE TABLE t (x INT)");
+        EXPECT_TRUE(db->has_table("t"));
+    }
+    EXPECT_FALSE(fs::exists(path_));
+    EXPECT_FALSE(fs::exists(dir_ / "app.db-fastappkit.lock"));
+}
+
 TEST_F(SqliteDatabaseTest, ReadOnlyOpenOfAMissingFileCreatesNothing) {
     const auto db = open_read_only(path_);
     EXPECT_FALSE(db->has_table("alembic_version"));

@@ -8,12 +8,15 @@
 #include <optional>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "config/database_url.h"
 #include "config/version_table.h"
 #include "db/sqlite_database.h"
 #include "embedded/postgres_backend.h"
 #include "fastappkit/embedded_catalog.h"
+#include "runner/fleet.h"
 #include "runner/migration_run.h"
 
 namespace fastappkit {
@@ -109,7 +112,8 @@ std::vector<EmbeddedHistory> read_catalog(const catalog::Catalog& c) {
 // (thread-safe static initialisation; a call that throws leaves it for the next one to try).
 // Never destroyed, so that nothing is freed at exit while another thread may still migrate.
 const std::vector<EmbeddedHistory>& embedded_histories() {
-    static const auto* histories = new std::vector<EmbeddedHistory>(read_catalog(catalog::embedded));
+    static const auto* histories =
+        new std::vector<EmbeddedHistory>(read_catalog(catalog::embedded));
     return *histories;
 }
 
@@ -119,11 +123,11 @@ std::vector<std::unique_ptr<History>> histories_for_one_run() {
     std::vector<std::unique_ptr<History>> out;
     for (const EmbeddedHistory& embedded : embedded_histories()) {
         const catalog::Script* scripts = embedded.scripts;
-        auto& added = out.emplace_back(std::make_unique<History>(
-            embedded.name, embedded.version_table, embedded.graph,
-            [scripts](RevisionGraph::Node node) {
-                return sections_of(catalog::embedded, scripts[node]);
-            }));
+        auto& added = out.emplace_back(
+            std::make_unique<History>(embedded.name, embedded.version_table, embedded.graph,
+                                      [scripts](RevisionGraph::Node node) {
+                                          return sections_of(catalog::embedded, scripts[node]);
+                                      }));
         added->set_settings(embedded.settings);
     }
     return out;
@@ -147,16 +151,21 @@ private:
     const MigrateOptions& options_;
 };
 
+// External apps' histories: their revisions must not be in the shared alembic_version.
+std::vector<History*> conflict_checked(const std::vector<std::unique_ptr<History>>& histories) {
+    std::vector<History*> out;
+    for (const auto& history : histories) {
+        if (history->version_table() != version_table_for("core")) out.push_back(history.get());
+    }
+    return out;
+}
+
 std::vector<AppliedMigration> run_embedded(const DatabaseOpener& database,
                                            const MigrateOptions& options) {
     auto histories = histories_for_one_run();
     RunRequest request;
-    for (auto& history : histories) {
-        request.histories.push_back(history.get());
-        if (history->version_table() != version_table_for("core")) {
-            request.conflict_checked.push_back(history.get());
-        }
-    }
+    for (auto& history : histories) request.histories.push_back(history.get());
+    request.conflict_checked = conflict_checked(histories);
     Callback callback(options);
     const RunResult result = run_migrations(request, database, callback);
     std::vector<AppliedMigration> applied;
@@ -178,11 +187,29 @@ std::unique_ptr<Database> open_url(const DatabaseUrl& url, const OpenOptions& op
     return std::unique_ptr<Database>(fastappkit_embedded_open_postgresql(url, options));
 }
 
+// Relative SQLite paths are relative to the working directory; once that directory has been
+// deleted, only URLs that do not need it can be used.
+DatabaseUrl parse_in_working_directory(const std::string& text) {
+    std::error_code gone;
+    const std::filesystem::path here = std::filesystem::current_path(gone);
+    if (!gone) return parse_database_url(text, here);
+    DatabaseUrl url = parse_database_url(text, "/");
+    const bool relative = url.dialect == Dialect::sqlite && url.sqlite_path != ":memory:" &&
+                          text.find(":////") == std::string::npos;
+    if (relative) {
+        throw usage_error(fmt::format(
+            "Cannot open {}: its path is relative to the current directory, which no longer "
+            "exists; use an absolute path (sqlite:////path/to/app.db)",
+            url.masked()));
+    }
+    return url;
+}
+
 }  // namespace
 
 std::vector<AppliedMigration> migrate_all(const std::string& database_url,
                                           const MigrateOptions& options) {
-    const DatabaseUrl url = parse_database_url(database_url, std::filesystem::current_path());
+    const DatabaseUrl url = parse_in_working_directory(database_url);
     OpenOptions open;
     open.lock_timeout = options.lock_timeout;
     std::unique_ptr<Database> connection;
@@ -204,6 +231,83 @@ std::vector<AppliedMigration> migrate_all(sqlite3* connection, const MigrateOpti
     open.lock_timeout = options.lock_timeout;
     auto borrowed = borrow_sqlite_connection(connection, open);
     return run_embedded([&borrowed](bool) -> Database& { return *borrowed; }, options);
+}
+
+int FleetReport::exit_code() const noexcept {
+    bool failed = false, only_usage = true;
+    for (const auto& target : targets) {
+        if (target.status != FleetStatus::failed) continue;
+        failed = true;
+        if (target.exit_code != static_cast<int>(ExitCode::usage)) only_usage = false;
+    }
+    if (!failed) return 0;
+    return static_cast<int>(only_usage ? ExitCode::usage : ExitCode::failure);
+}
+
+namespace {
+
+FleetTargetReport to_public(const TargetResult& result) {
+    FleetTargetReport out;
+    out.target = result.target;
+    switch (result.status) {
+        case TargetStatus::applied:
+            out.status = FleetStatus::applied;
+            break;
+        case TargetStatus::unchanged:
+            out.status = FleetStatus::unchanged;
+            break;
+        case TargetStatus::pending:
+            out.status = FleetStatus::pending;
+            break;
+        case TargetStatus::failed:
+            out.status = FleetStatus::failed;
+            break;
+        case TargetStatus::skipped:
+            out.status = FleetStatus::skipped;
+            break;
+    }
+    for (const auto& step : result.applied) out.applied.push_back(Callback::to_applied(step));
+    for (const auto& pending : result.pending)
+        out.pending.push_back(pending.history + " " + pending.revision);
+    out.error = result.error;
+    out.exit_code = result.exit_code;
+    out.duration_ms = result.duration_ms;
+    return out;
+}
+
+}  // namespace
+
+FleetReport migrate_fleet(const std::vector<std::string>& database_urls,
+                          const FleetOptions& options) {
+    embedded_histories();  // a catalog of another version is refused before any database
+    FleetRun run;
+    run.targets = database_urls;
+    std::error_code no_directory;
+    run.root = std::filesystem::current_path(no_directory);
+    run.parallel = options.parallel;
+    run.canary = options.canary;
+    run.on_error = options.continue_on_error ? FleetOnError::continue_running : FleetOnError::stop;
+    if (options.max_failures > 0) run.max_failures = options.max_failures;
+    run.dry_run = options.dry_run;
+    run.open.lock_timeout = options.lock_timeout;
+    run.histories = [] {
+        FleetHistories set;
+        set.histories = histories_for_one_run();
+        set.conflict_checked = conflict_checked(set.histories);
+        return set;
+    };
+    run.open_database = open_url;
+    if (options.on_target_done) {
+        run.on_target_done = [&options](const TargetResult& result) {
+            options.on_target_done(to_public(result));
+        };
+    }
+    run.cancel = options.cancel;
+    const FleetResult report = run_fleet(run);
+    FleetReport out;
+    out.duration_ms = report.duration_ms;
+    for (const auto& target : report.targets) out.targets.push_back(to_public(target));
+    return out;
 }
 
 }  // namespace fastappkit

@@ -139,6 +139,64 @@ TEST(MigrateAll, ThreadsMigratingDatabasesOfTheirOwnEachApplyEveryRevision) {
     }
 }
 
+// The library's fleet runs the code `fastappkit migrate fleet` runs (tests/cli/test_fleet.py).
+TEST(MigrateFleet, MigratesEveryDatabaseThenFindsNothingToDo) {
+    test_support::ScopedTempDir scratch;
+    Strings urls;
+    for (int i = 0; i < 6; ++i) urls.push_back(url_of(scratch / ("t" + std::to_string(i) + ".db")));
+    FleetOptions options;
+    options.parallel = 2;
+    size_t told = 0;
+    options.on_target_done = [&told](const FleetTargetReport&) { ++told; };
+
+    const FleetReport report = migrate_fleet(urls, options);
+    EXPECT_EQ(0, report.exit_code());
+    ASSERT_EQ(urls.size(), report.targets.size());
+    EXPECT_EQ(urls.size(), told);
+    for (size_t i = 0; i < urls.size(); ++i) {
+        EXPECT_EQ(urls[i], report.targets[i].target);
+        EXPECT_EQ(FleetStatus::applied, report.targets[i].status);
+        EXPECT_EQ(kRevisions, report.targets[i].applied.size());
+        EXPECT_EQ(kHeads, heads(scratch / ("t" + std::to_string(i) + ".db")));
+    }
+    const FleetReport again = migrate_fleet(urls, options);
+    for (const auto& target : again.targets) EXPECT_EQ(FleetStatus::unchanged, target.status);
+}
+
+TEST(MigrateFleet, AFailingDatabaseStopsTheRestOrIsKeptToItself) {
+    test_support::ScopedTempDir scratch;
+    const Strings urls = {url_of(scratch / "a.db"), "sqlite:///x.db?mode=bogus",
+                          url_of(scratch / "c.db")};
+    FleetOptions options;
+    options.parallel = 1;
+    const FleetReport stopped = migrate_fleet(urls, options);
+    EXPECT_EQ(2, stopped.exit_code());
+    EXPECT_EQ(FleetStatus::applied, stopped.targets[0].status);
+    EXPECT_EQ(FleetStatus::failed, stopped.targets[1].status);
+    EXPECT_NE(std::string::npos, stopped.targets[1].error.find("mode"));
+    EXPECT_EQ(FleetStatus::skipped, stopped.targets[2].status);
+    EXPECT_FALSE(fs::exists(scratch / "c.db"));
+
+    options.continue_on_error = true;
+    const FleetReport continued = migrate_fleet(urls, options);
+    EXPECT_EQ(FleetStatus::unchanged, continued.targets[0].status);
+    EXPECT_EQ(FleetStatus::failed, continued.targets[1].status);
+    EXPECT_EQ(FleetStatus::applied, continued.targets[2].status);
+    EXPECT_EQ(kHeads, heads(scratch / "c.db"));
+}
+
+TEST(MigrateFleet, DryRunListsWhatIsPendingAndCreatesNothing) {
+    test_support::ScopedTempDir scratch;
+    FleetOptions options;
+    options.dry_run = true;
+    const FleetReport report = migrate_fleet({url_of(scratch / "new.db")}, options);
+    ASSERT_EQ(1u, report.targets.size());
+    EXPECT_EQ(FleetStatus::pending, report.targets[0].status);
+    EXPECT_EQ(kRevisions, report.targets[0].pending.size());
+    EXPECT_EQ("core 0b3f6c1d9a21", report.targets[0].pending.front());
+    EXPECT_FALSE(fs::exists(scratch / "new.db"));
+}
+
 TEST(MigrateAll, ThreadsMigratingOneDatabaseApplyEachRevisionOnce) {
     test_support::ScopedTempDir scratch;
     const fs::path db = scratch / "app.db";
@@ -161,8 +219,9 @@ TEST(MigrateAll, ThreadsMigratingOneDatabaseApplyEachRevisionOnce) {
     EXPECT_EQ(Strings{}, errors);
     EXPECT_EQ(kRevisions, applied.size());
     EXPECT_EQ(kHeads, heads(db));
-    EXPECT_EQ(Strings{std::to_string(kRevisions) + " " + std::to_string(kRevisions)},
-              query(db, "SELECT count(*) || ' ' || count(DISTINCT revision) FROM fastappkit_history"));
+    EXPECT_EQ(
+        Strings{std::to_string(kRevisions) + " " + std::to_string(kRevisions)},
+        query(db, "SELECT count(*) || ' ' || count(DISTINCT revision) FROM fastappkit_history"));
 }
 
 TEST(MigrateAll, DatabaseAtARevisionTheProgramLacksIsRefusedAndLeftUnchanged) {
@@ -171,9 +230,9 @@ TEST(MigrateAll, DatabaseAtARevisionTheProgramLacksIsRefusedAndLeftUnchanged) {
     ASSERT_EQ(kRevisions, migrate_all(url_of(db)).size());
     sqlite3* connection = nullptr;
     ASSERT_EQ(SQLITE_OK, sqlite3_open(db.c_str(), &connection));
-    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection,
-                                      "UPDATE alembic_version SET version_num = 'f0f0f0f0f0f1'",
-                                      nullptr, nullptr, nullptr));
+    ASSERT_EQ(SQLITE_OK,
+              sqlite3_exec(connection, "UPDATE alembic_version SET version_num = 'f0f0f0f0f0f1'",
+                           nullptr, nullptr, nullptr));
     sqlite3_close(connection);
     const std::string before = bytes_of(db);
 
@@ -194,6 +253,57 @@ TEST(MigrateAll, ConnectionOfTheProgramIsMigratedAndLeftOpen) {
                                       nullptr, nullptr));
     sqlite3_close(connection);
     EXPECT_EQ(kHeads, heads(scratch / "app.db"));
+}
+
+// A deleted working directory: a relative SQLite URL gets one sentence, an absolute one works.
+TEST(MigrateAll, WithTheWorkingDirectoryDeletedOnlyARelativePathIsRefused) {
+    test_support::ScopedTempDir scratch;
+    const fs::path before = fs::current_path();
+    fs::create_directory(scratch / "gone");
+    fs::current_path(scratch / "gone");
+    fs::remove(scratch / "gone");
+    std::string message;
+    int code = 0;
+    try {
+        migrate_all("sqlite:///app.db");
+    } catch (const Error& e) {
+        message = e.what();
+        code = e.exit_code();
+    }
+    size_t applied = 0;
+    try {
+        applied = migrate_all(url_of(scratch / "app.db")).size();
+    } catch (const Error& e) {
+        message += e.what();
+    }
+    fs::current_path(before);
+    EXPECT_EQ(2, code);
+    EXPECT_EQ(
+        "Cannot open sqlite:///app.db: its path is relative to the current directory, which no "
+        "longer exists; use an absolute path (sqlite:////path/to/app.db)",
+        message);
+    EXPECT_EQ(kRevisions, applied);
+}
+
+// Refused before anything is created: nothing of ours may join the program's transaction.
+TEST(MigrateAll, ConnectionWithAnOpenTransactionIsRefusedAndGetsNothing) {
+    test_support::ScopedTempDir scratch;
+    sqlite3* connection = nullptr;
+    ASSERT_EQ(SQLITE_OK, sqlite3_open((scratch / "app.db").c_str(), &connection));
+    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection, "BEGIN", nullptr, nullptr, nullptr));
+    std::string message;
+    int code = 0;
+    try {
+        migrate_all(connection);
+    } catch (const Error& e) {
+        message = e.what();
+        code = e.exit_code();
+    }
+    EXPECT_EQ(2, code);
+    EXPECT_NE(std::string::npos, message.find("with an open transaction"));
+    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection, "COMMIT", nullptr, nullptr, nullptr));
+    sqlite3_close(connection);
+    EXPECT_EQ(Strings{}, query(scratch / "app.db", "SELECT name FROM sqlite_master"));
 }
 
 }  // namespace

@@ -98,13 +98,22 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
 constexpr size_t kKeptBodyBytes = 1 << 20;
 
 // Reads each step's file to check it has the section that will run.
-void check_sections_of(History& history, Dialect dialect, const std::vector<Step>& steps) {
+// `outside_refusal`: why the database cannot run a transaction:false section, if it cannot.
+void check_sections_of(History& history, Dialect dialect, const std::vector<Step>& steps,
+                       const std::string& outside_refusal) {
     for (const auto& step : steps) {
         const bool was_loaded = history.graph().script(step.node).body_loaded;
         const MigrationScript& script = history.body(step.node);
-        const bool present = script.section(step.direction, to_string(dialect)) != nullptr;
+        const Section* section = script.section(step.direction, to_string(dialect));
+        const bool present = section != nullptr;
+        const bool outside = present && !section->transactional;
         if (!was_loaded && history.loaded_body_bytes() > kKeptBodyBytes)
             history.release_body(step.node);
+        if (outside && !outside_refusal.empty()) {
+            throw usage_error(fmt::format(
+                "{}: revision {} has a transaction:false section, which cannot run here: {}",
+                script.file, script.revision, outside_refusal));
+        }
         if (present) continue;
         if (step.direction == Direction::upgrade) {
             throw usage_error(fmt::format("{}: revision {} has no upgrade section", script.file,
@@ -127,7 +136,7 @@ std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes
 }
 
 void Migrator::check_sections(const std::vector<Step>& steps) {
-    check_sections_of(history_, db_.dialect(), steps);
+    check_sections_of(history_, db_.dialect(), steps, db_.outside_transaction_refusal());
 }
 
 Migrator::Pending Migrator::pending(Direction direction, const std::string& target) {
@@ -393,7 +402,7 @@ std::string render_offline(History& history, Dialect dialect, Direction directio
     auto versions = ids_of(graph, start);
     auto steps = direction == Direction::upgrade ? plan_upgrade(graph, start, to)
                                                  : plan_downgrade(graph, start, to);
-    check_sections_of(history, dialect, steps);
+    check_sections_of(history, dialect, steps, {});
     return render_steps(history, dialect, versions, steps, !versions.empty(), false);
 }
 

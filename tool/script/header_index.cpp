@@ -93,6 +93,11 @@ int64_t nanoseconds(const struct timespec& time) {
 // and a *.sql entry that is a broken or looping symbolic link, are usage errors: never an empty
 // or shorter history.
 std::vector<Listed> list_versions(const fs::path& dir) {
+    // Named like a migration but not one (a directory x.sql): a sentence, not a skipped file.
+    const auto not_a_migration_file = [](const std::string& path) {
+        return usage_error(fmt::format(
+            "{}: named like a migration file but not a regular file; rename or move it", path));
+    };
     std::vector<Listed> files;
     std::unique_ptr<DIR, int (*)(DIR*)> handle(opendir(dir.c_str()), &closedir);
     if (!handle && errno == ENOENT) return files;
@@ -114,7 +119,7 @@ std::vector<Listed> list_versions(const fs::path& dir) {
             throw usage_error(
                 fmt::format("{}: cannot read the migration file: {}", path, std::strerror(errno)));
         }
-        if (!S_ISREG(info.st_mode)) continue;
+        if (!S_ISREG(info.st_mode)) throw not_a_migration_file((dir / entry->d_name).string());
         files.push_back({std::string(name),
                          {static_cast<uint64_t>(info.st_size), nanoseconds(info.st_mtim),
                           nanoseconds(info.st_ctim), static_cast<uint64_t>(info.st_ino),
@@ -435,8 +440,7 @@ std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
             } catch (const Error&) {
             }
         }
-        store_index(index_file, dir_text, files, scripts, indexable,
-                    summary ? &*summary : nullptr);
+        store_index(index_file, dir_text, files, scripts, indexable, summary ? &*summary : nullptr);
     }
     return scripts;
 }

@@ -51,7 +51,13 @@ bool is_migration_file(const fs::directory_entry& entry) {
         throw usage_error(fmt::format("{}: cannot read the migration file: {}",
                                       entry.path().string(), ec.message()));
     }
-    return fs::is_regular_file(status);
+    if (!fs::is_regular_file(status)) {
+        // Named like a migration but not one (a directory x.sql): a sentence, not a skipped file.
+        throw usage_error(
+            fmt::format("{}: named like a migration file but not a regular file; rename or move it",
+                        entry.path().string()));
+    }
+    return true;
 }
 
 }  // namespace
