@@ -50,8 +50,8 @@ Cache variables
   output when that runner finishes, one block per app, never interleaved.
   ``ON`` puts them in Ninja's ``console`` pool (``USES_TERMINAL``) instead:
   their output streams live, and external apps migrate one at a time.
-  ``migrate_core``, ``migrate_all``, ``migrate_status`` and ``migrate_preview``
-  always stream.
+  ``migrate_core``, ``migrate_all``, ``migrate_status``, ``migrate_preview``
+  and ``migrate_drift`` always stream.
 #]=======================================================================]
 
 include_guard(GLOBAL)
@@ -151,6 +151,9 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
   ``<prefix>migrate_status``, ``<prefix>migrate_preview``
     Read-only: ``migrate status``; ``migrate preview`` for the shared history,
     then ``migrate app <app> preview`` for each external app in order.
+  ``<prefix>migrate_drift``
+    Read-only: ``migrate drift``, which fails when the database's schema differs
+    from what its applied migrations build (changes made outside them).
   ``<prefix>migrate_fleet``
     Only with ``FLEET <file>``: ``fastappkit migrate fleet --targets <file>``,
     every database the file names (one URL per line; see docs/fleet.md).
@@ -809,6 +812,10 @@ function(_fastappkit_add_migrate_targets prefix root config_file build_args desc
   _fastappkit_add_target(${prefix}migrate_preview
     COMMENT "fastappkit: SQL the migrate targets would run"
     ${preview_commands}
+    USES_TERMINAL ${common_options} SOURCES "${config_file}")
+  _fastappkit_add_target(${prefix}migrate_drift
+    COMMENT "fastappkit: schema changes made outside the migrations"
+    COMMAND ${runner_command} migrate drift
     USES_TERMINAL ${common_options} SOURCES "${config_file}")
 endfunction()
 

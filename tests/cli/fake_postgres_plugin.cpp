@@ -35,6 +35,9 @@ public:
         return std::make_unique<NoLock>();
     }
     std::unique_ptr<Transaction> begin() override { return std::make_unique<NoTransaction>(); }
+    std::unique_ptr<Transaction> begin_snapshot() override {
+        return std::make_unique<NoTransaction>();
+    }
     void limit_transaction(const Timeouts&) override {}
     void execute_outside_transaction(std::string_view, int, const Timeouts&) override {}
     void execute(std::string_view sql, int first_line) override {

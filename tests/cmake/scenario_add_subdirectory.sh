@@ -11,7 +11,7 @@ configure configure -D CONSUMER_MODE=add_subdirectory -D "FASTAPPKIT_SOURCE_DIR=
 assert_in_log "$WORK/logs/configure.log" "Building the fastappkit runner once" "the first configure"
 assert_exists "$bootstrap_runner" "the bootstrapped runner"
 assert_eq "$(migrate_targets)" \
-  "migrate_all migrate_analytics migrate_audit migrate_core migrate_payments migrate_preview migrate_status" \
+  "migrate_all migrate_analytics migrate_audit migrate_core migrate_drift migrate_payments migrate_preview migrate_status" \
   "the migrate targets"
 assert_eq "$(target_dependencies migrate_payments)" "migrate_analytics migrate_core" \
   "migrate_payments's dependencies"

@@ -21,7 +21,7 @@ rm -rf "$BUILD"
 step "with APP_PATH ../more_apps and CMAKE_PREFIX_PATH <installed>;<other prefix>"
 configure configure -D "CMAKE_PREFIX_PATH=$PREFIX;$other_prefix" -D "CONSUMER_APP_PATH=../more_apps"
 assert_eq "$(migrate_targets)" \
-  "migrate_all migrate_analytics migrate_audit migrate_core migrate_coupons migrate_newsletter migrate_payments migrate_preview migrate_status" \
+  "migrate_all migrate_analytics migrate_audit migrate_core migrate_coupons migrate_drift migrate_newsletter migrate_payments migrate_preview migrate_status" \
   "the migrate targets"
 "$NINJA" -C "$BUILD" -t commands migrate_core | tail -n 1 >"$WORK/logs/command.log"
 assert_in_log "$WORK/logs/command.log" \

@@ -10,7 +10,7 @@ configure configure -D CONSUMER_MODE=fetchcontent -D "FASTAPPKIT_SOURCE_DIR=$SOU
 assert_not_in_log "$WORK/logs/configure.log" "Building the fastappkit runner once" "the configure"
 assert_missing "$BUILD/_fastappkit_bootstrap" "the bootstrap directory"
 assert_eq "$(migrate_targets)" \
-  "migrate_all migrate_analytics migrate_audit migrate_core migrate_payments migrate_preview migrate_status" \
+  "migrate_all migrate_analytics migrate_audit migrate_core migrate_drift migrate_payments migrate_preview migrate_status" \
   "the migrate targets"
 assert_eq "$(target_dependencies migrate_audit)" "migrate_core" "migrate_audit's dependencies"
 target_inputs migrate_audit | grep -qx _deps/fastappkit-build/tool/fastappkit \

@@ -7,7 +7,7 @@ new_project
 step "configure against the installed package"
 configure configure -D "CMAKE_PREFIX_PATH=$PREFIX"
 assert_eq "$(migrate_targets)" \
-  "migrate_all migrate_analytics migrate_audit migrate_core migrate_payments migrate_preview migrate_status" \
+  "migrate_all migrate_analytics migrate_audit migrate_core migrate_drift migrate_payments migrate_preview migrate_status" \
   "the migrate targets"
 
 step "dependencies follow the runner's external_order"
@@ -24,6 +24,7 @@ assert_eq "$(target_pool migrate_core)" console "migrate_core's pool"
 assert_eq "$(target_pool migrate_all)" console "migrate_all's pool"
 assert_eq "$(target_pool migrate_status)" console "migrate_status's pool"
 assert_eq "$(target_pool migrate_preview)" console "migrate_preview's pool"
+assert_eq "$(target_pool migrate_drift)" console "migrate_drift's pool"
 for app in analytics payments audit; do
   assert_eq "$(target_pool migrate_$app)" "" "migrate_$app's pool"
 done
@@ -42,6 +43,11 @@ assert_not_in_log "$WORK/logs/migrate_all.log" "fastappkit: migrating payments" 
 assert_shop_migrated "$SHOP/shop.db"
 history_rows=$(sql "$SHOP/shop.db" 'SELECT count(*) FROM fastappkit_history')
 assert_eq "$history_rows" 5 "fastappkit_history rows"
+
+step "migrate_drift: the migrated database is what its migrations build"
+build drift migrate_drift
+assert_in_log "$WORK/logs/drift.log" "core: no drift from the schema its" "migrate_drift's output"
+assert_not_in_log "$WORK/logs/drift.log" "drift: " "migrate_drift's output"
 
 step "migrate_all again: nothing to do"
 build migrate_all_again migrate_all

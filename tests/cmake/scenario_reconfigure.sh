@@ -10,7 +10,7 @@ add_app newsletter
 build add_app
 assert_in_log "$WORK/logs/add_app.log" "Re-running CMake" "the build after editing fastappkit.toml"
 assert_eq "$(migrate_targets)" \
-  "migrate_all migrate_analytics migrate_audit migrate_core migrate_newsletter migrate_payments migrate_preview migrate_status" \
+  "migrate_all migrate_analytics migrate_audit migrate_core migrate_drift migrate_newsletter migrate_payments migrate_preview migrate_status" \
   "the migrate targets after adding newsletter"
 # Without `requires`, an app comes after the external app before it (audit).
 assert_eq "$(target_dependencies migrate_newsletter)" "migrate_audit migrate_core" \

@@ -7,7 +7,7 @@ new_project
 step "TARGET_PREFIX shop_"
 configure configure -D "CMAKE_PREFIX_PATH=$PREFIX" -D CONSUMER_TARGET_PREFIX=shop_
 assert_eq "$(migrate_targets)" \
-  "shop_migrate_all shop_migrate_analytics shop_migrate_audit shop_migrate_core shop_migrate_payments shop_migrate_preview shop_migrate_status" \
+  "shop_migrate_all shop_migrate_analytics shop_migrate_audit shop_migrate_core shop_migrate_drift shop_migrate_payments shop_migrate_preview shop_migrate_status" \
   "the prefixed targets"
 assert_eq "$(target_dependencies shop_migrate_payments)" "shop_migrate_analytics shop_migrate_core" \
   "shop_migrate_payments's dependencies"

@@ -7,11 +7,11 @@
 
 namespace fastappkit {
 
-void replay_history(Database& db, History& history) {
-    const auto& graph = history.graph();
-    if (graph.empty()) return;
+namespace {
+
+void replay_steps(Database& db, History& history, const std::vector<Step>& steps) {
     const char* dialect = to_string(db.dialect());
-    for (const Step& step : plan_upgrade(graph, {}, "heads")) {
+    for (const Step& step : steps) {
         const MigrationScript& script = history.body(step.node);
         const Section* section = script.section(Direction::upgrade, dialect);
         if (!section) {
@@ -27,6 +27,19 @@ void replay_history(Database& db, History& history) {
                 e.statement.substr(0, e.statement.find('\n'))));
         }
     }
+}
+
+}  // namespace
+
+void replay_history(Database& db, History& history) {
+    const auto& graph = history.graph();
+    if (graph.empty()) return;
+    replay_steps(db, history, plan_upgrade(graph, {}, "heads"));
+}
+
+void replay_history(Database& db, History& history, const RevisionGraph::Nodes& heads) {
+    if (heads.empty()) return;
+    replay_steps(db, history, plan_from_base(history.graph(), heads));
 }
 
 }  // namespace fastappkit

@@ -10,5 +10,7 @@ namespace fastappkit {
 
 // A statement that fails is a usage error naming the migration file, line and revision.
 void replay_history(Database& db, History& history);
+// The same for the revisions at or below `heads` only (what a database at `heads` applied).
+void replay_history(Database& db, History& history, const RevisionGraph::Nodes& heads);
 
 }  // namespace fastappkit

@@ -85,6 +85,11 @@ constexpr const char* indexes_sql =
     "  WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')) "
     "ORDER BY t.relname, i.relname";
 
+constexpr const char* views_sql =
+    "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, true) FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.relname";
+
 // serial columns are integers defaulting to their own sequence, whose name the scratch
 // schema's qualifies differently from the target's: compare and render them as serial.
 void fold_serial(Column& column) {
@@ -131,6 +136,13 @@ public:
             if (auto it = by_name.find(text(row, 0)); it != by_name.end()) {
                 it->second->indexes.push_back(index(row));
             }
+        }
+        for (const auto& row : db.query(views_sql)) {
+            std::string definition = text(row, 1);
+            definition.erase(definition.find_last_not_of(" \t\r\n;") + 1);
+            schema.views.push_back(
+                {text(row, 0), definition,
+                 fmt::format("CREATE VIEW {} AS\n{}", quote_identifier(text(row, 0)), definition)});
         }
         return schema;
     }

@@ -18,4 +18,10 @@ const Table* Schema::find(const std::string& table) const {
     return it == tables.end() ? nullptr : &*it;
 }
 
+const View* Schema::find_view(const std::string& view) const {
+    auto it = std::find_if(views.begin(), views.end(),
+                           [&](const View& v) { return same_identifier(v.name, view); });
+    return it == views.end() ? nullptr : &*it;
+}
+
 }  // namespace fastappkit

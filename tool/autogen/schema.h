@@ -65,10 +65,19 @@ struct Table {
     const Column* find_column(const std::string& column) const;
 };
 
+// A view. Autogenerate does not diff views; `migrate drift` compares them by definition.
+struct View {
+    std::string name;
+    std::string definition;  // as the database keeps it (SQLite: the CREATE VIEW statement)
+    std::string create_sql;  // the statement that creates it, without a semicolon
+};
+
 struct Schema {
     std::vector<Table> tables;  // ordered by name
+    std::vector<View> views;    // ordered by name
 
     const Table* find(const std::string& table) const;
+    const View* find_view(const std::string& view) const;
 };
 
 }  // namespace fastappkit

@@ -31,7 +31,7 @@ ForeignKey foreign_key(const std::string& column, const std::string& parent) {
     return key;
 }
 
-Schema schema(std::vector<Table> tables) { return Schema{std::move(tables)}; }
+Schema schema(std::vector<Table> tables) { return Schema{std::move(tables), {}}; }
 
 TEST(SchemaDiff, EqualSchemasHaveNoDiff) {
     const auto s = schema({table("a", {column("id", "INTEGER"), column("name", "TEXT", true)})});

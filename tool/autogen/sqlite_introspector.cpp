@@ -51,6 +51,12 @@ public:
         }
         // Foreign keys last: a REFERENCES clause without columns means the parent's primary key.
         for (auto& table : schema.tables) read_foreign_keys(db, schema, table);
+        for (const auto& row : db.query("SELECT name, sql FROM sqlite_master WHERE type = 'view' "
+                                        "ORDER BY name")) {
+            const std::string sql = text(row, 1);
+            const auto end = sql.find_last_not_of(" \t\r\n;");
+            schema.views.push_back({text(row, 0), sql, sql.substr(0, end + 1)});
+        }
         return schema;
     }
 

@@ -163,7 +163,7 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
     }
 }
 
-// migrate lint / migrate test (docs/safety.md).
+// migrate lint / migrate test / migrate drift (docs/safety.md).
 void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
     auto* lint = migrate->add_subcommand(
         "lint",
@@ -180,6 +180,13 @@ void add_safety_commands(CLI::App* migrate, Arguments& a, Action& action) {
         "test", "On a scratch database, check that every revision's downgrade restores the schema");
     test->add_option("--app", a.lint.app, "Only this external app's history");
     test->final_callback([&] { action = [&](Session& s) { return migrate_test(s, a.lint.app); }; });
+
+    auto* drift = migrate->add_subcommand(
+        "drift",
+        "Compare the database's schema with what its applied migrations build; exit 1 on drift");
+    drift->add_option("--app", a.lint.app, "Only this external app's history");
+    drift->final_callback(
+        [&] { action = [&](Session& s) { return migrate_drift(s, a.lint.app); }; });
 }
 
 void add_fleet(CLI::App* migrate, Arguments& a, Action& action) {

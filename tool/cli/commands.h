@@ -65,6 +65,9 @@ int migrate_lint(Session& session, const LintArgs& args);
 std::string lint_rules_help();
 int migrate_test(Session& session, const std::string& app);
 
+// drift_command.cpp: the live schema against what the applied migrations build.
+int migrate_drift(Session& session, const std::string& app);
+
 // app_commands.cpp
 int app_list(Session& session, bool verbose);
 int app_validate(Session& session, const std::string& name);

@@ -101,8 +101,19 @@ public:
     virtual void interrupt() noexcept {}
 
     virtual std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) = 0;
+    // For readers that must not see a migration half done (`migrate drift`): waits until no
+    // runner holds the history's lock, writing nothing. Where the lock can be held without a
+    // write (SQLite's lock file, PostgreSQL's advisory lock) the returned lock keeps runners off
+    // until released; a PostgreSQL lease, a row in fastappkit_lock, is only waited for.
+    virtual std::unique_ptr<HistoryLock> wait_for_history(const std::string& version_table) {
+        return lock_history(version_table);
+    }
     // SQLite: BEGIN IMMEDIATE (waiting with the busy timeout). PostgreSQL: BEGIN.
     virtual std::unique_ptr<Transaction> begin() = 0;
+    // A read-only transaction whose reads all see one snapshot of the database, so that each
+    // migration, committed with its version rows, is seen whole or not at all. SQLite: BEGIN
+    // (deferred). PostgreSQL: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY.
+    virtual std::unique_ptr<Transaction> begin_snapshot() = 0;
 
     // Fencing, so that a lock lost to a pooler, a frozen process or a partition can never
     // apply a migration twice. fence() runs first in a migration's transaction, before its

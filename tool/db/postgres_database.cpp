@@ -95,6 +95,8 @@ public:
     void interrupt() noexcept override;
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
     std::unique_ptr<Transaction> begin() override;
+    std::unique_ptr<HistoryLock> wait_for_history(const std::string& version_table) override;
+    std::unique_ptr<Transaction> begin_snapshot() override;
     void fence(const std::string& version_table) override;
     std::string fence_check_sql(const std::string& version_table) override;
     void execute(std::string_view sql, int first_line) override;
@@ -738,6 +740,40 @@ std::string PostgresDatabase::fence_check_sql(const std::string& version_table) 
         "clock_timestamp() FOR SHARE) AS held) AS lease_held",
         kLeaseCheckStart, connection_->quote(version_table),
         connection_->quote(lease->second.owner), lease->second.token);
+}
+
+// The advisory lock is taken as a writer takes it (pg_try_advisory_lock writes nothing); a
+// lease is a row to write, so a reader polls until no live lease is left instead.
+std::unique_ptr<HistoryLock> PostgresDatabase::wait_for_history(const std::string& version_table) {
+    if (lock_mode() == LockMode::advisory) return lock_with_advisory(version_table);
+    if (has_table(kLockTable)) {
+        const std::string live = fmt::format(
+            "SELECT count(*) FROM fastappkit_lock WHERE version_table = {} AND expires_at > "
+            "clock_timestamp()",
+            connection_->quote(version_table));
+        poll_lock(options_, interrupted_, display_url(), version_table,
+                  [&] { return own_query(live)[0][0].as<long long>() == 0; });
+    }
+    struct NoLock : HistoryLock {};
+    return std::make_unique<NoLock>();
+}
+
+std::unique_ptr<Transaction> PostgresDatabase::begin_snapshot() {
+    if (in_transaction_)
+        throw failure(fmt::format("A transaction is already open on {}.", display_url()));
+    if (in_read_only_transaction_) {
+        in_read_only_transaction_ = false;
+        run_quietly("COMMIT");
+    }
+    in_transaction_ = true;  // before the first query, which would begin a READ ONLY one
+    transaction_failed_ = false;
+    try {
+        own_query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } catch (...) {
+        in_transaction_ = false;
+        throw;
+    }
+    return std::make_unique<PostgresTransaction>(*this);
 }
 
 std::unique_ptr<Transaction> PostgresDatabase::begin() {

@@ -446,6 +446,49 @@ TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
     EXPECT_EQ("cannot execute CREATE TABLE in a read-only transaction", error->message);
 }
 
+// migrate drift's reads: one snapshot, in which nothing can be written.
+TEST_F(PostgresDatabaseTest, SnapshotSeesOneStateAndRefusesWrites) {
+    auto writer = open();
+    writer->execute(create_version_table);
+    OpenOptions options;
+    options.read_only = true;
+    auto reader = open(options);
+    EXPECT_EQ(Strings{}, reader->read_versions("alembic_version_payments"));
+    auto snapshot = reader->begin_snapshot();
+    EXPECT_EQ(Strings{}, reader->read_versions("alembic_version_payments"));
+    writer->execute("INSERT INTO alembic_version_payments VALUES ('a1')");
+    EXPECT_EQ(Strings{}, reader->read_versions("alembic_version_payments"));
+    snapshot->commit();
+    EXPECT_EQ(Strings{"a1"}, reader->read_versions("alembic_version_payments"));
+    snapshot = reader->begin_snapshot();
+    const auto error = test_support::thrown<StatementError>(
+        [&] { reader->execute("DELETE FROM alembic_version_payments"); });
+    ASSERT_TRUE(error);
+    EXPECT_EQ("cannot execute DELETE in a read-only transaction", error->message);
+}
+
+// A reader waits for a lease as a runner would, without taking it (a write).
+TEST_F(PostgresDatabaseTest, WaitForHistoryWaitsForALeaseWithoutTakingIt) {
+    auto runner = open(lease_options(10s));
+    auto lease = runner->lock_history("alembic_version_payments");
+    const auto leases = [&] {
+        return admin_->query("SELECT owner, token FROM " + schema_ + ".fastappkit_lock");
+    };
+    const auto before = leases();
+    OpenOptions options = lease_options(10s);
+    options.read_only = true;
+    options.lock_timeout = 300ms;
+    auto reader = open(options);
+    EXPECT_EQ(
+        "Timed out after 0.3 s waiting for the migration lock on alembic_version_payments; "
+        "another runner may be stuck.",
+        error_message([&] { reader->wait_for_history("alembic_version_payments"); }));
+    lease.reset();
+    EXPECT_NE(nullptr, reader->wait_for_history("alembic_version_payments"));
+    EXPECT_EQ(before.size(), leases().size());
+    EXPECT_EQ(before, leases());
+}
+
 TEST_F(PostgresDatabaseTest, SecondRunnerTimesOutWhileLockIsHeld) {
     auto first = open();
     auto lock = first->lock_history("alembic_version_payments");

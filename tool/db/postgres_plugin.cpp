@@ -187,6 +187,13 @@ public:
     std::unique_ptr<Transaction> begin() override {
         return std::make_unique<PluginTransaction>(guarded([&] { return inner_->begin(); }));
     }
+    std::unique_ptr<HistoryLock> wait_for_history(const std::string& version_table) override {
+        return guarded([&] { return inner_->wait_for_history(version_table); });
+    }
+    std::unique_ptr<Transaction> begin_snapshot() override {
+        return std::make_unique<PluginTransaction>(
+            guarded([&] { return inner_->begin_snapshot(); }));
+    }
     void execute(std::string_view sql, int first_line) override {
         guarded([&] { inner_->execute(sql, first_line); });
     }

@@ -375,6 +375,19 @@ public:
             db_.get(), [this] { throw_error("Cannot commit the transaction"); });
     }
 
+    // Deferred: the first read takes the shared lock, and every later read sees that snapshot.
+    std::unique_ptr<Transaction> begin_snapshot() override {
+        require_not_interrupted();
+        if (!db_) {
+            throw usage_error(fmt::format(
+                "{} does not exist; check the database URL (a read-only command never creates it)",
+                display_url_));
+        }
+        run("BEGIN", "Cannot start a transaction");
+        return std::make_unique<SqliteTransaction>(
+            db_.get(), [this] { throw_error("Cannot end the read transaction"); });
+    }
+
     void execute(std::string_view sql_view, int first_line) override {
         require_open("Cannot run migration SQL");
         // One NUL-terminated copy: given a length that ends on the NUL, sqlite3_prepare_v2 parses

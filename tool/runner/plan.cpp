@@ -263,6 +263,10 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Nodes& current,
     return to_steps(topological(graph, needed, true), Direction::upgrade);
 }
 
+std::vector<Step> plan_from_base(const RevisionGraph& graph, const Nodes& heads) {
+    return to_steps(topological(graph, graph.ancestors(heads), true), Direction::upgrade);
+}
+
 std::vector<Step> plan_downgrade(const RevisionGraph& graph, const Nodes& current,
                                  const std::string& target) {
     DowngradeTarget t = parse_downgrade_target(graph, current, target);

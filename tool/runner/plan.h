@@ -26,6 +26,10 @@ RevisionGraph::Nodes heads_from_versions(const RevisionGraph& graph,
 std::vector<Step> plan_upgrade(const RevisionGraph& graph, const RevisionGraph::Nodes& current,
                                const std::string& target);
 
+// Every revision at or below `heads` (dependencies included), from base up, in the order an
+// upgrade runs them: what a database whose version rows name `heads` has applied.
+std::vector<Step> plan_from_base(const RevisionGraph& graph, const RevisionGraph::Nodes& heads);
+
 // Steps that bring `current` down to `target`, dependents first. A target that is not below
 // the current heads is a state error (exit 1).
 std::vector<Step> plan_downgrade(const RevisionGraph& graph, const RevisionGraph::Nodes& current,
