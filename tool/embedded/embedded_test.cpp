@@ -83,13 +83,19 @@ TEST(MigrateAll, AppliesEveryRevisionWithTheRunnersChecksumsThenDoesNothing) {
     test_support::ScopedTempDir scratch;
     const fs::path db = scratch / "app.db";
     Strings told;
+    Strings core_when_first_told;
     MigrateOptions options;
-    options.on_applied = [&told](const AppliedMigration& m) {
+    options.on_applied = [&](const AppliedMigration& m) {
+        if (told.empty())
+            core_when_first_told = query(db, "SELECT version_num FROM alembic_version");
         told.push_back(m.history + " " + m.revision);
     };
 
     const auto applied = migrate_all(url_of(db), options);
     ASSERT_EQ(kRevisions, applied.size());
+    // A fresh database: core's first three revisions, up to its transaction:false section,
+    // commit together, and the program hears of the first once they have.
+    EXPECT_EQ(Strings{"9c41f7b2e685"}, core_when_first_told);
     EXPECT_EQ("core 0b3f6c1d9a21", applied.front().history + " " + applied.front().revision);
     EXPECT_TRUE(applied.front().upgrade);
     EXPECT_EQ(kRevisions, told.size());
@@ -161,8 +167,9 @@ TEST(MigrateAll, ThreadsMigratingOneDatabaseApplyEachRevisionOnce) {
     EXPECT_EQ(Strings{}, errors);
     EXPECT_EQ(kRevisions, applied.size());
     EXPECT_EQ(kHeads, heads(db));
-    EXPECT_EQ(Strings{std::to_string(kRevisions) + " " + std::to_string(kRevisions)},
-              query(db, "SELECT count(*) || ' ' || count(DISTINCT revision) FROM fastappkit_history"));
+    EXPECT_EQ(
+        Strings{std::to_string(kRevisions) + " " + std::to_string(kRevisions)},
+        query(db, "SELECT count(*) || ' ' || count(DISTINCT revision) FROM fastappkit_history"));
 }
 
 TEST(MigrateAll, DatabaseAtARevisionTheProgramLacksIsRefusedAndLeftUnchanged) {
@@ -171,9 +178,9 @@ TEST(MigrateAll, DatabaseAtARevisionTheProgramLacksIsRefusedAndLeftUnchanged) {
     ASSERT_EQ(kRevisions, migrate_all(url_of(db)).size());
     sqlite3* connection = nullptr;
     ASSERT_EQ(SQLITE_OK, sqlite3_open(db.c_str(), &connection));
-    ASSERT_EQ(SQLITE_OK, sqlite3_exec(connection,
-                                      "UPDATE alembic_version SET version_num = 'f0f0f0f0f0f1'",
-                                      nullptr, nullptr, nullptr));
+    ASSERT_EQ(SQLITE_OK,
+              sqlite3_exec(connection, "UPDATE alembic_version SET version_num = 'f0f0f0f0f0f1'",
+                           nullptr, nullptr, nullptr));
     sqlite3_close(connection);
     const std::string before = bytes_of(db);
 
