@@ -12,7 +12,7 @@ import time
 
 from support import BACKEND, RUNNER, RUNNER_ENV, CliTestCase, create_table, drop_table, main
 
-R1, R2 = "a10000000001", "b20000000002"
+R0, R1, R2 = "f00000000000", "a10000000001", "b20000000002"
 
 # A statement that runs for minutes unless stopped.
 if BACKEND == "sqlite":
@@ -90,8 +90,16 @@ class Interrupted(CliTestCase):
         self.kill(proc)
         self.ok("migrate", "current")
 
+    def on_existing_database(self):
+        """R0 applied first: the database has version rows, so the run commits migration by
+        migration (a fresh database's migrations commit together)."""
+        self.project.core_migration(R0, upgrade=create_table("zero"), downgrade=drop_table("zero"))
+        self.project.core_migration(R1, R0, upgrade=create_table("small"), downgrade=drop_table("small"))
+        self.ok("migrate", "upgrade", R0)
+
     # Ctrl-C and SIGTERM ----------------------------------------------------------------------
     def check_signal_rolls_back(self, number):
+        self.on_existing_database()
         self.slow_migration()
         code, out, err = self.interrupt(self.start("migrate", "upgrade"), number)
         self.assertEqual(code, 130, out + err)
@@ -99,8 +107,8 @@ class Interrupted(CliTestCase):
                                       "1 migration was applied before it")
         self.assertIn(f"core {R1}", out)
         self.assertVersions([R1])
-        self.assertEqual(self.db.user_tables(), ["small"])
-        self.assertEqual(self.db.history_pairs(), [(R1, "upgrade")])
+        self.assertEqual(self.db.user_tables(), ["small", "zero"])
+        self.assertEqual(self.db.history_pairs(), [(R0, "upgrade"), (R1, "upgrade")])
         if BACKEND == "postgresql":
             self.assertEqual(self.db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), [(0,)])
         # the next run just works
@@ -115,11 +123,30 @@ class Interrupted(CliTestCase):
         self.check_signal_rolls_back(signal.SIGTERM)
 
     def test_sigint_stops_migrate_all(self):
+        self.on_existing_database()
         self.slow_migration()
         code, out, err = self.interrupt(self.start("migrate", "all"), signal.SIGINT)
         self.assertEqual(code, 130, out + err)
         self.assertIn(f"rolled back the upgrade of core revision {R2}", err)
         self.assertVersions([R1])
+
+    def test_sigint_rolls_back_a_fresh_databases_transaction(self):
+        """A fresh database runs R1 and R2 in one transaction: Ctrl-C inside R2 rolls both
+        back, and says so."""
+        self.slow_migration()
+        code, out, err = self.interrupt(self.start("migrate", "upgrade"), signal.SIGINT)
+        self.assertEqual(code, 130, out + err)
+        self.assertEqual(err.strip(), f"Interrupted: rolled back the upgrade of core revisions {R1} to {R2}, "
+                                      "which a fresh database runs in one transaction; 0 migrations were "
+                                      "applied before them")
+        self.assertEqual(out, "")
+        self.assertVersions(None)
+        self.assertEqual(self.db.user_tables(), [])
+        self.assertEqual(self.db.history_pairs(), [])
+        self.slow_migration(FAST)
+        self.ok("migrate", "upgrade")
+        self.assertVersions([R2])
+        self.assertEqual(self.db.history_pairs(), [(R1, "upgrade"), (R2, "upgrade")])
 
     # kill -9 ---------------------------------------------------------------------------------
     def test_kill_with_a_hot_journal_then_every_command_works(self):

@@ -1,6 +1,8 @@
 #include "cli/reporter.h"
 
 #include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -23,11 +25,17 @@ Reporter::Reporter(bool json, Verbosity verbosity)
 void Reporter::step_started(const AppliedStep& step, bool transactional) {
     running_ = step;
     running_transactional_ = transactional;
+    const std::string key = step.history + " " + step.revision;
+    unfinished_.erase(std::find(unfinished_.begin(), unfinished_.end(), key), unfinished_.end());
+    unfinished_.push_back(key);
 }
 
 void Reporter::step_finished(const AppliedStep& step) {
     running_.reset();
     ++finished_count_;
+    const auto found =
+        std::find(unfinished_.begin(), unfinished_.end(), step.history + " " + step.revision);
+    if (found != unfinished_.end()) unfinished_.erase(found);
     const std::string arrow = step.direction == Direction::upgrade ? "" : "(downgrade) ";
     std::string what = arrow + step.message;
     line(fmt::format("{} {} {}{}", bold(step.history), step.revision,
@@ -77,6 +85,14 @@ std::string Reporter::interruption_message() const {
                            finished_count_ == 1 ? "was" : "were");
     }
     const auto& step = *running_;
+    if (running_transactional_ && unfinished_.size() > 1) {
+        const std::string& first = unfinished_.front();
+        return fmt::format(
+            "Interrupted: rolled back the upgrade of {} revisions {} to {}, which a fresh "
+            "database runs in one transaction; {} migration{} {} applied before them",
+            step.history, first.substr(first.find(' ') + 1), step.revision, finished_count_,
+            finished_count_ == 1 ? "" : "s", finished_count_ == 1 ? "was" : "were");
+    }
     if (running_transactional_) {
         return fmt::format("Interrupted: rolled back the {} of {} revision {}; {}",
                            to_string(step.direction), step.history, step.revision, before);

@@ -49,6 +49,10 @@ private:
     std::optional<AppliedStep> running_;  // started, not finished
     bool running_transactional_ = true;
     size_t finished_count_ = 0;
+    // Revisions started and not finished, in order: more than one while a fresh database's
+    // batch runs (its steps finish when its one transaction commits). A step started again
+    // (a retry) replaces its earlier start.
+    std::vector<std::string> unfinished_;
 };
 
 }  // namespace fastappkit

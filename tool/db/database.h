@@ -131,6 +131,40 @@ public:
     // its line (`first_line` is the line of sql's first character in its file).
     virtual void execute(std::string_view sql, int first_line = 1) = 0;
 
+    // Savepoints in the open transaction. A fresh history's migrations run in one transaction
+    // (Migrator), each under a savepoint, so that a failing one is undone alone and the ones
+    // before it still commit. rollback_to_savepoint() leaves the transaction open and usable
+    // (PostgreSQL: no longer aborted); it throws when the transaction itself is gone (a few
+    // SQLite errors end it).
+    virtual void savepoint(const std::string& name) { execute("SAVEPOINT " + name); }
+    virtual void rollback_to_savepoint(const std::string& name) {
+        execute("ROLLBACK TO SAVEPOINT " + name);
+    }
+    virtual void release_savepoint(const std::string& name) {
+        execute("RELEASE SAVEPOINT " + name);
+    }
+
+    // One migration of a batch in the open transaction, under savepoint `name`: `section` (as
+    // execute() runs it, `first_line` likewise), then each of `bookkeeping`, then the
+    // savepoint released. When a statement fails, everything since the savepoint is undone,
+    // the transaction stays usable, and StatementError names the statement (lock_not_available
+    // set when the lock timeout ran out). PostgreSQL sends it all in one round trip; the
+    // runner uses it when batch_elapsed_ms_sql() can time the history row.
+    virtual void execute_in_savepoint(std::string_view section, int first_line,
+                                      const std::vector<std::string>& bookkeeping,
+                                      const std::string& name) {
+        savepoint(name);
+        try {
+            execute(section, first_line);
+            for (const auto& statement : bookkeeping) execute(statement);
+        } catch (const StatementError&) {
+            rollback_to_savepoint(name);
+            release_savepoint(name);
+            throw;
+        }
+        release_savepoint(name);
+    }
+
     // True when lock_history() keeps every other runner off the history until it is released
     // (PostgreSQL's advisory lock), so that heads read under it cannot move; false when runners
     // serialise per transaction only (SQLite).

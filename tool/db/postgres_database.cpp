@@ -100,6 +100,12 @@ public:
     void fence(const std::string& version_table) override;
     std::string fence_check_sql(const std::string& version_table) override;
     void execute(std::string_view sql, int first_line) override;
+    void savepoint(const std::string& name) override;
+    void rollback_to_savepoint(const std::string& name) override;
+    void release_savepoint(const std::string& name) override;
+    void execute_in_savepoint(std::string_view section, int first_line,
+                              const std::vector<std::string>& bookkeeping,
+                              const std::string& name) override;
     bool history_lock_is_exclusive() const override { return true; }
     std::string batch_elapsed_ms_sql() const override {
         return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
@@ -809,6 +815,60 @@ void PostgresDatabase::commit() {
 void PostgresDatabase::rollback_quietly() noexcept {
     in_transaction_ = false;
     run_quietly("ROLLBACK");
+}
+
+void PostgresDatabase::savepoint(const std::string& name) {
+    own_query("SAVEPOINT " + connection_->quote_name(name));
+}
+
+// The transaction a failed statement aborted is usable again from here.
+void PostgresDatabase::rollback_to_savepoint(const std::string& name) {
+    own_query("ROLLBACK TO SAVEPOINT " + connection_->quote_name(name));
+    transaction_failed_ = false;
+}
+
+void PostgresDatabase::release_savepoint(const std::string& name) {
+    own_query("RELEASE SAVEPOINT " + connection_->quote_name(name));
+}
+
+// One round trip: the savepoint, the section, the bookkeeping and the release as one simple
+// query. When it fails, the work is undone to the savepoint and then run again statement by
+// statement, and undone again, to name the failing statement and its line.
+void PostgresDatabase::execute_in_savepoint(std::string_view section, int first_line,
+                                            const std::vector<std::string>& bookkeeping,
+                                            const std::string& name) {
+    const std::string savepoint_name = connection_->quote_name(name);
+    std::string batch = "SAVEPOINT " + savepoint_name + ";\n";
+    batch += section;
+    batch += "\n;\n";  // the section may end in a comment or without a semicolon
+    for (const auto& statement : bookkeeping) batch += statement + ";\n";
+    batch += "RELEASE SAVEPOINT " + savepoint_name;
+    try {
+        run(batch);
+        return;
+    } catch (const pqxx::sql_error& error) {
+        rollback_to_savepoint(name);
+        auto undo = [&] {
+            rollback_to_savepoint(name);
+            release_savepoint(name);
+        };
+        try {
+            execute(section, first_line);
+            for (const auto& statement : bookkeeping) own_query(statement);
+        } catch (const StatementError&) {
+            undo();
+            throw;
+        }
+        undo();
+        // Statement by statement, nothing failed. A lock that was busy then may be free now:
+        // still a lock timeout, so that the migration is tried again.
+        if (error.sqlstate() == "55P03") {
+            StatementError failed(first_line, std::string(section), server_message(error.what()));
+            failed.lock_not_available = true;
+            throw failed;
+        }
+        throw failure(fmt::format("{}: {}.", display_url(), server_message(error.what())));
+    }
 }
 
 // Statement by statement, so that the failing one is known and statements that refuse to

@@ -595,5 +595,77 @@ TEST(PostgresDatabaseConnectTest, AuthenticationFailureIsOneSentenceWithoutPassw
     EXPECT_EQ(std::string::npos, message.find('\n')) << message;
 }
 
+// A fresh database's batch: each migration under a savepoint in one round trip. A failing one
+// is undone alone, named by its statement and line, and the transaction goes on to commit the
+// others.
+TEST_F(PostgresDatabaseTest, ExecuteInSavepointUndoesOnlyTheFailingMigration) {
+    auto database = open();
+    database->execute(create_version_table);
+    auto transaction = database->begin();
+    database->execute_in_savepoint("CREATE TABLE a (id INTEGER)", 1,
+                                   {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
+                                   "fastappkit_migration");
+    const auto error = test_support::thrown<StatementError>([&] {
+        database->execute_in_savepoint(
+            "CREATE TABLE b (id INTEGER);\nINSERT INTO nope VALUES (1);", 7,
+            {"UPDATE alembic_version_payments SET version_num = 'bbbb'"}, "fastappkit_migration");
+    });
+    ASSERT_TRUE(error);
+    EXPECT_EQ(8, error->line);
+    EXPECT_EQ("INSERT INTO nope VALUES (1)", error->statement);
+    EXPECT_FALSE(error->lock_not_available);
+    database->execute_in_savepoint("CREATE TABLE c (id INTEGER)", 1,
+                                   {"UPDATE alembic_version_payments SET version_num = 'cccc'"},
+                                   "fastappkit_migration");
+    transaction->commit();
+    auto other = open();
+    EXPECT_TRUE(other->has_table("a"));
+    EXPECT_FALSE(other->has_table("b"));
+    EXPECT_TRUE(other->has_table("c"));
+    EXPECT_EQ(Strings{"cccc"}, other->read_versions("alembic_version_payments"));
+}
+
+// The batch's one COMMIT is fenced like a single migration's: a lease lost while the batch
+// ran fails the check before COMMIT, and nothing of the batch is written.
+TEST_F(PostgresDatabaseTest, BatchOfSavepointsCommitsOnlyWhileTheLeaseIsHeld) {
+    const OpenOptions short_lease = lease_options(1s);
+    auto holder = open(short_lease);
+    holder->execute(create_version_table);
+    auto lease = holder->lock_history("alembic_version_payments");
+    const std::string check = holder->fence_check_sql("alembic_version_payments");
+    std::unique_ptr<Database> taker;
+    std::unique_ptr<HistoryLock> taken;
+    EXPECT_EQ(
+        fmt::format(
+            "alembic_version_payments: this runner lost its migration lock on {} (its lease in "
+            "fastappkit_lock expired, say while the process was stopped, and another runner took "
+            "it over); its current migration was rolled back and nothing more was written: check "
+            "what the other runner did, then run the command again",
+            url_.masked()),
+        error_message([&] {
+            auto transaction = holder->begin();
+            holder->fence("alembic_version_payments");
+            holder->execute_in_savepoint("CREATE TABLE a (id INTEGER)", 1,
+                                         {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
+                                         "fastappkit_migration");
+            // The holder "freezes" mid-batch and another runner takes the lease over.
+            admin_->execute(fmt::format(
+                "UPDATE {}.fastappkit_lock SET expires_at = clock_timestamp() - interval '1 "
+                "second'",
+                schema_));
+            taker = open(short_lease);
+            taken = taker->lock_history("alembic_version_payments");
+            holder->execute_in_savepoint(
+                "CREATE TABLE b (id INTEGER)", 1,
+                {"UPDATE alembic_version_payments SET version_num = 'bbbb'"},
+                "fastappkit_migration");
+            holder->execute(check);
+            transaction->commit();
+        }));
+    EXPECT_FALSE(taker->has_table("a"));
+    EXPECT_FALSE(taker->has_table("b"));
+    EXPECT_EQ(Strings{}, taker->read_versions("alembic_version_payments"));
+}
+
 }  // namespace
 }  // namespace fastappkit

@@ -200,6 +200,20 @@ public:
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override {
         return guarded([&] { return inner_->query(sql); });
     }
+    void savepoint(const std::string& name) override {
+        guarded([&] { inner_->savepoint(name); });
+    }
+    void rollback_to_savepoint(const std::string& name) override {
+        guarded([&] { inner_->rollback_to_savepoint(name); });
+    }
+    void release_savepoint(const std::string& name) override {
+        guarded([&] { inner_->release_savepoint(name); });
+    }
+    void execute_in_savepoint(std::string_view section, int first_line,
+                              const std::vector<std::string>& bookkeeping,
+                              const std::string& name) override {
+        guarded([&] { inner_->execute_in_savepoint(section, first_line, bookkeeping, name); });
+    }
     bool history_lock_is_exclusive() const override {
         return guarded([&] { return inner_->history_lock_is_exclusive(); });
     }

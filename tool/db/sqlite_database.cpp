@@ -407,6 +407,17 @@ public:
         }
     }
 
+    void savepoint(const std::string& name) override {
+        run("SAVEPOINT " + quote_identifier(name), "Cannot set a savepoint");
+    }
+    // Fails when an error ended the whole transaction (SQLITE_FULL, RAISE(ROLLBACK), …).
+    void rollback_to_savepoint(const std::string& name) override {
+        run("ROLLBACK TO SAVEPOINT " + quote_identifier(name), "Cannot roll back to a savepoint");
+    }
+    void release_savepoint(const std::string& name) override {
+        run("RELEASE SAVEPOINT " + quote_identifier(name), "Cannot release a savepoint");
+    }
+
     // SQLite has no lock or statement timeouts: its writers wait on the busy timeout.
     void limit_transaction(const Timeouts&) override {}
     void execute_outside_transaction(std::string_view sql, int first_line,

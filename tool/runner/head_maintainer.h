@@ -29,6 +29,8 @@ public:
     std::vector<VersionOp> update_to_step(const Step& step);
 
     const std::vector<std::string>& heads() const { return heads_; }
+    // Takes the rows of another maintainer of the same graph (its steps committed).
+    void take_heads_of(const HeadMaintainer& other) { heads_ = other.heads_; }
 
 private:
     bool is_head(const std::string& revision) const;

@@ -163,20 +163,27 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
     try {
         auto lock = db_.lock_history(history_.version_table());
         refuse_unfinished_section(db_, history_);
+        std::optional<bool> fresh;  // the history had no version rows when the run began
         for (bool replan = true; replan;) {
             auto versions = current();
+            if (!fresh) fresh = direction == Direction::upgrade && versions.empty();
             auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
             if (steps.empty()) break;
             if (result.applied.empty()) db_.ensure_history_table();
             HeadMaintainer heads(history_.graph(), versions);
             replan = false;
-            for (const auto& step : steps) {
-                auto applied = run_step_with_retries(step, heads);
+            for (size_t next = 0; next < steps.size() && !replan;) {
+                if (*fresh) {
+                    replan = !run_batch_with_retries(steps, next, heads, result.applied);
+                    continue;
+                }
+                auto applied = run_step_with_retries(steps[next], heads);
                 if (!applied) {
                     replan = true;
                     break;
                 }
                 result.applied.push_back(std::move(*applied));
+                ++next;
             }
         }
         result.heads = current();
@@ -188,26 +195,172 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
 
 std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step,
                                                            HeadMaintainer& heads) {
-    const int retries = history_.settings().lock_retries.value_or(kDefaultLockRetries);
     for (int attempt = 0;; ++attempt) {
         try {
             return run_step(step, heads);
         } catch (const LockNotAvailable& stopped) {
-            const MigrationScript& script = history_.graph().script(step.node);
-            if (attempt >= retries) {
-                throw failure(fmt::format(
-                    "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
-                    "attempts at {} (statement: {}); it was rolled back, so run it again when the "
-                    "table is less busy or raise lock_timeout",
-                    history_.name(), script.revision, attempt + 1, stopped.where,
-                    stopped.statement));
-            }
-            const auto wait = retry_wait(attempt);
-            progress_.waiting(fmt::format(
-                "{}: revision {} could not get its lock; trying again in {} ms (attempt {} of {})",
-                history_.name(), script.revision, wait.count(), attempt + 2, retries + 1));
-            std::this_thread::sleep_for(wait);
+            wait_to_retry(step, attempt, stopped.where, stopped.statement);
         }
+    }
+}
+
+void Migrator::wait_to_retry(const Step& step, int attempt, const std::string& where,
+                             const std::string& statement) {
+    const int retries = history_.settings().lock_retries.value_or(kDefaultLockRetries);
+    const MigrationScript& script = history_.graph().script(step.node);
+    if (attempt >= retries) {
+        throw failure(fmt::format(
+            "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
+            "attempts at {} (statement: {}); it was rolled back, so run it again when the "
+            "table is less busy or raise lock_timeout",
+            history_.name(), script.revision, attempt + 1, where, statement));
+    }
+    const auto wait = retry_wait(attempt);
+    progress_.waiting(fmt::format(
+        "{}: revision {} could not get its lock; trying again in {} ms (attempt {} of {})",
+        history_.name(), script.revision, wait.count(), attempt + 2, retries + 1));
+    std::this_thread::sleep_for(wait);
+}
+
+// The steps before the one stopped by its lock timeout committed: the retry starts a new
+// batch at that step (so no transaction stays open, holding locks, while it waits).
+bool Migrator::run_batch_with_retries(const std::vector<Step>& steps, size_t& next,
+                                      HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
+    for (int attempt = 0;; ++attempt) {
+        const size_t started_at = next;
+        try {
+            return run_batch(steps, next, steps.size(), heads, applied);
+        } catch (const LockNotAvailable& stopped) {
+            if (next != started_at) attempt = 0;  // a later step's first attempt
+            wait_to_retry(steps[next], attempt, stopped.where, stopped.statement);
+        }
+    }
+}
+
+// One transaction for many migrations: on a fresh database nothing is there yet for other
+// sessions to wait on, and one commit (one sync of the disk) instead of one per migration is
+// most of the time of a fresh SQLite database. The heads are read under the fence once, and
+// the fence's check runs before the one COMMIT, so that the lock must still be held then.
+bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t end,
+                         HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
+    static const std::string savepoint = "fastappkit_migration";
+    const Step& first = steps[next];
+    const MigrationScript& first_script = history_.body(first.node);
+    const Section* first_section = first_script.section(first.direction, to_string(db_.dialect()));
+    if (!first_section) check_sections({first});  // throws the sentence pending() gives
+    if (!first_section->transactional) {
+        auto one = run_step(first, heads);
+        if (!one) return false;
+        applied.push_back(std::move(*one));
+        ++next;
+        return true;
+    }
+    const Timeouts& defaults = history_.settings().timeouts;
+    const Timeouts timeouts = defaults.overridden_by(first_script.timeouts);
+    const std::string& version_table = history_.version_table();
+    auto tx = db_.begin();
+    db_.limit_transaction(timeouts);
+    db_.fence(version_table);
+    if (heads_moved(heads)) return false;
+    if (heads.heads().empty() && !db_.has_table(version_table)) {
+        db_.execute(create_version_table_sql(version_table));
+    }
+    HeadMaintainer after = heads;  // `heads` moves only once the batch committed
+    std::vector<AppliedStep> done;
+    std::optional<StatementError> failed;
+    bool at_savepoint = false;  // the failed step's work is not undone yet
+    const std::string server_elapsed_ms = db_.batch_elapsed_ms_sql();
+    size_t at = next;
+    for (; at < end; ++at) {
+        const Step& step = steps[at];
+        const MigrationScript& script = history_.body(step.node);
+        const Section* section = script.section(step.direction, to_string(db_.dialect()));
+        if (!section) check_sections({step});
+        const Timeouts own = defaults.overridden_by(script.timeouts);
+        if (at > next && (!section->transactional || own.lock_timeout != timeouts.lock_timeout ||
+                          own.statement_timeout != timeouts.statement_timeout)) {
+            break;  // runs in a batch of its own, after this one commits
+        }
+        const auto started = Clock::now();
+        auto elapsed_ms = [&] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
+                .count();
+        };
+        progress_.step_started(
+            {history_.name(), script.revision, script.message, step.direction, 0}, true);
+        long long ms = 0;
+        if (!server_elapsed_ms.empty()) {
+            // The section and its bookkeeping in one call (one round trip on PostgreSQL), the
+            // history row timed by the database.
+            HeadMaintainer moved = after;
+            std::vector<std::string> bookkeeping;
+            for (const auto& op : moved.update_to_step(step)) {
+                bookkeeping.push_back(render_version_op(version_table, op));
+            }
+            bookkeeping.push_back(
+                insert_history_sql({version_table, script.revision, to_string(step.direction),
+                                    sql_checksum(section->sql), utc_timestamp(), 0},
+                                   server_elapsed_ms));
+            try {
+                db_.execute_in_savepoint(section->sql, section->marker_line + 1, bookkeeping,
+                                         savepoint);
+            } catch (const StatementError& e) {
+                failed = e;
+                break;
+            }
+            after.take_heads_of(moved);
+            ms = elapsed_ms();
+        } else {
+            db_.savepoint(savepoint);
+            try {
+                db_.execute(section->sql, section->marker_line + 1);
+            } catch (const StatementError& e) {
+                failed = e;
+                at_savepoint = true;
+                break;
+            }
+            ms = elapsed_ms();
+            record(step, after, *section, ms);
+            db_.release_savepoint(savepoint);
+        }
+        done.push_back({history_.name(), script.revision, script.message, step.direction, ms});
+        history_.release_body(step.node);
+    }
+    if (failed && done.empty()) tx.reset();  // as one migration's transaction: all rolled back
+    if (failed && !done.empty() && at_savepoint && !rolled_back_to(savepoint)) {
+        // The error ended the whole transaction: the steps before the failing one run again
+        // (they succeeded once), then it fails alone.
+        tx.reset();
+        if (!run_batch(steps, next, at, heads, applied)) return false;
+    }
+    if (tx) {
+        if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
+        tx->commit();
+        heads.take_heads_of(after);
+        for (auto& step : done) {
+            progress_.step_finished(step);
+            applied.push_back(std::move(step));
+        }
+    }
+    next = at;
+    if (failed) {
+        const Step& step = steps[at];
+        statement_failed(
+            step, *history_.body(step.node).section(step.direction, to_string(db_.dialect())),
+            *failed);
+    }
+    return true;
+}
+
+bool Migrator::rolled_back_to(const std::string& savepoint) {
+    try {
+        db_.rollback_to_savepoint(savepoint);
+        db_.release_savepoint(savepoint);
+        return true;
+    } catch (const Error&) {
+        return false;
+    } catch (const StatementError&) {
+        return false;
     }
 }
 

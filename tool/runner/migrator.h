@@ -1,7 +1,8 @@
 // Moves one history of one database: upgrade, downgrade, stamp, and the SQL a preview prints.
 // One transaction per migration holding its version-row and history-row changes; the
 // current heads are re-read inside each transaction so concurrent runners never apply a
-// revision twice.
+// revision twice. A history with no version rows (a fresh database) is upgraded in batches
+// instead: one transaction holds consecutive migrations, each under a savepoint.
 #pragma once
 
 #include <optional>
@@ -55,6 +56,23 @@ private:
     std::optional<AppliedStep> run_step(const Step& step, HeadMaintainer& heads);
     // run_step, run again (lock_retries times, with growing waits) while it hits its lock timeout.
     std::optional<AppliedStep> run_step_with_retries(const Step& step, HeadMaintainer& heads);
+    // Waits before attempt `attempt` + 1 of `step`, stopped by its lock timeout; throws once
+    // the retries are used up.
+    void wait_to_retry(const Step& step, int attempt, const std::string& where,
+                       const std::string& statement);
+    // A fresh history: from steps[next], runs consecutive transactional steps with the same
+    // timeouts (a transaction:false step runs alone, as run_step does) in one transaction,
+    // each under a savepoint, up to steps[end] at most. A failing step is rolled back to its
+    // savepoint, the steps before it commit, and its error is thrown. Advances `next` past
+    // the committed steps and adds them to `applied`; false when another runner moved the
+    // heads first (plan again).
+    bool run_batch(const std::vector<Step>& steps, size_t& next, size_t end, HeadMaintainer& heads,
+                   std::vector<AppliedStep>& applied);
+    // run_batch, run again from the step that hit its lock timeout (with growing waits).
+    bool run_batch_with_retries(const std::vector<Step>& steps, size_t& next, HeadMaintainer& heads,
+                                std::vector<AppliedStep>& applied);
+    // Undoes the open transaction's work since `savepoint`; false when the transaction is gone.
+    bool rolled_back_to(const std::string& savepoint);
     bool heads_moved(const HeadMaintainer& heads);
     std::optional<AppliedStep> run_step_at_once(const Step& step, HeadMaintainer& heads,
                                                 const Section& section);

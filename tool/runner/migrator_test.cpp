@@ -116,8 +116,13 @@ TEST_F(MigratorTest, DowngradeRevertsAndRecordsIt) {
 
 // Another runner applies b while this one is between a and b: this one plans again from the
 // new heads and runs only c, so no revision runs twice (CREATE TABLE t_b would fail if it did).
+// (A database with version rows: one commit per migration.)
 TEST_F(MigratorTest, PlansAgainWhenAnotherRunnerMovedTheHeads) {
-    add("a", "none");
+    add("z", "none");
+    migrator().upgrade("z");
+    progress_.finished.clear();
+    history_.reset();  // read the files again
+    add("a", "z");
     add("b", "a");
     add("c", "b");
     progress_.after_step = [this](const AppliedStep& step) {
@@ -133,15 +138,19 @@ TEST_F(MigratorTest, PlansAgainWhenAnotherRunnerMovedTheHeads) {
     EXPECT_EQ(2u, result.applied.size());
     EXPECT_EQ(Strings{"c"}, result.heads);
     EXPECT_EQ((Strings{"upgrade a", "upgrade c"}), progress_.finished);
-    EXPECT_EQ((Strings{"upgrade a", "upgrade c"}), history_rows());
+    EXPECT_EQ((Strings{"upgrade z", "upgrade a", "upgrade c"}), history_rows());
     EXPECT_EQ(Strings{"c"}, versions());
 }
 
 // When another runner already finished the whole history, nothing is left to run.
 TEST_F(MigratorTest, StopsWhenAnotherRunnerFinishedTheHistory) {
-    add("a", "none");
+    add("z", "none");
+    migrator().upgrade("z");
+    history_.reset();  // read the files again
+    add("a", "z");
     add("b", "a");
-    progress_.after_step = [this](const AppliedStep&) {
+    progress_.after_step = [this](const AppliedStep& step) {
+        if (step.revision != "a") return;
         auto other = connect();
         other->execute(
             "CREATE TABLE t_b (id INTEGER);\n"
@@ -149,7 +158,100 @@ TEST_F(MigratorTest, StopsWhenAnotherRunnerFinishedTheHistory) {
     };
     EXPECT_EQ(1u, migrator().upgrade("head").applied.size());
     EXPECT_EQ(Strings{"b"}, versions());
-    EXPECT_EQ(Strings{"upgrade a"}, history_rows());
+    EXPECT_EQ((Strings{"upgrade z", "upgrade a"}), history_rows());
+}
+
+// A fresh history (no version rows) commits its migrations together: when the first is
+// reported, another connection already sees the last one's version row and every history
+// row, each with the duration reported for it.
+TEST_F(MigratorTest, FreshHistoryCommitsItsMigrationsTogether) {
+    add("a", "none");
+    add("b", "a");
+    add("c", "b");
+    Strings seen;
+    progress_.after_step = [&](const AppliedStep& step) {
+        if (step.revision == "a") seen = versions();
+    };
+    const MigrationResult result = migrator().upgrade("head");
+    EXPECT_EQ(Strings{"c"}, seen);
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), progress_.finished);
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), history_rows());
+    const auto rows = connect()->read_history("alembic_version");
+    ASSERT_EQ(3u, rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(result.applied[i].duration_ms, rows[i].duration_ms);
+        if (i > 0) {
+            EXPECT_LE(rows[i - 1].applied_at, rows[i].applied_at);
+        }
+    }
+    // The database now has version rows: the next run commits migration by migration.
+    history_.reset();  // read the files again
+    add("d", "c");
+    add("e", "d");
+    progress_.after_step = [&](const AppliedStep& step) {
+        if (step.revision == "d") seen = versions();
+    };
+    migrator().upgrade("head");
+    EXPECT_EQ(Strings{"d"}, seen);
+    EXPECT_EQ(Strings{"e"}, versions());
+}
+
+// A transaction:false section ends the batch: what precedes it commits first, and the
+// migrations after it make a new batch.
+TEST_F(MigratorTest, TransactionFalseSectionSplitsAFreshHistorysBatch) {
+    add("a", "none");
+    add("b", "a");
+    add("c", "b", "VACUUM;\n", "", " transaction:false");
+    add("d", "c");
+    add("e", "d");
+    std::vector<Strings> seen;
+    progress_.after_step = [&](const AppliedStep&) { seen.push_back(versions()); };
+    EXPECT_EQ(5u, migrator().upgrade("head").applied.size());
+    EXPECT_EQ((std::vector<Strings>{{"b"}, {"b"}, {"c"}, {"e"}, {"e"}}), seen);
+    EXPECT_EQ(Strings{"e"}, versions());
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c", "upgrade d", "upgrade e"}),
+              history_rows());
+}
+
+// On a fresh history the failing migration is rolled back to its savepoint; those before it
+// in the same transaction commit, the ones after it never run.
+TEST_F(MigratorTest, FreshHistoryFailingMigrationRollsBackToItsSavepoint) {
+    add("a", "none");
+    add("b", "a");
+    add("c", "b",
+        "CREATE TABLE t_c (id INTEGER);\nINSERT INTO t_a VALUES (1);\nINSERT INTO nope VALUES "
+        "(1);\n");
+    add("d", "c");
+    EXPECT_EQ("core: upgrade of revision c failed at " + file_of("c") +
+                  ":8: no such table: nope (statement: INSERT INTO nope VALUES (1))",
+              message_of(ExitCode::failure, [&] { migrator().upgrade("head"); }));
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), progress_.finished);
+    EXPECT_EQ(Strings{"b"}, versions());
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), history_rows());
+    EXPECT_TRUE(has_table("t_a") && has_table("t_b"));
+    EXPECT_FALSE(has_table("t_c"));
+    EXPECT_FALSE(has_table("t_d"));
+    EXPECT_EQ(0u, connect()->query("SELECT * FROM t_a").size());
+}
+
+// RAISE(ROLLBACK) ends SQLite's whole transaction, savepoints included: the migrations before
+// the failing one run again and commit, and it fails alone.
+TEST_F(MigratorTest, FreshHistoryRedoesTheBatchWhenAnErrorEndedTheTransaction) {
+    add("a", "none");
+    add("b", "a");
+    add("c", "b",
+        "CREATE TABLE t_c (id INTEGER);\n"
+        "CREATE TRIGGER no_rows BEFORE INSERT ON t_c BEGIN SELECT RAISE(ROLLBACK, 'no rows'); "
+        "END;\n"
+        "INSERT INTO t_c VALUES (1);\n");
+    EXPECT_EQ("core: upgrade of revision c failed at " + file_of("c") +
+                  ":8: no rows (statement: INSERT INTO t_c VALUES (1))",
+              message_of(ExitCode::failure, [&] { migrator().upgrade("head"); }));
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), progress_.finished);
+    EXPECT_EQ(Strings{"b"}, versions());
+    EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), history_rows());
+    EXPECT_TRUE(has_table("t_a") && has_table("t_b"));
+    EXPECT_FALSE(has_table("t_c"));
 }
 
 // VACUUM cannot run inside a transaction: only a transaction:false section can hold it. Its

@@ -19,8 +19,10 @@ class Progress {
 public:
     virtual ~Progress() = default;
     // A step's transaction began (`step.duration_ms` is 0); `transactional` is false for a
-    // transaction:false section, which an interruption leaves half done.
+    // transaction:false section, which an interruption leaves half done. In a fresh
+    // database's batch several steps start in one transaction.
     virtual void step_started(const AppliedStep& /*step*/, bool /*transactional*/) {}
+    // A step committed (a batch's steps all at once, when the batch commits).
     virtual void step_finished(const AppliedStep& step) = 0;
     virtual void waiting(const std::string& message) = 0;
 };

@@ -37,11 +37,13 @@ struct MigrateOptions {
 };
 
 // Applies every pending migration of every embedded history (core, then external apps), each in
-// its own transaction, and returns what it applied. `database_url` is a URL as the runner takes
-// it (sqlite:///relative.db, sqlite:////absolute.db, postgresql://...; PostgreSQL needs
-// fastappkit::postgresql). Throws Error: exit_code() 2 for bad input (nothing changed), 1 when
-// the database or a migration failed or the database is at a revision the program does not
-// contain ("Can't locate revision identified by '<rev>'", nothing changed).
+// its own transaction (a history with no version rows yet: in one transaction, a savepoint
+// each; on_applied then hears of them once it committed), and returns what it applied.
+// `database_url` is a URL as the runner takes it (sqlite:///relative.db, sqlite:////absolute.db,
+// postgresql://...; PostgreSQL needs fastappkit::postgresql). Throws Error: exit_code() 2 for bad
+// input (nothing changed), 1 when the database or a migration failed or the database is at a
+// revision the program does not contain ("Can't locate revision identified by '<rev>'", nothing
+// changed).
 std::vector<AppliedMigration> migrate_all(const std::string& database_url,
                                           const MigrateOptions& options = {});
 
