@@ -358,6 +358,37 @@ class FleetTest(CliTestCase):
             cur.execute(f'CREATE SCHEMA "{target.schema}"')
         con.close()
 
+    def test_drift_audits_every_target_and_changes_nothing(self):
+        targets = self.make_targets(sqlite_count=4, pg_databases=2, pg_schemas=1)
+        self.assertEqual(self.fleet().code, 0)
+        hotfix = targets[1]
+        if hotfix.sqlite_path is not None:
+            import sqlite3
+            con = sqlite3.connect(hotfix.sqlite_path)
+            con.execute("CREATE INDEX ix_hotfix ON t02 (name)")
+            con.commit()
+            con.close()
+        else:
+            con = psycopg2.connect(hotfix.dsn)
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute(f'CREATE INDEX ix_hotfix ON "{hotfix.schema}".t02 (name)')
+            con.close()
+        before = [(t.tables(), t.history()) for t in targets]
+        res = self.fleet("--drift", "--report", self.report)
+        self.assertExit(res, 1, "1 drifted", "ix_hotfix")
+        lines = self.report_lines()
+        statuses = [line["status"] for line in lines[:-1]]
+        self.assertEqual(statuses.count("drifted"), 1)
+        self.assertEqual(statuses.count("unchanged"), len(targets) - 1)
+        drifted = next(line for line in lines[:-1] if line["status"] == "drifted")
+        self.assertEqual(len(drifted["drift"]), 1)
+        self.assertIn("ix_hotfix", drifted["drift"][0])
+        self.assertEqual(lines[-1]["summary"]["drifted"], 1)
+        self.assertEqual([(t.tables(), t.history()) for t in targets], before)
+        res = self.fleet("--drift", "--dry-run")
+        self.assertExit(res, 2, "--drift and --dry-run do not go together")
+
     def test_bad_input_is_one_sentence_before_any_target_is_touched(self):
         targets = self.make_targets(sqlite_count=3, pg_databases=2, pg_schemas=0)
         self.project.core_migration("zz0000000000", text="-- revision: zz0000000000\n-- down_revision: nowhere\n")

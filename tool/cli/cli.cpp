@@ -208,6 +208,8 @@ void add_fleet(CLI::App* migrate, Arguments& a, Action& action) {
                       "With --on-error continue: stop after F failures");
     fleet->add_option("--report", f.report, "Write one JSON line per target to FILE");
     fleet->add_flag("--dry-run", f.dry_run, "Report what is pending per target; change nothing");
+    fleet->add_flag("--drift", f.drift,
+                    "Audit each target with migrate drift instead of migrating; change nothing");
     fleet->final_callback([&] { action = [&](Session& s) { return migrate_fleet(s, a.fleet); }; });
 }
 

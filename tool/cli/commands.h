@@ -34,6 +34,7 @@ struct FleetArgs {
     int max_failures = 0;  // 0: no limit
     std::string report;    // JSON lines
     bool dry_run = false;
+    bool drift = false;  // audit each target with migrate drift instead of migrating
 };
 int migrate_fleet(Session& session, const FleetArgs& args);
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "autogen/drift.h"
 #include "cli/commands.h"
 #include "cli/interruption.h"
 #include "common/error.h"
@@ -142,6 +143,7 @@ Json target_json(const TargetResult& result) {
     for (const auto& step : result.applied)
         applied.push_back({{"history", step.history}, {"revision", step.revision}});
     Json out{{"target", result.target}, {"status", to_string(result.status)}, {"applied", applied}};
+    if (!result.drift.empty()) out["drift"] = result.drift;
     if (!result.pending.empty()) {
         Json pending = Json::array();
         for (const auto& p : result.pending)
@@ -159,6 +161,7 @@ Json summary_json(const FleetResult& report) {
             {"applied", report.count(TargetStatus::applied)},
             {"unchanged", report.count(TargetStatus::unchanged)},
             {"pending", report.count(TargetStatus::pending)},
+            {"drifted", report.count(TargetStatus::drifted)},
             {"failed", report.count(TargetStatus::failed)},
             {"skipped", report.count(TargetStatus::skipped)},
             {"duration_ms", report.duration_ms}};
@@ -177,6 +180,13 @@ std::string target_line(const TargetResult& result) {
             for (const auto& p : result.pending)
                 revisions += (revisions.empty() ? "" : ", ") + p.history + ":" + p.revision;
             return fmt::format("pending    {} ({})", result.target, revisions);
+        }
+        case TargetStatus::drifted: {
+            std::string text =
+                fmt::format("drifted    {} ({} difference{})", result.target, result.drift.size(),
+                            result.drift.size() == 1 ? "" : "s");
+            for (const auto& line : result.drift) text += "\n  " + line;
+            return text;
         }
         case TargetStatus::failed:
             return fmt::format("failed     {}: {}", result.target, result.error);
@@ -238,6 +248,8 @@ public:
             report.count(TargetStatus::applied), report.count(TargetStatus::unchanged),
             report.count(TargetStatus::pending) > 0
                 ? fmt::format("{} pending, ", report.count(TargetStatus::pending))
+            : report.count(TargetStatus::drifted) > 0
+                ? fmt::format("{} drifted, ", report.count(TargetStatus::drifted))
                 : "",
             report.count(TargetStatus::failed), report.count(TargetStatus::skipped),
             report.duration_ms));
@@ -270,6 +282,19 @@ int migrate_fleet(Session& session, const FleetArgs& args) {
     run.canary = static_cast<size_t>(std::max(args.canary, 0));
     if (args.max_failures > 0) run.max_failures = static_cast<size_t>(args.max_failures);
     run.dry_run = args.dry_run;
+    if (args.drift && args.dry_run)
+        throw usage_error("--drift and --dry-run do not go together: --drift changes nothing");
+    if (args.drift) {
+        run.audit = [](Database& live, const DatabaseUrl& url,
+                       const std::vector<History*>& histories) {
+            std::vector<std::string> lines;
+            for (const auto& history : check_drift(live, url, histories).histories) {
+                for (const auto& finding : history.findings)
+                    lines.push_back(history.history + ": " + finding.text());
+            }
+            return lines;
+        };
+    }
     run.root = session.root();
     run.targets = fleet_targets(session, args);
     run.histories = parsed_histories(session);
@@ -291,7 +316,7 @@ int migrate_fleet(Session& session, const FleetArgs& args) {
     };
     FleetOutput output(session, args, run.targets.size());
     run.on_target_done = [&output](const TargetResult& result) { output.done(result); };
-    if (!run.dry_run) Interruption::arm();
+    if (!run.dry_run && !args.drift) Interruption::arm();
     run.on_connection = [](size_t, Database* database) {
         static thread_local Database* mine = nullptr;
         if (mine) Interruption::unwatch(mine);

@@ -260,6 +260,7 @@ FleetTargetReport to_public(const TargetResult& result) {
             out.status = FleetStatus::pending;
             break;
         case TargetStatus::failed:
+        case TargetStatus::drifted:  // never: the library runs no audit
             out.status = FleetStatus::failed;
             break;
         case TargetStatus::skipped:

@@ -23,6 +23,8 @@ const char* to_string(TargetStatus status) {
             return "unchanged";
         case TargetStatus::pending:
             return "pending";
+        case TargetStatus::drifted:
+            return "drifted";
         case TargetStatus::failed:
             return "failed";
         case TargetStatus::skipped:
@@ -37,7 +39,7 @@ size_t FleetResult::count(TargetStatus status) const {
 }
 
 int FleetResult::exit_code() const {
-    bool failed = false, only_usage = true;
+    bool failed = count(TargetStatus::drifted) > 0, only_usage = !failed;
     for (const auto& target : targets) {
         if (target.status != TargetStatus::failed) continue;
         if (target.exit_code == static_cast<int>(ExitCode::interrupted)) return target.exit_code;
@@ -85,7 +87,11 @@ public:
             for (auto& history : set.histories) request.histories.push_back(history.get());
             request.conflict_checked = set.conflict_checked;
             auto opener = [&](bool read_only) -> Database& { return open(url, read_only); };
-            if (run_.dry_run) {
+            if (run_.audit) {
+                result.drift = run_.audit(opener(true), url, request.histories);
+                result.status =
+                    result.drift.empty() ? TargetStatus::unchanged : TargetStatus::drifted;
+            } else if (run_.dry_run) {
                 collect_pending(request, opener(true), result);
             } else {
                 Quiet quiet;

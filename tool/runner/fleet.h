@@ -25,7 +25,7 @@ namespace fastappkit {
 
 enum class FleetOnError { stop, continue_running };
 
-enum class TargetStatus { applied, unchanged, pending, failed, skipped };
+enum class TargetStatus { applied, unchanged, pending, drifted, failed, skipped };
 const char* to_string(TargetStatus status);
 
 struct PendingRevision {
@@ -40,6 +40,7 @@ struct TargetResult {
     TargetStatus status = TargetStatus::skipped;
     std::vector<AppliedStep> applied;      // in the order they ran (failed: those before it)
     std::vector<PendingRevision> pending;  // --dry-run only
+    std::vector<std::string> drift;        // an audit's findings, one line each
     std::string error;                     // failed: the sentence; skipped: why
     int exit_code = 0;                     // failed: 1, 2 (bad target) or 130 (interrupted)
     long long duration_ms = 0;
@@ -69,7 +70,12 @@ struct FleetRun {
     FleetOnError on_error = FleetOnError::stop;
     std::optional<size_t> max_failures;  // continue: stop starting targets after F failures
     bool dry_run = false;                // report what is pending; change nothing
-    OpenOptions open;                    // every target's connection options
+    // Instead of migrating, audit each target on a read-only connection (`migrate fleet
+    // --drift`): the findings, none when the target is as its migrations made it.
+    std::function<std::vector<std::string>(Database&, const DatabaseUrl&,
+                                           const std::vector<History*>&)>
+        audit;
+    OpenOptions open;  // every target's connection options
     std::function<FleetHistories()> histories;
     std::function<std::unique_ptr<Database>(const DatabaseUrl&, const OpenOptions&)> open_database;
     // Called from the worker threads, one call at a time, as each target ends.
