@@ -125,7 +125,7 @@ class Apps(CliTestCase):
         self.assertIn(f"UPDATE alembic_version_payments SET version_num='{PAY2}'", res.out)
         self.ok("migrate", "stamp", "--app", "payments", PAY2)
         self.assertVersions([PAY2], "alembic_version_payments")
-        self.assertEqual(self.db.user_tables(), ["charge"])
+        self.assertEqual(self.db.user_tables(), ["charge", "event"])
         self.assertVersions(None)
 
     def test_internal_app_per_app_upgrade_is_refused(self):
