@@ -29,7 +29,8 @@ struct Verification {
 
 // Reads the version rows and history rows of `history`; `db` may be read-only. `quick` (for
 // `migrate all`, whose no-op must stay fast) reads only the files modified at or after the time
-// their revision was applied: a file untouched since cannot differ from what ran.
+// their revision was applied: a file untouched since cannot differ from what ran. When every
+// file is named after an applied revision and untouched since, it reads no header at all.
 Verification verify_history(History& history, Database& db, bool quick = false);
 
 // What to do about an edited migration, for the messages that name one.
