@@ -1,5 +1,6 @@
 #include "autogen/postgres_renderer.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -272,6 +273,16 @@ void add_constraints(const TableDiff& d, std::vector<ChangeSql>& changes) {
     }
 }
 
+// Only ALTER TABLE waits for a lock that queues every query on the table (CREATE INDEX
+// CONCURRENTLY does not), and a transaction:false section runs its timeouts on a direct
+// connection only: the header goes where an ALTER TABLE is.
+void add_lock_timeout(MigrationSql& sql) {
+    const auto& statements = sql.upgrade.statements;
+    const bool alters = std::any_of(statements.begin(), statements.end(),
+                                    [](const auto& s) { return s.rfind("ALTER TABLE ", 0) == 0; });
+    if (alters) sql.header.insert(sql.header.begin(), kLockTimeout);
+}
+
 class PostgresRenderer final : public Renderer {
 public:
     MigrationSql render(const SchemaDiff& diff) const override {
@@ -302,8 +313,8 @@ public:
         // Statements on live tables wait for their locks at most this long (and are retried),
         // instead of queueing every query on the table behind them.
         if (alters_existing) {
-            sql.header.insert(sql.header.begin(), kLockTimeout);
-            for (auto& then : sql.then) then.header.insert(then.header.begin(), kLockTimeout);
+            add_lock_timeout(sql);
+            for (auto& then : sql.then) add_lock_timeout(then);
         }
         return sql;
     }
