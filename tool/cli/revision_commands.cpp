@@ -260,8 +260,8 @@ int migrate_autogenerate(Session& session, const std::string& app, const std::st
     for (const auto& change : changes) session.reporter().line("  " + change);
     for (std::size_t i = 1; i < result.written.size(); ++i) {
         session.reporter().line(fmt::format(
-            "Generated {} (revision {}), run outside a transaction: indexes built CONCURRENTLY, "
-            "foreign keys validated",
+            "Generated {} (revision {}) after it, for the statements that run outside a "
+            "transaction (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT)",
             result.written[i].file.string(), result.written[i].revision));
     }
     return 0;
