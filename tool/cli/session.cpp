@@ -177,7 +177,7 @@ std::string Session::did_you_mean_app(const std::string& name) {
     std::vector<std::string> names;
     try {
         for (const App& app : project().apps) names.push_back(app.name);
-    } catch (const Error&) {
+    } catch (const std::exception&) {
         return {};
     }
     const std::string closest = closest_name(name, names);
