@@ -5,6 +5,8 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -15,36 +17,58 @@ namespace fastappkit {
 
 namespace {
 
-// The file's modification time as history rows write applied_at (2026-11-26T10:00:00.123Z),
-// so that the two compare as strings; empty when the file cannot be read.
+// A modification time as history rows write applied_at (2026-11-26T10:00:00.123Z), so that the
+// two compare as strings.
+std::string timestamp(int64_t ns_since_epoch) {
+    const std::time_t seconds = static_cast<std::time_t>(ns_since_epoch / 1000000000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                       (ns_since_epoch / 1000000) % 1000);
+}
+
+// The file's modification time as timestamp() writes it; empty when the file cannot be read.
 std::string modified_at(const std::string& file) {
     struct stat info {};
     if (::stat(file.c_str(), &info) != 0) return {};
-    std::tm utc{};
-    gmtime_r(&info.st_mtim.tv_sec, &utc);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                       info.st_mtim.tv_nsec / 1000000);
+    return timestamp(static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec);
+}
+
+// The *.sql files of the history with their modification times: as the header index's check
+// saw them when it vouches for the directory (no stat of ours), else listed and stat'ed;
+// nullopt when the directory cannot be listed.
+std::optional<std::vector<std::pair<std::string, std::string>>> files_modified(History& history) {
+    std::vector<std::pair<std::string, std::string>> files;
+    if (const auto* indexed = history.indexed_files()) {
+        for (const auto& file : *indexed) files.emplace_back(file.name, timestamp(file.mtime_ns));
+        return files;
+    }
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(history.versions_dir(), error)) {
+        const auto& path = entry.path();
+        if (path.extension() == ".sql")
+            files.emplace_back(path.filename().string(), modified_at(path.string()));
+    }
+    if (error) return std::nullopt;
+    return files;
 }
 
 // `quick`'s shortcut, which reads no header: every *.sql file of the history is named after a
 // revision whose last history row is an upgrade (<revision>_<slug>.sql, as the runner writes
 // them) and was last modified before that upgrade ran. Anything else (a pending revision, a
 // renamed file, an edit) is left to the full check.
-bool untouched_since_applied(const History& history, const std::vector<HistoryRow>& rows) {
+bool untouched_since_applied(History& history, const std::vector<HistoryRow>& rows) {
     std::map<std::string, const HistoryRow*> last;  // revision -> its last row
     for (const auto& row : rows) last[row.revision] = &row;
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(history.versions_dir(), error)) {
-        const auto& path = entry.path();
-        if (path.extension() != ".sql") continue;
-        const std::string name = path.filename().string();
+    const auto files = files_modified(history);
+    if (!files) return false;
+    for (const auto& [name, modified] : *files) {
         const auto it = last.find(name.substr(0, name.find('_')));
         if (it == last.end() || it->second->direction != "upgrade") return false;
-        const std::string modified = modified_at(path.string());
         if (modified.empty() || modified >= it->second->applied_at) return false;
     }
-    return !error;
+    return true;
 }
 
 }  // namespace
