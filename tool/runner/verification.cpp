@@ -75,7 +75,6 @@ bool untouched_since_applied(History& history, const std::vector<HistoryRow>& ro
 
 Verification verify_history(History& history, Database& db, bool quick) {
     Verification result;
-    if (!db.has_table(history.version_table())) return result;
     std::vector<HistoryRow> rows = db.read_history(history.version_table());
     if (quick && untouched_since_applied(history, rows)) return result;
     const auto& graph = history.graph();
