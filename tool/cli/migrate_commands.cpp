@@ -145,16 +145,8 @@ void check_edited_migrations(Session& session, const std::vector<History*>& hist
     const VerifyMode mode = session.standalone() ? VerifyMode::warn : session.project().verify;
     if (mode == VerifyMode::off) return;
     std::vector<std::string> edited;
-    for (History* history : histories) {
-        Verification result;
-        try {
-            result = verify_history(*history, session.database(true), true);
-        } catch (const Error&) {
-            continue;  // a state run_migrations refuses with its own sentence (unknown revision)
-        }
-        for (const auto& e : result.edited)
-            edited.push_back(fmt::format("{} {} ({})", e.history, e.revision, e.file));
-    }
+    for (const auto& e : find_edited_migrations(histories, session.database(true)))
+        edited.push_back(fmt::format("{} {} ({})", e.history, e.revision, e.file));
     if (edited.empty()) return;
     const std::string sentence =
         fmt::format("{} applied migration{} changed since {} ran: {}; {}", edited.size(),
