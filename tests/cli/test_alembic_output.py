@@ -4,7 +4,7 @@ labels on the whole labelled branch; `status` listing pending revisions; and a r
 version row, as Alembic can leave one, removed by the next write."""
 import json
 
-from support import CliTestCase, create_table, drop_table, main
+from support import BACKEND, CliTestCase, create_table, drop_table, main, pg_password
 
 C1, C2 = "c1c1c1c1c1c1", "c2c2c2c2c2c2"
 X1, X2 = "e1e1e1e1e1e1", "e2e2e2e2e2e2"
@@ -48,14 +48,17 @@ class AlembicOutput(CliTestCase):
     def test_status_lists_pending_revisions_in_run_order(self):
         self.ok("migrate", "upgrade", C1)
         out = self.ok("migrate", "status").out.splitlines()
-        self.assertRegex(out[0], rf"^core\s+alembic_version\s+at {C1}\s+1 applied, 3 pending$")
-        self.assertEqual(out[1:], [f"    {C2} create tc2", f"    {X1} create tx1", f"    {X2} create tx2"])
+        # the database first: the SQLite file, or the server with the password masked
+        self.assertEqual(out[0], f"Database: {self.db.sqlite_path} (SQLite)" if BACKEND == "sqlite" else
+                         f"Database: {self.db.url.replace(':' + pg_password() + '@', ':***@')} (PostgreSQL)")
+        self.assertRegex(out[1], rf"^core\s+alembic_version\s+at {C1}\s+1 applied, 3 pending$")
+        self.assertEqual(out[2:], [f"    {C2} create tc2", f"    {X1} create tx1", f"    {X2} create tx2"])
         doc = json.loads(self.ok("--json", "migrate", "status").out)
         self.assertEqual(doc["histories"][0]["pending_revisions"], [
             {"revision": C2, "message": "create tc2"}, {"revision": X1, "message": "create tx1"},
             {"revision": X2, "message": "create tx2"}])
         self.ok("migrate", "upgrade", "heads")
-        self.assertEqual(len(self.ok("migrate", "status").out.splitlines()), 1)
+        self.assertEqual(len(self.ok("migrate", "status").out.splitlines()), 2)
 
     def test_next_write_removes_a_redundant_row(self):
         self.ok("migrate", "upgrade", X1)

@@ -1,6 +1,7 @@
 // Every kind of change, on SQLite and (with FASTAPPKIT_TEST_POSTGRES_URL) PostgreSQL: the
 // generated migration, applied as the runner applies it to a database at the old schema,
 // gives the new models' schema, and its downgrade gives the old one back, rows included.
+#include <algorithm>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -50,8 +51,11 @@ protected:
         return introspector_->read_schema(scratch->db());
     }
 
-    // Generates the migration from `old_models` to `new_models`, as a parsed migration file.
-    MigrationScript generate(const std::string& old_models, const std::string& new_models) {
+    // Generates the migration from `old_models` to `new_models`, as parsed migration files:
+    // the migration, and the one run outside a transaction after it when there is one (its
+    // text in then_text_).
+    std::vector<MigrationScript> generate(const std::string& old_models,
+                                          const std::string& new_models) {
         old_schema_ = schema_of(old_models);
         new_schema_ = schema_of(new_models);
         const auto diff = diff_schemas(old_schema_, new_schema_);
@@ -60,36 +64,53 @@ protected:
         file.revision = "0123456789ab";
         file.message = "test";
         file.create_date = "2026-01-01T00:00:00Z";
-        file.sql = make_renderer(GetParam())->render(diff);
+        const MigrationSql sql = make_renderer(GetParam())->render(diff);
+        file.sql = sql;
+        file.sql.then.clear();
         text_ = render_revision_file(file);
-        return parse_migration_text(text_, "generated.sql", false);
+        std::vector<MigrationScript> scripts{parse_migration_text(text_, "generated.sql", false)};
+        then_text_.clear();
+        for (const auto& then : sql.then) {
+            file.revision = "0123456789ac";
+            file.down_revisions = {"0123456789ab"};
+            file.sql = then;
+            then_text_ = render_revision_file(file);
+            scripts.push_back(parse_migration_text(then_text_, "generated_then.sql", false));
+        }
+        return scripts;
     }
 
     // A database at the old schema holding `rows`, and the migration to the new one.
     void start(const std::string& old_models, const std::string& new_models,
                const std::string& rows = "") {
-        script_ = generate(old_models, new_models);
+        scripts_ = generate(old_models, new_models);
         live_ = introspector_->open_scratch(target_);
         db().execute(old_models);
         if (!rows.empty()) db().execute(rows);
     }
 
-    // Runs a section the way the runner does: in a transaction unless it says transaction:false.
+    // Runs a section the way the runner does: in a transaction unless it says transaction:false;
+    // the follow-up migration after the first on upgrade, before it on downgrade.
     void run(Direction direction) {
-        const Section* section = script_.section(direction, to_string(GetParam()));
-        ASSERT_NE(section, nullptr) << text_;
-        if (section->transactional) {
-            auto transaction = db().begin();
-            db().execute(section->sql, section->marker_line + 1);
-            transaction->commit();
-        } else {
-            db().execute(section->sql, section->marker_line + 1);
+        std::vector<const MigrationScript*> order;
+        for (const auto& script : scripts_) order.push_back(&script);
+        if (direction == Direction::downgrade) std::reverse(order.begin(), order.end());
+        for (const MigrationScript* script : order) {
+            const Section* section = script->section(direction, to_string(GetParam()));
+            ASSERT_NE(section, nullptr) << text_ << then_text_;
+            if (section->transactional) {
+                auto transaction = db().begin();
+                db().execute(section->sql, section->marker_line + 1);
+                transaction->commit();
+            } else {
+                db().execute(section->sql, section->marker_line + 1);
+            }
         }
     }
 
     void expect_schema(const Schema& expected) {
         const auto diff = diff_schemas(introspector_->read_schema(db()), expected);
-        EXPECT_TRUE(diff.empty()) << join_lines(diff.describe()) << "\n" << text_;
+        EXPECT_TRUE(diff.empty()) << join_lines(diff.describe()) << "\n" << text_ << then_text_;
     }
 
     void upgrade() {
@@ -118,8 +139,8 @@ protected:
     DatabaseUrl target_;
     std::unique_ptr<Introspector> introspector_;
     Schema old_schema_, new_schema_;
-    std::string text_;
-    MigrationScript script_;
+    std::string text_, then_text_;
+    std::vector<MigrationScript> scripts_;
     std::unique_ptr<ScratchSchema> live_;
 };
 

@@ -25,6 +25,16 @@ struct SectionSql {
 struct MigrationSql {
     SectionSql upgrade;
     SectionSql downgrade;
+    // Header lines after the standard keys, without their "-- ": "lock_timeout: 5s", and a
+    // "lint:ignore <rule-id> <reason>" for each rule a statement written on purpose breaks, so
+    // that the file passes `migrate lint --strict` for its dialect.
+    std::vector<std::string> header;
+    // Statements that must run outside a transaction (CREATE INDEX CONCURRENTLY) or lock less
+    // there (VALIDATE CONSTRAINT): at most one migration, written as a second revision after
+    // this one, with transaction:false sections.
+    std::vector<MigrationSql> then;
+
+    bool empty() const { return upgrade.statements.empty() && downgrade.statements.empty(); }
 };
 
 class Renderer {
@@ -50,10 +60,16 @@ struct ChangeSql {
     Phase phase = Phase::alter_tables;
     std::vector<std::string> upgrade;
     std::vector<std::string> downgrade;
+    // Lint rules the upgrade breaks on purpose: "<rule-id> <reason>".
+    std::vector<std::string> lint_accepted = {};
+    // Runs in the follow-up migration, outside a transaction (MigrationSql::then).
+    bool outside_transaction = false;
 };
 
 // Upgrade: the changes' statements ordered by phase (stable); downgrade: each change's undo, last
-// change first. The review notes open both sections as "-- review: …" comments.
+// change first. The review notes open both sections as "-- review: …" comments. The changes
+// run outside a transaction go to `then`; every change's accepted lint rules to the header of
+// its migration, once per rule.
 MigrationSql assemble(std::vector<ChangeSql> changes, const std::vector<std::string>& review_notes);
 
 }  // namespace fastappkit

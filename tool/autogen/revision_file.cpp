@@ -56,11 +56,15 @@ std::string revision_slug(const std::string& message) {
 }
 
 std::string render_revision_file(const RevisionFile& file) {
+    std::string header;
+    for (const auto& line : file.sql.header) header += "-- " + one_line(line) + "\n";
     return fmt::format(
-        "-- revision: {}\n-- down_revision: {}\n-- branch_labels:\n-- depends_on:\n-- message: {}\n"
-        "-- create_date: {}\n\n{}\n{}",
+        "-- revision: {}\n-- down_revision: {}\n-- branch_labels:{}\n-- depends_on:{}\n"
+        "-- message: {}\n-- create_date: {}\n{}\n{}\n{}",
         file.revision, file.down_revisions.empty() ? "none" : join(file.down_revisions),
-        one_line(file.message), file.create_date, section("upgrade", file.sql.upgrade),
+        file.branch_labels.empty() ? "" : " " + join(file.branch_labels),
+        file.depends_on.empty() ? "" : " " + join(file.depends_on), one_line(file.message),
+        file.create_date, header, section("upgrade", file.sql.upgrade),
         section("downgrade", file.sql.downgrade));
 }
 

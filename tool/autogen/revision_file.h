@@ -22,6 +22,8 @@ struct RevisionFile {
     std::string message;
     std::string create_date;  // ISO 8601 UTC, e.g. 2026-11-26T10:00:00Z
     MigrationSql sql;
+    std::vector<std::string> branch_labels = {};
+    std::vector<std::string> depends_on = {};
 };
 
 std::string render_revision_file(const RevisionFile& file);

@@ -74,8 +74,15 @@ int app_list(Session& session, bool verbose) {
         text += fmt::format("{:<20} {:<9}", app.name, to_string(app.kind));
         if (app.manifest)
             text += fmt::format(" {:<8} alembic_version_{}", app.manifest->version, app.name);
-        if (verbose || session.reporter().verbose())
+        if (verbose || session.reporter().verbose()) {
             text += fmt::format("\n    {}", app.dir.string());
+            if (app.manifest && app.manifest->requires_apps) {
+                const auto& required = *app.manifest->requires_apps;
+                text += required.empty()
+                            ? std::string("\n    requires nothing")
+                            : fmt::format("\n    requires {}", fmt::join(required, ", "));
+            }
+        }
         text += "\n";
     }
     if (project.apps.empty())

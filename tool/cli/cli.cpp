@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/interruption.h"
+#include "common/closest_name.h"
 #include "common/error.h"
 #include "config/database_url.h"
 #include "db/sqlite_database.h"
@@ -42,6 +43,9 @@ struct Arguments {
     bool applied = false;
     bool rolled_back = false;
     FleetArgs fleet;
+    bool exit_code = false;
+    bool indicate_current = false;
+    RevisionArgs revision;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -62,17 +66,26 @@ void add_app_option(CLI::App* command, Arguments& a) {
                         "An external app's history instead of the core one");
 }
 
+void add_ignore_requires(CLI::App* command, Arguments& a) {
+    command->add_flag("--ignore-requires", a.history.ignore_requires,
+                      "Move this app even when the apps it requires (or that require it) are "
+                      "not where `requires` wants them");
+}
+
 // upgrade / downgrade / preview, under `migrate` (the shared history) and under
-// `migrate app NAME` (that app's history): `whose` words the help.
-void add_move_commands(CLI::App* parent, const std::string& whose, Arguments& a, Action& action) {
+// `migrate app NAME` (that app's history, `per_app`): `whose` words the help.
+void add_move_commands(CLI::App* parent, const std::string& whose, bool per_app, Arguments& a,
+                       Action& action) {
     auto* upgrade = parent->add_subcommand("upgrade", "Upgrade " + whose + " (default: head)");
     add_revision(upgrade, a.history.revision, false, "Target revision (default: head)");
+    if (per_app) add_ignore_requires(upgrade, a);
     upgrade->final_callback(
         [&] { action = [&](Session& s) { return migrate_upgrade(s, a.history); }; });
 
     auto* downgrade = parent->add_subcommand("downgrade", "Downgrade " + whose);
     add_revision(downgrade, a.history.revision, true,
                  "Target revision: -1, base, or a revision id");
+    if (per_app) add_ignore_requires(downgrade, a);
     downgrade->final_callback(
         [&] { action = [&](Session& s) { return migrate_downgrade(s, a.history); }; });
 
@@ -86,7 +99,7 @@ void add_move_commands(CLI::App* parent, const std::string& whose, Arguments& a,
 }
 
 void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
-    add_move_commands(migrate, "the shared core history", a, action);
+    add_move_commands(migrate, "the shared core history", false, a, action);
 
     auto* current = migrate->add_subcommand("current", "Show the revisions the database is at");
     add_app_option(current, a);
@@ -95,8 +108,11 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
 
     auto* history = migrate->add_subcommand("history", "List revisions, newest first");
     add_app_option(history, a);
-    history->final_callback(
-        [&] { action = [&](Session& s) { return migrate_history(s, a.history.app); }; });
+    history->add_flag("--indicate-current", a.indicate_current,
+                      "Mark the revisions the database is at with (current)");
+    history->final_callback([&] {
+        action = [&](Session& s) { return migrate_history(s, a.history.app, a.indicate_current); };
+    });
 
     auto* heads = migrate->add_subcommand("heads", "List the head revisions");
     add_app_option(heads, a);
@@ -126,6 +142,18 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
         };
     });
 
+    auto* revision = migrate->add_subcommand(
+        "revision", "Write an empty revision on top of the head, to fill in by hand");
+    revision->add_option("-m,--message", a.revision.message, "Message of the revision")->required();
+    revision->add_option("--app", a.revision.app, "An app's history instead of the core one");
+    revision->add_option("--head", a.revision.head,
+                         "The parent revision (default: the head; base: a new root)");
+    revision->add_option("--depends-on", a.revision.depends_on, "A revision it depends on");
+    revision->add_option("--branch-label", a.revision.branch_labels,
+                         "A branch label for the new revision");
+    revision->final_callback(
+        [&] { action = [&](Session& s) { return migrate_revision(s, a.revision); }; });
+
     auto* merge = migrate->add_subcommand("merge", "Write a revision merging several heads");
     merge->add_option("-m,--message", a.message, "Message of the merge revision")->required();
     merge->add_option("revisions", a.revisions, "Revisions to merge (default: heads)");
@@ -148,13 +176,14 @@ void add_app_subcommands(CLI::App* migrate, Arguments& a, Action& action) {
         action = [&](Session& s) { return migrate_autogenerate(s, a.history.app, a.message); };
     });
 
-    add_move_commands(app, "this external app's history", a, action);
+    add_move_commands(app, "this external app's history", true, a, action);
 
     // The read-only and stamp commands also answer per app (migrate app NAME current).
     for (auto [name, fn] :
          std::vector<std::pair<const char*, int (*)(Session&, const std::string&)>>{
              {"current", migrate_current},
-             {"history", migrate_history},
+             {"history",
+              [](Session&s, const std::string&which) { return migrate_history(s, which, false); }},
              {"heads", migrate_heads}}) {
         auto* command = app->add_subcommand(name, std::string("migrate ") + name + " for this app");
         command->final_callback([&a, &action, fn = fn] {
@@ -229,8 +258,10 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
     add_app_subcommands(migrate, a, action);
     add_fleet(migrate, a, action);
 
-    migrate->add_subcommand("status", "What each history has applied and pending")
-        ->final_callback([&] { action = migrate_status; });
+    auto* status = migrate->add_subcommand("status", "What each history has applied and pending");
+    status->add_flag("--exit-code", a.exit_code, "Exit 1 when anything is pending (for CI)");
+    status->final_callback(
+        [&] { action = [&](Session& s) { return migrate_status(s, a.exit_code); }; });
     migrate
         ->add_subcommand("verify", "Exit 1 when an applied migration's file changed since it ran")
         ->final_callback([&] { action = migrate_verify; });
@@ -292,22 +323,6 @@ void let_options_fall_through(CLI::App* command) {
     }
 }
 
-// Levenshtein distance, for suggesting the command a typo meant.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 // "Unknown command 'upgrde' for 'fastappkit migrate'; did you mean 'upgrade'?" when the
 // command line stopped at a word that is none of the deepest command's subcommands; empty
 // otherwise (CLI11's own message is better then).
@@ -328,20 +343,39 @@ std::string unknown_command_message(const CLI::App& root) {
     for (const CLI::App* up = command->get_parent(); up; up = up->get_parent()) {
         path = up->get_name() + " " + path;
     }
-    std::string closest;
-    std::size_t best = std::string::npos;
-    for (const CLI::App* sub : subcommands) {
-        const std::size_t distance = edit_distance(word, sub->get_name());
-        if (distance < best) {
-            best = distance;
-            closest = sub->get_name();
-        }
-    }
-    if (best > std::max<std::size_t>(2, closest.size() / 3)) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : subcommands) names.push_back(sub->get_name());
+    const std::string closest = closest_name(word, names);
+    if (closest.empty()) {
         return fmt::format("Unknown command '{}' for '{}'; run '{} --help' for the list", word,
                            path, path);
     }
     return fmt::format("Unknown command '{}' for '{}'; did you mean '{}'?", word, path, closest);
+}
+
+// `migrate upgrade --app NAME`: the per-app form is `migrate app NAME upgrade`. Empty when the
+// command line is not that mistake.
+std::string misplaced_app_message(const CLI::App& root, int argc, char** argv) {
+    const CLI::App* command = &root;
+    while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+    const std::string name = command->get_name();
+    const CLI::App* parent = command->get_parent();
+    if ((name != "upgrade" && name != "downgrade" && name != "preview") || !parent ||
+        parent->get_name() != "migrate") {
+        return {};
+    }
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        std::string app;
+        if (arg == "--app" && i + 1 < argc) app = argv[i + 1];
+        if (arg.rfind("--app=", 0) == 0) app = arg.substr(6);
+        if (app.empty()) continue;
+        return fmt::format(
+            "'fastappkit migrate {}' moves the core history and has no --app option; move an "
+            "external app with 'fastappkit migrate app {} {}'",
+            name, app, name);
+    }
+    return {};
 }
 
 // The error's sentence, passwords masked, on stderr; with --json also as one JSON line on
@@ -415,6 +449,10 @@ int run_cli(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         if (const std::string unknown = unknown_command_message(root); !unknown.empty()) {
             return report_error(global, ExitCode::usage, unknown);
+        }
+        if (const std::string misplaced = misplaced_app_message(root, argc, argv);
+            !misplaced.empty()) {
+            return report_error(global, ExitCode::usage, misplaced);
         }
         // CLI11's own message may echo an argument holding a URL: masked like every error.
         const std::string message = mask_passwords(e.what());

@@ -13,6 +13,8 @@ namespace fastappkit {
 struct HistoryArgs {
     std::string app;
     std::string revision;
+    // migrate app NAME upgrade/downgrade: skip the `requires` checks (docs/configuration.md).
+    bool ignore_requires = false;
 };
 
 // migrate_commands.cpp: commands that move a database.
@@ -43,9 +45,11 @@ int migrate_resolve(Session& session, const HistoryArgs& args, bool applied, boo
 
 // inspect_commands.cpp: read-only commands.
 int migrate_current(Session& session, const std::string& app);
-int migrate_history(Session& session, const std::string& app);
+// `indicate_current`: mark the revisions the database is at, as Alembic's --indicate-current.
+int migrate_history(Session& session, const std::string& app, bool indicate_current);
 int migrate_heads(Session& session, const std::string& app);
-int migrate_status(Session& session);
+// `exit_code`: exit 1 when anything is pending (for CI).
+int migrate_status(Session& session, bool exit_code);
 int migrate_verify(Session& session);
 
 // revision_commands.cpp: commands that write migration files.
@@ -53,6 +57,15 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
                   const std::vector<std::string>& revisions);
 int migrate_autogenerate(Session& session, const std::string& app, const std::string& message);
 int migrate_check(Session& session);
+// migrate revision: an empty migration on top of the head (or `head`), to write by hand.
+struct RevisionArgs {
+    std::string app;
+    std::string message;
+    std::string head;
+    std::vector<std::string> depends_on;
+    std::vector<std::string> branch_labels;
+};
+int migrate_revision(Session& session, const RevisionArgs& args);
 
 // safety_commands.cpp: the safety nets (docs/safety.md).
 struct LintArgs {

@@ -12,7 +12,7 @@
 #include "runner/migrator.h"
 #include "runner/plan.h"
 #include "runner/unfinished_section.h"
-#include "script/checksum.h"
+#include "runner/verification.h"
 
 namespace fastappkit {
 
@@ -40,15 +40,17 @@ std::string revision_label(const RevisionGraph& graph, Node n, bool labels, bool
     return text;
 }
 
-// Alembic's history line: "<down> (<depends_on>) -> <revision> (<labels>) …, <message>".
-std::string history_line(const RevisionGraph& graph, Node n) {
+// Alembic's history line: "<down> (<depends_on>) -> <revision> (<labels>) …, <message>", with
+// " (current)" after the labels of a revision the database is at (--indicate-current).
+std::string history_line(const RevisionGraph& graph, Node n, bool current) {
     const MigrationScript& script = graph.script(n);
     std::string downs = script.down_revisions.empty()
                             ? "<base>"
                             : fmt::format("{}", fmt::join(script.down_revisions, ", "));
     if (!script.depends_on.empty())
         downs += fmt::format(" ({})", fmt::join(script.depends_on, ", "));
-    return fmt::format("{} -> {}, {}", downs, revision_label(graph, n, true, true), script.message);
+    return fmt::format("{} -> {}{}, {}", downs, revision_label(graph, n, true, true),
+                       current ? " (current)" : "", script.message);
 }
 
 // What Alembic's `current` shows (RevisionMap._get_all_current): the rows, and every head
@@ -95,20 +97,27 @@ int migrate_current(Session& session, const std::string& app) {
     return 0;
 }
 
-int migrate_history(Session& session, const std::string& app) {
+int migrate_history(Session& session, const std::string& app, bool indicate_current) {
     History& history = session.history_for(app);
     const auto& graph = history.graph();
+    Nodes current;  // with --indicate-current: the revisions the database is at
+    if (indicate_current) {
+        Database& db = session.database(true);
+        current = heads_from_versions(graph, db.read_versions(history.version_table()));
+    }
     Json rows = Json::array();
     std::string text;
     for (const Node n : history_order(graph)) {
         const auto& script = graph.script(n);
-        text += history_line(graph, n) + "\n";
+        const bool is_current = std::find(current.begin(), current.end(), n) != current.end();
+        text += history_line(graph, n, is_current) + "\n";
         rows.push_back({{"revision", script.revision},
                         {"down_revisions", script.down_revisions},
                         {"depends_on", script.depends_on},
                         {"branch_labels", graph.labels(n)},
                         {"message", script.message},
                         {"file", script.file}});
+        if (indicate_current) rows.back()["current"] = is_current;
     }
     if (session.reporter().json()) {
         print_json({{"name", history.name()}, {"revisions", rows}});
@@ -131,10 +140,16 @@ int migrate_heads(Session& session, const std::string& app) {
     return 0;
 }
 
-int migrate_status(Session& session) {
+int migrate_status(Session& session, bool exit_code) {
     Database& db = session.database(true);
+    bool any_pending = false, any_edited = false;
     Json histories = Json::array();
     auto& out = session.reporter();
+    const DatabaseUrl url = session.database_url();
+    const std::string database =
+        url.dialect == Dialect::sqlite ? url.sqlite_path.string() : url.masked();
+    out.output(fmt::format("Database: {} ({})\n", database,
+                           url.dialect == Dialect::sqlite ? "SQLite" : "PostgreSQL"));
     for (History* history : session.all_histories()) {
         const auto& graph = history->graph();
         auto rows = db.read_versions(history->version_table());
@@ -174,50 +189,49 @@ int migrate_status(Session& session) {
         out.output(fmt::format("{:<20} {:<32} at {:<14} {} applied, {}\n", history->name(),
                                history->version_table(), at, applied, state));
         out.output(pending_lines);  // in the order upgrade runs them
+        Json edited = Json::array();
+        for (const auto& e : verify_history(*history, db).edited) {
+            edited.push_back({{"revision", e.revision}, {"file", e.file}});
+            out.output(out.yellow(
+                fmt::format("    {} edited since it was applied: {}\n", e.revision, e.file)));
+        }
+        histories.back()["edited"] = edited;
+        any_pending = any_pending || pending > 0;
+        any_edited = any_edited || !edited.empty();
     }
-    if (out.json()) print_json({{"histories", histories}});
-    return 0;
+    if (any_edited && !out.json()) {
+        out.output(
+            fmt::format("An applied migration was edited: {}; 'fastappkit migrate verify' "
+                        "lists them\n",
+                        kEditedMigrationAdvice));
+    }
+    if (out.json()) print_json({{"database", database}, {"histories", histories}});
+    return exit_code && any_pending ? 1 : 0;
 }
 
 // Compares each applied revision's recorded checksum with its file now; revisions applied
 // without a history row (stamped, or by Alembic) are reported as unverified.
 int migrate_verify(Session& session) {
     Database& db = session.database(true);
-    const std::string dialect = to_string(db.dialect());
     Json changed = Json::array();
-    size_t verified = 0, unverified = 0;
+    size_t verified = 0, unverified = 0, edited = 0;
     auto& out = session.reporter();
     for (History* history : session.all_histories()) {
-        const auto& graph = history->graph();
-        auto applied =
-            graph.ancestors(heads_from_versions(graph, db.read_versions(history->version_table())));
-        std::map<std::string, std::string> recorded;  // revision -> checksum of its last upgrade
-        for (const auto& row : db.read_history(history->version_table())) {
-            if (row.direction == "upgrade") recorded[row.revision] = row.checksum;
-        }
-        for (RevisionGraph::Node n = 0; n < static_cast<RevisionGraph::Node>(graph.size()); ++n) {
-            if (!applied[n]) continue;
-            auto it = recorded.find(graph.id(n));
-            if (it == recorded.end()) {
-                ++unverified;
-                continue;
-            }
-            const Section* section = history->body(n).section(Direction::upgrade, dialect);
-            std::string now =
-                section ? sql_checksum(section->sql) : std::string("(no upgrade section)");
-            if (now == it->second) {
-                ++verified;
-                continue;
-            }
-            const auto& file = graph.script(n).file;
-            changed.push_back({{"history", history->name()},
-                               {"revision", graph.id(n)},
-                               {"file", file},
-                               {"recorded", it->second},
-                               {"current", now}});
+        const Verification result = verify_history(*history, db);
+        verified += result.verified;
+        unverified += result.unverified;
+        edited += result.edited.size();
+        for (const auto& e : result.edited) {
+            changed.push_back({{"history", e.history},
+                               {"revision", e.revision},
+                               {"file", e.file},
+                               {"recorded", e.recorded},
+                               {"current", e.current}});
             out.error(fmt::format(
-                "{}: revision {} changed since it was applied ({}: checksum {} recorded, {} now)",
-                history->name(), graph.id(n), file, it->second.substr(0, 12), now.substr(0, 12)));
+                "{}: revision {} changed since it was applied ({}: checksum {} recorded, {} now); "
+                "{}",
+                e.history, e.revision, e.file, e.recorded.substr(0, 12), e.current.substr(0, 12),
+                kEditedMigrationAdvice));
         }
     }
     if (out.json()) {
@@ -225,9 +239,9 @@ int migrate_verify(Session& session) {
     } else {
         out.line(fmt::format(
             "{} applied migration{} verified, {} changed, {} without a recorded checksum", verified,
-            verified == 1 ? "" : "s", changed.size(), unverified));
+            verified == 1 ? "" : "s", edited, unverified));
     }
-    return changed.empty() ? 0 : 1;
+    return edited == 0 ? 0 : 1;
 }
 
 }  // namespace fastappkit

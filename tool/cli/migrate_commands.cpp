@@ -1,8 +1,10 @@
 // Commands that move a database: migrate all / upgrade / downgrade / stamp / preview.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -10,6 +12,7 @@
 #include "config/app_order.h"
 #include "runner/migration_run.h"
 #include "runner/migrator.h"
+#include "runner/verification.h"
 
 namespace fastappkit {
 
@@ -89,10 +92,94 @@ std::vector<std::string> external_app_of(Session& session, const HistoryArgs& ar
     return {args.app};
 }
 
+std::vector<std::string> version_rows(Database& db, const History& history) {
+    if (!db.has_table(history.version_table())) return {};
+    auto rows = db.read_versions(history.version_table());
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
+bool at_heads(Database& db, History& history) {
+    const auto& graph = history.graph();
+    std::vector<std::string> heads;
+    for (auto node : graph.heads()) heads.push_back(graph.id(node));
+    std::sort(heads.begin(), heads.end());
+    return version_rows(db, history) == heads;
+}
+
+// An external app moves in `requires` order (docs/configuration.md): it upgrades only once
+// every app it requires is at its heads, and downgrades an app only while no app requiring it
+// is applied. Checked on a read-only connection, before anything is written.
+void check_requires(Session& session, const HistoryArgs& args, Direction direction) {
+    if (args.app.empty() || args.ignore_requires || session.standalone()) return;
+    const AppManifest& manifest = *session.project_app(args.app).manifest;
+    if (direction == Direction::upgrade) {
+        for (const auto& name : manifest.requires_apps.value_or(std::vector<std::string>{})) {
+            History& required = session.app_history(name);
+            if (at_heads(session.database(true), required)) continue;
+            throw usage_error(fmt::format(
+                "App '{}' requires '{}', which is not at its head: migrate '{}' first ('fastappkit "
+                "migrate app {} upgrade', or 'fastappkit migrate all'), or pass --ignore-requires",
+                args.app, name, name, name));
+        }
+        return;
+    }
+    for (const App* app : session.project().external_apps()) {
+        const auto& requires_apps = app->manifest->requires_apps;
+        if (!requires_apps || std::find(requires_apps->begin(), requires_apps->end(), args.app) ==
+                                  requires_apps->end()) {
+            continue;
+        }
+        const auto rows = version_rows(session.database(true), session.app_history(app->name));
+        if (rows.empty()) continue;
+        throw usage_error(fmt::format(
+            "App '{}' requires '{}' and is applied (at {}): downgrade '{}' first ('fastappkit "
+            "migrate app {} downgrade base'), or pass --ignore-requires",
+            app->name, args.app, heads_text(rows), app->name, app->name));
+    }
+}
+
+// [tool.fastappkit.migration] verify (docs/safety.md): an applied migration whose file changed
+// since it ran is named in one warning line, or refuses the run before anything is written.
+void check_edited_migrations(Session& session, const std::vector<History*>& histories) {
+    const VerifyMode mode = session.standalone() ? VerifyMode::warn : session.project().verify;
+    if (mode == VerifyMode::off) return;
+    std::vector<std::string> edited;
+    for (const auto& e : find_edited_migrations(histories, session.database(true)))
+        edited.push_back(fmt::format("{} {} ({})", e.history, e.revision, e.file));
+    if (edited.empty()) return;
+    const std::string sentence =
+        fmt::format("{} applied migration{} changed since {} ran: {}; {}", edited.size(),
+                    edited.size() == 1 ? "" : "s", edited.size() == 1 ? "it" : "they",
+                    fmt::join(edited, ", "), kEditedMigrationAdvice);
+    if (mode == VerifyMode::error) {
+        throw usage_error(sentence + " (verify = \"error\" in [tool.fastappkit.migration])");
+    }
+    session.reporter().waiting("warning: " + sentence);
+}
+
+// FROM:TO runs downgrades when TO lies below FROM (head:base, head:-1), like Alembic's
+// `downgrade --sql`; upgrades otherwise.
+Direction offline_direction(History& history, const std::string& range) {
+    const auto colon = range.find(':');
+    const std::string from = range.substr(0, colon), to = range.substr(colon + 1);
+    if (from.empty() || to.empty() || from == "base") return Direction::upgrade;
+    if (to == "base" || to[0] == '-') return Direction::downgrade;
+    const auto& graph = history.graph();
+    const auto start = graph.resolve(from);
+    const auto below = graph.ancestors(start);
+    for (auto n : graph.resolve(to)) {
+        if (!below[n] || std::find(start.begin(), start.end(), n) != start.end())
+            return Direction::upgrade;
+    }
+    return Direction::downgrade;
+}
+
 }  // namespace
 
 int migrate_all(Session& session) {
     auto histories = session.all_histories();
+    check_edited_migrations(session, histories);
     std::vector<std::string> apps;
     if (!session.standalone()) {
         for (const auto* app : session.project().external_apps()) apps.push_back(app->name);
@@ -102,6 +189,7 @@ int migrate_all(Session& session) {
 
 int migrate_upgrade(Session& session, const HistoryArgs& args) {
     History& history = session.history_for(args.app);
+    check_requires(session, args, Direction::upgrade);
     return move_histories(session, {&history}, Direction::upgrade, or_head(args.revision),
                           external_app_of(session, args));
 }
@@ -112,6 +200,7 @@ int migrate_downgrade(Session& session, const HistoryArgs& args) {
             "migrate downgrade needs a target revision (for example -1, base, or a revision id)");
     }
     History& history = session.history_for(args.app);
+    check_requires(session, args, Direction::downgrade);
     return move_histories(session, {&history}, Direction::downgrade, args.revision, {});
 }
 
@@ -141,7 +230,7 @@ int migrate_preview(Session& session, const HistoryArgs& args, const std::string
     std::string sql;
     if (args.revision.find(':') != std::string::npos) {
         Dialect d = dialect.empty() ? session.database_url().dialect : parse_dialect(dialect);
-        sql = render_offline(history, d, Direction::upgrade, args.revision);
+        sql = render_offline(history, d, offline_direction(history, args.revision), args.revision);
     } else {
         Database& db = session.database(true);
         sql = Migrator(history, db, session.reporter())

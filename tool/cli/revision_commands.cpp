@@ -1,5 +1,7 @@
 // Commands that write migration files or compare them with the models: merge, autogenerate
 // (migrate core -m / makemigrations) and check.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -16,6 +18,7 @@ namespace fastappkit {
 namespace {
 
 using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
 
 void print_json(const Json& document) { std::cout << document.dump(2) << "\n"; }
 
@@ -44,8 +47,9 @@ History& target_history(Session& session, const std::string& app) {
 struct ModelledHistory {
     History* history = nullptr;
     std::vector<std::filesystem::path> model_files;
-    std::string missing_models;  // why there are none, when there are none
-    std::string makemigrations;  // the command that writes its next migration
+    std::string missing_models;          // why there are none, when there are none
+    std::string makemigrations;          // the command that writes its next migration
+    std::vector<History*> requirements;  // what it stands on (compare_models)
 };
 
 ModelledHistory standalone_target(Session& session, const std::string& app) {
@@ -57,6 +61,7 @@ ModelledHistory standalone_target(Session& session, const std::string& app) {
                                         manifest.manifest_file.string());
     target.makemigrations =
         fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE", manifest.name);
+    target.requirements = session.required_histories(manifest.name);
     return target;
 }
 
@@ -82,6 +87,7 @@ ModelledHistory external_target(Session& session, const App& app) {
     target.makemigrations =
         fmt::format("fastappkit migrate app {} makemigrations -m MESSAGE (in its own checkout, {})",
                     app.name, app.dir.parent_path().string());
+    target.requirements = session.required_histories(app.name);
     return target;
 }
 
@@ -133,6 +139,88 @@ int migrate_merge(Session& session, const std::string& app, const std::string& m
     return 0;
 }
 
+namespace {
+
+// The parent of a new revision: `head` resolved to one revision ("base": none), else the
+// history's one head.
+std::vector<std::string> new_revision_parent(const History& history, const RevisionGraph& graph,
+                                             const std::string& head) {
+    if (head == "base") return {};
+    if (!head.empty()) {
+        const auto nodes = graph.resolve(head);
+        if (nodes.size() != 1) {
+            throw usage_error(fmt::format(
+                "{}: --head {} names {} revisions ({}); give one revision", history.name(), head,
+                nodes.size(), nodes.empty() ? std::string("none") : join_ids(graph, nodes)));
+        }
+        return {graph.id(nodes.front())};
+    }
+    const auto heads = graph.heads();
+    if (heads.size() > 1) {
+        throw usage_error(fmt::format(
+            "{}: the history has several heads ({}); pass --head REV to choose the new "
+            "revision's parent, or merge them first with 'fastappkit migrate merge -m MESSAGE'",
+            history.name(), join_ids(graph, heads)));
+    }
+    if (heads.empty()) return {};
+    return {graph.id(heads.front())};
+}
+
+void check_branch_labels(const History& history, const RevisionGraph& graph,
+                         const std::vector<std::string>& labels) {
+    for (const auto& label : labels) {
+        if (label.empty() || label.find_first_of(" \t@,") != std::string::npos) {
+            throw usage_error(
+                fmt::format("{}: --branch-label '{}' is not a valid label (no blanks, '@' or ',')",
+                            history.name(), label));
+        }
+        for (RevisionGraph::Node n = 0; n < static_cast<RevisionGraph::Node>(graph.size()); ++n) {
+            const auto& used = graph.script(n).branch_labels;  // labels(n) spans the branch
+            if (std::find(used.begin(), used.end(), label) != used.end()) {
+                throw usage_error(
+                    fmt::format("{}: branch label '{}' is already used by revision {}",
+                                history.name(), label, graph.id(n)));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+int migrate_revision(Session& session, const RevisionArgs& args) {
+    refuse_external_from_project(session, args.app, "creating its migrations");
+    History& history = target_history(session, args.app);
+    // A new history's first migration creates its versions directory, as autogenerate does.
+    std::error_code missing;
+    if (fs::symlink_status(history.versions_dir(), missing).type() == fs::file_type::not_found)
+        fs::create_directories(history.versions_dir());
+    const RevisionGraph& graph = history.graph();
+    RevisionFile file{new_revision_id(),
+                      new_revision_parent(history, graph, args.head),
+                      args.message,
+                      utc_timestamp().substr(0, 19) + "Z",
+                      {}};
+    check_branch_labels(history, graph, args.branch_labels);
+    file.branch_labels = args.branch_labels;
+    for (const auto& dependency : args.depends_on) {
+        graph.resolve(dependency);  // an unknown revision is an error naming it
+        file.depends_on.push_back(dependency);
+    }
+    const auto path = write_revision_file(history.versions_dir(), file);  // empty sections
+    if (session.reporter().json()) {
+        print_json(
+            {{"name", history.name()}, {"revision", file.revision}, {"file", path.string()}});
+    } else {
+        session.reporter().line(fmt::format(
+            "Generated {} (revision {}{}): write its upgrade and "
+            "downgrade sections",
+            path.string(), file.revision,
+            file.down_revisions.empty() ? std::string(", a new base")
+                                        : ", on top of " + file.down_revisions.front()));
+    }
+    return 0;
+}
+
 int migrate_autogenerate(Session& session, const std::string& app, const std::string& message) {
     refuse_external_from_project(session, app, "creating its migrations");
     ModelledHistory target;
@@ -145,26 +233,37 @@ int migrate_autogenerate(Session& session, const std::string& app, const std::st
     if (target.model_files.empty()) {
         throw usage_error(fmt::format("{}: {}", target.history->name(), target.missing_models));
     }
-    const auto result =
-        autogenerate(session.database_url(), *target.history, target.model_files, message);
+    const auto result = autogenerate(session.database_url(), *target.history, target.model_files,
+                                     message, target.requirements);
     const auto changes = result.comparison.diff.describe();
     if (session.reporter().json()) {
         Json document{{"name", target.history->name()},
                       {"changes", changes_json(result.comparison.diff)}};
-        if (!result.revision.empty()) {
-            document["revision"] = result.revision;
-            document["file"] = result.file.string();
+        if (!result.written.empty()) {
+            document["revision"] = result.written.front().revision;
+            document["file"] = result.written.front().file.string();
+            Json files = Json::array();
+            for (const auto& written : result.written)
+                files.push_back({{"revision", written.revision}, {"file", written.file.string()}});
+            document["files"] = files;
         }
         print_json(document);
         return 0;
     }
-    if (result.revision.empty()) {
+    if (result.written.empty()) {
         session.reporter().line("No changes detected");
         return 0;
     }
+    const auto& first = result.written.front();
     session.reporter().line(
-        fmt::format("Generated {} (revision {}):", result.file.string(), result.revision));
+        fmt::format("Generated {} (revision {}):", first.file.string(), first.revision));
     for (const auto& change : changes) session.reporter().line("  " + change);
+    for (std::size_t i = 1; i < result.written.size(); ++i) {
+        session.reporter().line(fmt::format(
+            "Generated {} (revision {}) after it, for the statements that run outside a "
+            "transaction (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT)",
+            result.written[i].file.string(), result.written[i].revision));
+    }
     return 0;
 }
 
@@ -179,8 +278,8 @@ int migrate_check(Session& session) {
             histories.push_back({{"name", name}, {"skipped", target.missing_models}});
             continue;
         }
-        const auto comparison =
-            compare_models(session.database_url(), *target.history, target.model_files);
+        const auto comparison = compare_models(session.database_url(), *target.history,
+                                               target.model_files, target.requirements);
         const auto changes = comparison.diff.describe();
         histories.push_back({{"name", name},
                              {"in_sync", changes.empty()},

@@ -1,5 +1,6 @@
 // core new / app new: copy a directory of templates/, replacing {{name}}-style placeholders
 // in file contents and __name__ in paths.
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -63,13 +64,25 @@ void copy_template(const fs::path& from, const fs::path& to, const std::string& 
     }
 }
 
+// "My-Shop" -> "my_shop": the valid name closest to what was asked for.
+std::string valid_name_like(const std::string& name) {
+    std::string out;
+    for (char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        out += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_';
+    }
+    if (!out.empty() && std::isdigit(static_cast<unsigned char>(out.front()))) out.insert(0, "_");
+    return out.substr(0, 40);
+}
+
 void require_valid_name(const std::string& name) {
     if (!is_valid_app_name(name)) {
-        throw usage_error(
-            fmt::format("'{}' is not a valid name: use lowercase letters, digits and underscores, "
-                        "starting with a "
-                        "letter or underscore, at most 40 characters",
-                        name));
+        const std::string suggestion = valid_name_like(name);
+        throw usage_error(fmt::format(
+            "'{}' is not a valid name: use lowercase letters, digits and underscores, starting "
+            "with a letter or underscore, at most 40 characters{}",
+            name,
+            is_valid_app_name(suggestion) ? fmt::format(" (for example '{}')", suggestion) : ""));
     }
 }
 

@@ -1,8 +1,12 @@
 #include "cli/session.h"
 
+#include <algorithm>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "cli/interruption.h"
+#include "common/closest_name.h"
 #include "common/error.h"
 #include "config/app_order.h"
 #include "config/env_file.h"
@@ -72,6 +76,15 @@ DatabaseUrl Session::database_url() {
         throw usage_error(fmt::format(
             "No database URL: pass --database-url, set DATABASE_URL, or add DATABASE_URL to {}",
             (root_ / ".env").string()));
+    }
+    if (url->empty()) {
+        // The environment's empty DATABASE_URL counts as unset (env_file.h): this one is a .env's.
+        const bool own = !lookup_setting("DATABASE_URL", root_).has_value();
+        const fs::path env = (own && standalone() ? standalone_app().dir : root_) / ".env";
+        throw usage_error(fmt::format(
+            "DATABASE_URL is empty in {}; set it to a database URL (for example "
+            "sqlite:///app.db or postgresql://user:password@host/db), or pass --database-url",
+            env.string()));
     }
     return parse_database_url(*url, root_);
 }
@@ -163,6 +176,41 @@ const Project& Session::project_holding(const std::string& app) {
     return *slot;
 }
 
+// "; did you mean 'billing'?" for a name close to one of the apps list; empty otherwise, and
+// when the project cannot be read whole.
+std::string Session::did_you_mean_app(const std::string& name) {
+    std::vector<std::string> names;
+    try {
+        for (const App& app : project().apps) names.push_back(app.name);
+    } catch (const std::exception&) {
+        return {};
+    }
+    const std::string closest = closest_name(name, names);
+    return closest.empty() ? std::string() : fmt::format("; did you mean '{}'?", closest);
+}
+
+const App& Session::project_app(const std::string& name) {
+    if (name == "core") {
+        throw usage_error(
+            "'core' is not an app: the core history is migrated with 'fastappkit migrate upgrade' "
+            "(and downgrade, preview, current, history), its migrations written with 'fastappkit "
+            "migrate core -m MESSAGE'");
+    }
+    const Project* source = &project_holding(name);
+    const App* app = source->find_app(name);
+    if (!app) {
+        throw usage_error(fmt::format("App '{}' is not in the apps list of {}{}", name,
+                                      source->config_file.string(), did_you_mean_app(name)));
+    }
+    if (app->kind != AppKind::external) {
+        throw usage_error(fmt::format(
+            "App '{}' is an internal app: its migrations are part of the shared core history; use "
+            "'fastappkit migrate upgrade' (or downgrade/preview) instead",
+            name));
+    }
+    return *app;
+}
+
 const AppManifest& Session::external_manifest(const std::string& name) {
     if (standalone()) {
         const auto& app = standalone_app();
@@ -173,19 +221,7 @@ const AppManifest& Session::external_manifest(const std::string& name) {
         }
         return app;
     }
-    const Project* source = &project_holding(name);
-    const App* app = source->find_app(name);
-    if (!app) {
-        throw usage_error(fmt::format("App '{}' is not in the apps list of {}", name,
-                                      source->config_file.string()));
-    }
-    if (app->kind != AppKind::external) {
-        throw usage_error(fmt::format(
-            "App '{}' is an internal app: its migrations are part of the shared core history; use "
-            "'fastappkit migrate upgrade' (or downgrade/preview) instead",
-            name));
-    }
-    return *app->manifest;
+    return *project_app(name).manifest;
 }
 
 namespace {
@@ -229,6 +265,42 @@ History& Session::history_for(const std::string& app) {
         return core_history();
     }
     return app_history(app);
+}
+
+std::vector<History*> Session::required_histories(const std::string& app) {
+    std::vector<History*> out;
+    if (standalone()) {
+        if (standalone_requirements_.empty()) {
+            std::vector<fs::path> extra(options_.app_paths.begin(), options_.app_paths.end());
+            standalone_requirements_ = load_required_manifests(standalone_app(), extra);
+        }
+        for (const AppManifest& manifest : standalone_requirements_) {
+            History& history = history_slot(histories_, manifest);
+            history.set_settings(manifest.migration);
+            out.push_back(&history);
+        }
+        return out;
+    }
+    const std::vector<AppStep> order = external_app_order(project());
+    auto step_of = [&order](const std::string& name) {
+        return std::find_if(order.begin(), order.end(),
+                            [&name](const AppStep& step) { return step.name == name; });
+    };
+    std::set<std::string> needed;
+    std::vector<std::string> pending;
+    if (auto step = step_of(app); step != order.end()) pending = step->depends_on;
+    while (!pending.empty()) {
+        const std::string name = pending.back();
+        pending.pop_back();
+        if (!needed.insert(name).second) continue;
+        if (auto step = step_of(name); step != order.end())
+            pending.insert(pending.end(), step->depends_on.begin(), step->depends_on.end());
+    }
+    out.push_back(&core_history());
+    for (const AppStep& step : order) {
+        if (needed.count(step.name)) out.push_back(&app_history(step.name));
+    }
+    return out;
 }
 
 }  // namespace fastappkit

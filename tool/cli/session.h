@@ -56,10 +56,17 @@ public:
     History& core_history();
     // An external app's history, in the project or standalone.
     History& app_history(const std::string& name);
+    // External app `name` of the project, its manifest read (the other apps' only when the
+    // whole project is loaded). Throws usage_error for an unknown or internal app.
+    const App& project_app(const std::string& name);
     // Every history of the project in migration order: core, then external apps.
     std::vector<History*> all_histories();
     // The history a command's optional --app NAME selects (core when empty).
     History& history_for(const std::string& app);
+    // What external app `app`'s schema stands on, in migration order: core, then the apps it
+    // requires (directly or through another). Standalone there is no core, and the required
+    // apps are looked up on the app search path and beside the checkout.
+    std::vector<History*> required_histories(const std::string& app);
 
     // Called when the command is done and the process is about to exit: the histories and a
     // read-only SQLite connection (whose close frees the whole parsed schema, as long again as
@@ -69,6 +76,7 @@ public:
 
 private:
     void configure_locking(OpenOptions& open);
+    std::string did_you_mean_app(const std::string& name);
     const AppManifest& external_manifest(const std::string& name);
     // The whole project once it is loaded, else the project read for `app` alone.
     const Project& project_holding(const std::string& app);
@@ -80,6 +88,7 @@ private:
     std::optional<Project> project_;
     std::map<std::string, std::unique_ptr<Project>> single_apps_;  // load_project_app, by app
     std::optional<AppManifest> standalone_app_;
+    std::vector<AppManifest> standalone_requirements_;  // load_required_manifests, once loaded
     std::unique_ptr<Database> database_;
     bool database_read_only_ = true;
     std::map<std::string, std::unique_ptr<History>> histories_;

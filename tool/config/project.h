@@ -60,12 +60,17 @@ struct App {
     std::optional<AppManifest> manifest;  // external apps only
 };
 
+// [tool.fastappkit.migration] verify: what `migrate all` does when an applied migration's file
+// changed since it ran (docs/safety.md).
+enum class VerifyMode { warn, error, off };
+
 struct Project {
     fs::path root;                             // absolute, normalised
     fs::path config_file;                      // root / "fastappkit.toml"
     std::vector<App> apps;                     // in `apps` order, internal and external
     std::vector<std::string> migration_order;  // "core" then internal apps (order override applied)
     MigrationSettings migration;               // [tool.fastappkit.migration] timeouts
+    VerifyMode verify = VerifyMode::warn;      // [tool.fastappkit.migration] verify
     std::vector<fs::path> app_search_path;  // app_path, FASTAPPKIT_APP_PATH, --app-path, in order
 
     const App* find_app(const std::string& name) const;
@@ -88,6 +93,13 @@ Project load_project_app(const fs::path& root, const std::vector<fs::path>& extr
 // Reads and validates one external app manifest. `expected_name` is the directory name the
 // manifest was found under.
 AppManifest load_manifest(const fs::path& manifest_file, const std::string& expected_name);
+
+// Standalone mode: the manifests of the apps `manifest` requires, directly or through another,
+// each after the apps it requires. They are looked up on FASTAPPKIT_APP_PATH, then
+// `extra_app_paths`, then beside the app's checkout (sibling checkouts). Throws usage_error
+// naming the manifest for a required app that is not found and for a cycle.
+std::vector<AppManifest> load_required_manifests(const AppManifest& manifest,
+                                                 const std::vector<fs::path>& extra_app_paths);
 
 // Standalone mode: a root without fastappkit.toml holding NAME/fastappkit.toml (an app
 // manifest). Returns that manifest's path, or nothing.

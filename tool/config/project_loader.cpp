@@ -461,6 +461,16 @@ bool is_valid_app_name(const std::string& name) {
 
 namespace {
 
+VerifyMode verify_setting(const toml::table* migration, const fs::path& file) {
+    if (!migration) return VerifyMode::warn;
+    const auto verify = optional_string(*migration, "verify", file);
+    if (!verify || verify->value == "warn") return VerifyMode::warn;
+    if (verify->value == "error") return VerifyMode::error;
+    if (verify->value == "off") return VerifyMode::off;
+    throw usage_error(fmt::format("{}: verify must be \"warn\", \"error\" or \"off\", not '{}'",
+                                  verify->where, verify->value));
+}
+
 // fastappkit.toml read and checked, apps not resolved yet.
 struct ProjectSettings {
     Project project;  // root, config_file and app_search_path set
@@ -499,9 +509,10 @@ ProjectSettings read_project_settings(const fs::path& root,
     const toml::table* migration =
         migration_table(settings, project.config_file,
                         {"order", "lock_timeout", "statement_timeout", "lock_retries", "lock",
-                         "lock_ttl", "direct_url"});
+                         "lock_ttl", "direct_url", "verify"});
     result.migration_order = migration_order_setting(migration, project.config_file);
     project.migration = migration_settings(migration, project.config_file);
+    project.verify = verify_setting(migration, project.config_file);
     return result;
 }
 
@@ -568,6 +579,49 @@ AppManifest load_manifest(const fs::path& manifest_file, const std::string& expe
                                             "lock", "lock_ttl", "direct_url"}),
                            file);
     return manifest;
+}
+
+namespace {
+
+// Depth first: an app's requirements before it; `visiting` holds the chain that led here.
+void add_required(const AppManifest& manifest, const std::vector<fs::path>& search_path,
+                  std::vector<std::string>& visiting, std::vector<AppManifest>& out) {
+    for (const std::string& name : manifest.requires_apps.value_or(std::vector<std::string>{})) {
+        if (std::find(visiting.begin(), visiting.end(), name) != visiting.end()) {
+            visiting.push_back(name);
+            throw usage_error(fmt::format("{}: external apps require each other in a cycle: {}",
+                                          manifest.manifest_file.string(),
+                                          fmt::join(visiting, " -> ")));
+        }
+        const bool placed = std::any_of(out.begin(), out.end(),
+                                        [&](const AppManifest& m) { return m.name == name; });
+        if (placed) continue;
+        const std::optional<fs::path> file = find_external_manifest(name, search_path);
+        if (!file) {
+            throw usage_error(fmt::format(
+                "{}: app '{}' requires '{}', which is not found (searched {}); add its parent "
+                "directory to FASTAPPKIT_APP_PATH or --app-path",
+                manifest.manifest_file.string(), manifest.name, name, join_paths(search_path)));
+        }
+        AppManifest required = load_manifest(*file, name);
+        visiting.push_back(name);
+        add_required(required, search_path, visiting, out);
+        visiting.pop_back();
+        out.push_back(std::move(required));
+    }
+}
+
+}  // namespace
+
+std::vector<AppManifest> load_required_manifests(const AppManifest& manifest,
+                                                 const std::vector<fs::path>& extra_app_paths) {
+    // The checkout is <parent>/<name>/<name>/fastappkit.toml: its siblings are in <parent>.
+    std::vector<fs::path> search_path = app_search_path(manifest.dir, {}, extra_app_paths);
+    search_path.push_back(manifest.dir.parent_path().parent_path());
+    std::vector<std::string> visiting{manifest.name};
+    std::vector<AppManifest> out;
+    add_required(manifest, search_path, visiting, out);
+    return out;
 }
 
 std::optional<fs::path> find_standalone_manifest(const fs::path& root) {

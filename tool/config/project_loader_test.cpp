@@ -345,9 +345,10 @@ TEST_F(ProjectLoaderTest, MigrationOrderErrors) {
     EXPECT_EQ(fmt::format("{}:5: migration.order lists 'auth' twice", config()),
               load_error(apps + "[tool.fastappkit.migration]\norder = [\"auth\", \"auth\"]\n"));
     EXPECT_EQ(
-        fmt::format("{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order, "
-                    "lock_timeout, statement_timeout, lock_retries, lock, lock_ttl, direct_url)",
-                    config()),
+        fmt::format(
+            "{}:5: unknown key 'ordr' in [tool.fastappkit.migration] (expected order, "
+            "lock_timeout, statement_timeout, lock_retries, lock, lock_ttl, direct_url, verify)",
+            config()),
         load_error(apps + "[tool.fastappkit.migration]\nordr = []\n"));
     EXPECT_EQ(
         fmt::format("{}:4: 'migration' must be a table ([tool.fastappkit.migration])", config()),

@@ -878,7 +878,8 @@ void PostgresDatabase::execute(std::string_view sql, int first_line) {
         try {
             run(statement.text);
         } catch (const pqxx::sql_error& error) {
-            StatementError failed(first_line + statement.line - 1, statement.text,
+            const Statement code = from_first_code(statement);
+            StatementError failed(first_line + code.line - 1, code.text,
                                   server_message(error.what()));
             failed.lock_not_available = error.sqlstate() == "55P03";
             throw failed;

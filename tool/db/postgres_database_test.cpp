@@ -160,8 +160,8 @@ TEST_F(PostgresDatabaseTest, StatementErrorNamesFailingStatementAndItsLine) {
         "INSERT INTO t VALUES ('three');\n";
     const auto error = test_support::thrown<StatementError>([&] { database->execute(sql, 10); });
     ASSERT_TRUE(error);
-    EXPECT_EQ(13, error->line);  // the comment line starts the statement
-    EXPECT_EQ("-- the next one fails\nINSERT INTO\n  nope VALUES ('two')", error->statement);
+    EXPECT_EQ(14, error->line);  // the statement's own line, not the comment above it
+    EXPECT_EQ("INSERT INTO\n  nope VALUES ('two')", error->statement);
     EXPECT_EQ("relation \"nope\" does not exist", error->message);
     // Outside a transaction each statement commits on its own.
     EXPECT_EQ(Strings{"one"}, database->read_versions("t"));

@@ -43,6 +43,11 @@ std::string delete_all_versions_sql(const std::string& table) {
     return fmt::format("DELETE FROM {}", table);
 }
 
+std::string select_history_times_sql() {
+    return fmt::format("SELECT version_table, revision, direction, applied_at FROM {}",
+                       kHistoryTable);
+}
+
 std::string create_history_table_sql() {
     return fmt::format(
         "CREATE TABLE IF NOT EXISTS {} (\n    version_table VARCHAR(64) NOT NULL, \n"

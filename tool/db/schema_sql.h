@@ -27,6 +27,9 @@ inline constexpr const char* kUnfinishedTable = "fastappkit_unfinished";
 // PostgreSQL's lease locks, one row per version table (docs/databases.md, "Behind a pooler").
 inline constexpr const char* kLockTable = "fastappkit_lock";
 
+// Every fastappkit_history row's version_table, revision, direction and applied_at, in no
+// particular order (applied_at orders them).
+std::string select_history_times_sql();
 // CREATE TABLE IF NOT EXISTS fastappkit_history (…).
 std::string create_history_table_sql();
 std::string insert_history_sql(const HistoryRow& row);

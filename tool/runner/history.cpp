@@ -26,7 +26,9 @@ const HistorySummary* History::summary() {
         if (shared_graph_ || graph_) {
             summary_ = summarize(graph());
         } else if (auto index_dir = header_index_dir()) {
-            summary_ = read_indexed_summary(versions_dir_, *index_dir);
+            std::vector<ListedFile> files;
+            summary_ = read_indexed_summary(versions_dir_, *index_dir, &files);
+            if (summary_) indexed_files_ = std::move(files);
         }
     }
     return summary_ ? &*summary_ : nullptr;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/project.h"
+#include "script/header_index.h"
 #include "script/revision_graph.h"
 
 namespace fastappkit {
@@ -24,8 +25,8 @@ public:
     // A history held in memory (a program's embedded migrations): no file is read. The graph
     // is built once and shared, read-only, by every History over it, so that several threads
     // can run at once; each History keeps the bodies it loaded through `load_body` apart.
-    History(std::string name, std::string version_table,
-            std::shared_ptr<const RevisionGraph> graph, BodyLoader load_body);
+    History(std::string name, std::string version_table, std::shared_ptr<const RevisionGraph> graph,
+            BodyLoader load_body);
 
     const std::string& name() const { return name_; }
     const std::string& version_table() const { return version_table_; }
@@ -39,6 +40,11 @@ public:
     // history in memory has it from the start), else from the header index without reading a
     // header; nullptr when neither can vouch for it.
     const HistorySummary* summary();
+    // The files (names, modification times) a summary read from the header index vouches for;
+    // nullptr when the summary came from elsewhere or there is none.
+    const std::vector<ListedFile>* indexed_files() {
+        return summary() && indexed_files_ ? &*indexed_files_ : nullptr;
+    }
     // The whole file of `node`, read once (sections included).
     const MigrationScript& body(RevisionGraph::Node node);
     // Drops a body that has run, so memory stays flat however long the history is.
@@ -54,6 +60,7 @@ private:
     std::filesystem::path versions_dir_;
     std::unique_ptr<RevisionGraph> graph_;
     std::optional<HistorySummary> summary_;
+    std::optional<std::vector<ListedFile>> indexed_files_;
     bool summary_looked_up_ = false;
     size_t loaded_body_bytes_ = 0;
     // In memory: the shared graph (headers only) and this History's loaded bodies.

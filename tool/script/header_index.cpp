@@ -446,7 +446,8 @@ std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
 }
 
 std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
-                                                   const fs::path& index_dir) {
+                                                   const fs::path& index_dir,
+                                                   std::vector<ListedFile>* listed) {
     std::vector<Listed> files;
     try {
         files = list_versions(versions_dir);
@@ -460,6 +461,10 @@ std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
     for (size_t i = 0; i < files.size(); ++i) {
         if (index.entries[i].name != files[i].name || !(index.entries[i].key == files[i].key))
             return std::nullopt;
+    }
+    if (listed) {
+        listed->clear();
+        for (const Listed& file : files) listed->push_back({file.name, file.key.mtime_ns});
     }
     return std::move(index.summary);
 }

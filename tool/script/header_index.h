@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,11 +31,19 @@ std::vector<MigrationScript> read_indexed_headers(
     const std::filesystem::path& versions_dir, const std::filesystem::path& index_dir,
     std::chrono::nanoseconds racy_window = std::chrono::seconds(2));
 
+// A *.sql file of a versions directory and its modification time, as a check of the index saw it.
+struct ListedFile {
+    std::string name;
+    int64_t mtime_ns = 0;  // since the epoch
+};
+
 // The summary the index holds for `versions_dir` (see HistorySummary), when it lists exactly the
 // *.sql files there with matching keys; nullopt on any doubt, or for an empty directory. Reads
-// no migration file and parses no header.
+// no migration file and parses no header. With `listed`, a summary comes with the files it
+// vouches for (from the same stat calls).
 std::optional<HistorySummary> read_indexed_summary(const std::filesystem::path& versions_dir,
-                                                   const std::filesystem::path& index_dir);
+                                                   const std::filesystem::path& index_dir,
+                                                   std::vector<ListedFile>* listed = nullptr);
 
 // The checksum that ends an index file, over everything before it (for tests).
 uint64_t header_index_checksum(std::string_view bytes);

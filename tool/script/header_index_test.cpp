@@ -1,5 +1,7 @@
 #include "script/header_index.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -202,6 +204,19 @@ TEST_F(HeaderIndexTest, HoldsTheSummaryOfAValidHistory) {
     EXPECT_TRUE(summary->contains("bbb"));
     EXPECT_FALSE(summary->contains("aa"));
     EXPECT_FALSE(summary->contains("ccc"));
+}
+
+TEST_F(HeaderIndexTest, TheSummaryListsTheFilesItVouchesFor) {
+    read();
+    std::vector<ListedFile> listed{{"stale.sql", 1}};
+    ASSERT_TRUE(read_indexed_summary(versions_, cache_, &listed));
+    ASSERT_EQ(2u, listed.size());
+    EXPECT_EQ("0001_a.sql", listed[0].name);
+    EXPECT_EQ("0002_b.sql", listed[1].name);
+    struct stat info {};
+    ASSERT_EQ(0, ::stat((versions_ / "0002_b.sql").c_str(), &info));
+    EXPECT_EQ(static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec,
+              listed[1].mtime_ns);
 }
 
 TEST_F(HeaderIndexTest, TheSummaryOfTwoBranchesHasNoSingleHead) {

@@ -156,4 +156,17 @@ private:
 
 std::vector<Statement> split_sql(std::string_view sql) { return Splitter(sql).run(); }
 
+Statement from_first_code(const Statement& statement) {
+    const std::string_view text = statement.text;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const SqlLexeme lexeme = scan_sql_lexeme(text, pos, false);
+        if (lexeme.kind != SqlLexeme::Kind::blank && lexeme.kind != SqlLexeme::Kind::comment) break;
+        pos = lexeme.end;
+    }
+    const auto lines =
+        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n');
+    return {std::string(text.substr(pos)), statement.line + static_cast<int>(lines)};
+}
+
 }  // namespace fastappkit

@@ -17,4 +17,8 @@ struct Statement {
 // Statements that are empty or only comments are dropped.
 std::vector<Statement> split_sql(std::string_view sql);
 
+// The statement from its first code on: the comments and blanks that open it dropped, `line`
+// moved to that code's line. For errors, which name the line that failed, not a comment above.
+Statement from_first_code(const Statement& statement);
+
 }  // namespace fastappkit

@@ -133,4 +133,17 @@ TEST(SqlSplitterTest, UnterminatedQuotesRunToTheEnd) {
 }
 
 }  // namespace
+TEST(SqlSplitterTest, FromFirstCodeDropsTheLeadingCommentsAndMovesTheLine) {
+    const auto statements =
+        split_sql("-- models of billing\n\n/* invoices */\nCREATE TABLE invoice (\n  id int\n);\n");
+    ASSERT_EQ(1u, statements.size());
+    EXPECT_EQ(1, statements[0].line);
+    const Statement code = from_first_code(statements[0]);
+    EXPECT_EQ("CREATE TABLE invoice (\n  id int\n)", code.text);
+    EXPECT_EQ(4, code.line);
+    // A statement that opens with code is kept as it is.
+    EXPECT_EQ(2, from_first_code({"SELECT 1", 2}).line);
+    EXPECT_EQ("SELECT 1", from_first_code({"SELECT 1", 2}).text);
+}
+
 }  // namespace fastappkit
