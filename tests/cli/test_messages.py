@@ -32,6 +32,18 @@ class Messages(CliTestCase):
         self.assertFails(["migrate", "app", "billing", "upgarde"], 2,
                          "Unknown command 'upgarde' for 'fastappkit migrate app'; did you mean 'upgrade'?")
 
+    def test_did_you_mean_for_options(self):
+        self.assertFails(["migrate", "fleet", "--paralel", "2"], 2,
+                         "Unknown option '--paralel' for 'fastappkit migrate fleet'; did you mean '--parallel'?")
+        # A global option, mistyped after the command; a value after '=' is never echoed.
+        res = self.assertFails(["migrate", "status", "--databse-url=postgresql://u:s3cret@db/x"], 2,
+                               "Unknown option '--databse-url' for 'fastappkit migrate status'; "
+                               "did you mean '--database-url'?")
+        self.assertNotIn("s3cret", res.text)
+        self.assertFails(["migrate", "all", "--zzzzzzzzzz"], 2,
+                         "Unknown option '--zzzzzzzzzz' for 'fastappkit migrate all'; run "
+                         "'fastappkit migrate all --help' for the options")
+
     def test_migrate_app_core(self):
         self.assertFails(["migrate", "app", "core", "upgrade"], 2,
                          "'core' is not an app: the core history is migrated with 'fastappkit migrate upgrade'")

@@ -12,8 +12,8 @@ std::unique_ptr<Introspector> make_introspector(Dialect dialect) {
                                           : make_sqlite_introspector();
 }
 
-std::unique_ptr<Renderer> make_renderer(Dialect dialect) {
-    return dialect == Dialect::postgresql ? make_postgres_renderer() : make_sqlite_renderer();
+std::unique_ptr<Renderer> make_renderer(Dialect dialect, bool online) {
+    return dialect == Dialect::postgresql ? make_postgres_renderer(online) : make_sqlite_renderer();
 }
 
 }  // namespace fastappkit

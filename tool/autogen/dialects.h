@@ -10,6 +10,7 @@
 namespace fastappkit {
 
 std::unique_ptr<Introspector> make_introspector(Dialect dialect);
-std::unique_ptr<Renderer> make_renderer(Dialect dialect);
+// `online`: for migration files (see make_postgres_renderer); false for SQL run as one script.
+std::unique_ptr<Renderer> make_renderer(Dialect dialect, bool online = true);
 
 }  // namespace fastappkit

@@ -225,7 +225,7 @@ public:
           histories_(std::move(histories)),
           only_(std::move(only)),
           introspector_(make_introspector(live.dialect())),
-          renderer_(make_renderer(live.dialect())) {}
+          renderer_(make_renderer(live.dialect(), false)) {}
 
     DriftReport run() {
         const LiveState live = read_live(live_, histories_, *introspector_);

@@ -226,7 +226,10 @@ void alter_columns(const TableDiff& d, std::vector<ChangeSql>& changes) {
 }
 
 // Added constraints and indexes, once the columns are there; foreign keys last.
-void add_constraints(const TableDiff& d, std::vector<ChangeSql>& changes) {
+// `online`: for a migration file, indexes on existing tables build CONCURRENTLY and foreign keys
+// are validated apart, both in a follow-up transaction:false migration; otherwise (SQL a person
+// runs as one script, `migrate drift`) plain statements that run in one transaction.
+void add_constraints(const TableDiff& d, std::vector<ChangeSql>& changes, bool online) {
     const std::string& t = d.table;
     if (d.primary_key_changed && !d.to->primary_key.empty()) {
         changes.push_back({Phase::create_constraints,
@@ -245,6 +248,12 @@ void add_constraints(const TableDiff& d, std::vector<ChangeSql>& changes) {
     }
     // The table exists: its index builds CONCURRENTLY, which no transaction may hold.
     for (const auto& index : d.added_indexes) {
+        if (!online) {
+            changes.push_back({Phase::create_constraints,
+                               {create_index(t, index)},
+                               {"DROP INDEX " + q(index.name)}});
+            continue;
+        }
         changes.push_back({Phase::create_constraints,
                            {create_index(t, index, true)},
                            {"DROP INDEX CONCURRENTLY " + q(index.name)},
@@ -254,7 +263,7 @@ void add_constraints(const TableDiff& d, std::vector<ChangeSql>& changes) {
     // NOT VALID takes its locks only briefly; the existing rows are checked afterwards, outside
     // the transaction, by VALIDATE CONSTRAINT, which lets writes go on.
     for (const auto& key : d.added_foreign_keys) {
-        if (key.name.empty()) {
+        if (key.name.empty() || !online) {
             changes.push_back({Phase::add_foreign_keys,
                                {add_constraint(t, foreign_key_clause(key))},
                                {drop_constraint(t, key.name)}});
@@ -285,6 +294,8 @@ void add_lock_timeout(MigrationSql& sql) {
 
 class PostgresRenderer final : public Renderer {
 public:
+    explicit PostgresRenderer(bool online) : online_(online) {}
+
     MigrationSql render(const SchemaDiff& diff) const override {
         std::vector<ChangeSql> changes;
         bool alters_existing = false;
@@ -305,14 +316,14 @@ public:
             } else {
                 drop_constraints(d, changes);
                 alter_columns(d, changes);
-                add_constraints(d, changes);
+                add_constraints(d, changes, online_);
                 alters_existing = true;
             }
         }
         MigrationSql sql = assemble(std::move(changes), diff.review_notes);
         // Statements on live tables wait for their locks at most this long (and are retried),
         // instead of queueing every query on the table behind them.
-        if (alters_existing) {
+        if (alters_existing && online_) {
             add_lock_timeout(sql);
             for (auto& then : sql.then) add_lock_timeout(then);
         }
@@ -339,10 +350,14 @@ private:
                  {drop_constraint(table.name, key.name)}});
         }
     }
+
+    bool online_;
 };
 
 }  // namespace
 
-std::unique_ptr<Renderer> make_postgres_renderer() { return std::make_unique<PostgresRenderer>(); }
+std::unique_ptr<Renderer> make_postgres_renderer(bool online) {
+    return std::make_unique<PostgresRenderer>(online);
+}
 
 }  // namespace fastappkit

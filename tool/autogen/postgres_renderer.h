@@ -8,6 +8,9 @@
 
 namespace fastappkit {
 
-std::unique_ptr<Renderer> make_postgres_renderer();
+// `online` (migration files): indexes on existing tables build CONCURRENTLY and new foreign keys
+// are validated apart, in a follow-up transaction:false migration (MigrationSql::then). Without
+// it, plain statements that run in one transaction (the SQL `migrate drift` prints).
+std::unique_ptr<Renderer> make_postgres_renderer(bool online = true);
 
 }  // namespace fastappkit

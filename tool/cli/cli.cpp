@@ -353,6 +353,37 @@ std::string unknown_command_message(const CLI::App& root) {
     return fmt::format("Unknown command '{}' for '{}'; did you mean '{}'?", word, path, closest);
 }
 
+// An option no command along the chosen path takes, with the closest one they do take (the
+// name only: a value after '=' may hold a password). Empty when no unknown option was given.
+std::string unknown_option_message(const CLI::App& root) {
+    std::string word;
+    for (const auto& extra : root.remaining(true)) {
+        if (extra.size() > 1 && extra[0] == '-') {
+            word = extra.substr(0, extra.find('='));
+            break;
+        }
+    }
+    if (word.empty()) return {};
+    const CLI::App* command = &root;
+    while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+    std::string path = command->get_name();
+    for (const CLI::App* up = command->get_parent(); up; up = up->get_parent()) {
+        path = up->get_name() + " " + path;
+    }
+    std::vector<std::string> names;
+    for (const CLI::App* on = command; on; on = on->get_parent()) {
+        for (const CLI::Option* option : on->get_options()) {
+            for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+        }
+    }
+    const std::string closest = closest_name(word, names);
+    if (closest.empty()) {
+        return fmt::format("Unknown option '{}' for '{}'; run '{} --help' for the options", word,
+                           path, path);
+    }
+    return fmt::format("Unknown option '{}' for '{}'; did you mean '{}'?", word, path, closest);
+}
+
 // `migrate upgrade --app NAME`: the per-app form is `migrate app NAME upgrade`. Empty when the
 // command line is not that mistake.
 std::string misplaced_app_message(const CLI::App& root, int argc, char** argv) {
@@ -453,6 +484,9 @@ int run_cli(int argc, char** argv) {
         if (const std::string misplaced = misplaced_app_message(root, argc, argv);
             !misplaced.empty()) {
             return report_error(global, ExitCode::usage, misplaced);
+        }
+        if (const std::string unknown = unknown_option_message(root); !unknown.empty()) {
+            return report_error(global, ExitCode::usage, unknown);
         }
         // CLI11's own message may echo an argument holding a URL: masked like every error.
         const std::string message = mask_passwords(e.what());
