@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 
-from support import (BACKEND, RUNNER, CliTestCase, main, migration, run_runner)
+from support import (BACKEND, RUNNER, CliTestCase, main, migration, pg_password, run_runner)
 
 if BACKEND == "postgresql":
     import psycopg2
@@ -29,6 +29,12 @@ def outside_section():
         return "CREATE INDEX IF NOT EXISTS ix_t01_name ON t01 (name);"
     return ("DROP INDEX CONCURRENTLY IF EXISTS ix_t01_name;\n"
             "CREATE INDEX CONCURRENTLY ix_t01_name ON t01 (name);")
+
+
+def masked(url):
+    """A target URL as the runner prints it."""
+    password = pg_password() if BACKEND == "postgresql" else ""
+    return url.replace(f":{password}@", ":***@") if password else url
 
 
 class Target:
@@ -173,8 +179,8 @@ class FleetTest(CliTestCase):
             self.assertIsNone(line["error"])
         if BACKEND == "postgresql":
             # Passwords are masked in every report line and in the output.
-            self.assertNotIn("fk_test_pw", open(self.report).read())
-            self.assertNotIn("fk_test_pw", res.text)
+            self.assertNotIn(pg_password(), open(self.report).read())
+            self.assertNotIn(pg_password(), res.text)
             # A schema target leaves its database's public schema alone.
             public = Target(targets[-1].dsn, dsn=targets[-1].dsn)
             self.assertIsNone(public.versions())
@@ -334,8 +340,7 @@ class FleetTest(CliTestCase):
         stuck = [t for t in document["targets"] if t["status"] == "failed"]
         for entry in stuck:
             self.assertIn(f"migrate resolve {OUTSIDE}", entry["error"], repr(res))
-            url = next(t.url for t in targets if t.url.replace("fk_test_pw", "***") == entry["target"]
-                       or t.url == entry["target"])
+            url = next(t.url for t in targets if masked(t.url) == entry["target"])
             fixed = run_runner(["--project-root", self.project.root, "--database-url", url,
                                 "migrate", "resolve", OUTSIDE, "--rolled-back"])
             self.assertEqual(fixed.code, 0, repr(fixed))
@@ -361,30 +366,34 @@ class FleetTest(CliTestCase):
     def test_drift_audits_every_target_and_changes_nothing(self):
         targets = self.make_targets(sqlite_count=4, pg_databases=2, pg_schemas=1)
         self.assertEqual(self.fleet().code, 0)
-        hotfix = targets[1]
-        if hotfix.sqlite_path is not None:
-            import sqlite3
-            con = sqlite3.connect(hotfix.sqlite_path)
-            con.execute("CREATE INDEX ix_hotfix ON t02 (name)")
-            con.commit()
-            con.close()
-        else:
-            con = psycopg2.connect(hotfix.dsn)
-            con.autocommit = True
-            with con.cursor() as cur:
-                cur.execute(f'CREATE INDEX ix_hotfix ON "{hotfix.schema}".t02 (name)')
-            con.close()
+        # A hand-made index on a database and (PostgreSQL) on a schema target.
+        for hotfix in (targets[1], targets[-1]):
+            if hotfix.sqlite_path is not None:
+                import sqlite3
+                con = sqlite3.connect(hotfix.sqlite_path)
+                con.execute("CREATE INDEX ix_hotfix ON t02 (name)")
+                con.commit()
+                con.close()
+            else:
+                con = psycopg2.connect(hotfix.dsn)
+                con.autocommit = True
+                with con.cursor() as cur:
+                    cur.execute(f'CREATE INDEX ix_hotfix ON "{hotfix.schema}".t02 (name)')
+                con.close()
         before = [(t.tables(), t.history()) for t in targets]
         res = self.fleet("--drift", "--report", self.report)
-        self.assertExit(res, 1, "1 drifted", "ix_hotfix")
+        self.assertExit(res, 1, "2 drifted", "ix_hotfix")
         lines = self.report_lines()
         statuses = [line["status"] for line in lines[:-1]]
-        self.assertEqual(statuses.count("drifted"), 1)
-        self.assertEqual(statuses.count("unchanged"), len(targets) - 1)
-        drifted = next(line for line in lines[:-1] if line["status"] == "drifted")
-        self.assertEqual(len(drifted["drift"]), 1)
-        self.assertIn("ix_hotfix", drifted["drift"][0])
-        self.assertEqual(lines[-1]["summary"]["drifted"], 1)
+        self.assertEqual(statuses.count("drifted"), 2)
+        self.assertEqual(statuses.count("unchanged"), len(targets) - 2)
+        self.assertEqual(sorted(line["target"] for line in lines[:-1] if line["status"] == "drifted"),
+                         sorted([masked(targets[1].url), masked(targets[-1].url)]))
+        for line in lines[:-1]:
+            if line["status"] == "drifted":
+                self.assertEqual(len(line["drift"]), 1)
+                self.assertIn("drift: table t02: index ix_hotfix (name) added out of band", line["drift"][0])
+        self.assertEqual(lines[-1]["summary"]["drifted"], 2)
         self.assertEqual([(t.tables(), t.history()) for t in targets], before)
         res = self.fleet("--drift", "--dry-run")
         self.assertExit(res, 2, "--drift and --dry-run do not go together")

@@ -1,5 +1,6 @@
 #include "db/database_admin.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -76,6 +77,11 @@ ScratchDatabase::ScratchDatabase(const DatabaseUrl& like) : url_(like) {
         url_.sqlite_path = ":memory:";
     } else {
         url_.database = like.database + "_scratch_" + fmt::format("{:08x}", std::random_device{}());
+        // A fleet target's schema (?schema=) exists in the target only: the scratch database
+        // works in its own public schema.
+        url_.params.erase(std::remove_if(url_.params.begin(), url_.params.end(),
+                                         [](const auto& p) { return p.first == "schema"; }),
+                          url_.params.end());
         // The URL's text names the new database too, for messages.
         const auto query = like.text.find('?');
         const auto slash = like.text.rfind("/" + like.database, query);

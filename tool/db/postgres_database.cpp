@@ -774,7 +774,8 @@ std::unique_ptr<Transaction> PostgresDatabase::begin_snapshot() {
     in_transaction_ = true;  // before the first query, which would begin a READ ONLY one
     transaction_failed_ = false;
     try {
-        own_query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        own_query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" +
+                  (search_path_.empty() ? std::string() : "; " + search_path_));
     } catch (...) {
         in_transaction_ = false;
         throw;
