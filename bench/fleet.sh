@@ -54,7 +54,9 @@ if [[ -n "${FASTAPPKIT_TEST_POSTGRES_URL:-}" ]]; then
     -n "fleet --parallel 1" "$runner --project-root $project -q migrate fleet --targets $work/pg-targets.txt --parallel 1" \
     --prepare "$prepare" \
     -n "fleet --parallel 4" "$runner --project-root $project -q migrate fleet --targets $work/pg-targets.txt --parallel 4"
-  xargs -a "$work/pg-targets.txt" -P 1 -I{} "$runner" -q --database-url {} db drop
+  # Cleanup only: a failed drop (say, a busy autovacuum worker) does not void the figures.
+  xargs -a "$work/pg-targets.txt" -P 1 -I{} "$runner" -q --database-url {} db drop ||
+    echo "fleet.sh: some benchmark databases fk_fleet_* were not dropped" >&2
   pg_json=$work/pg.json
 fi
 
@@ -64,7 +66,7 @@ sqlite_json, pg_json, out, size, pg_size, cpus, load = sys.argv[1:]
 med = {r["command"]: r["median"] for r in json.load(open(sqlite_json))["results"]}
 floor, fleet, singles = med[f"sqlite3 x {size}"], med["fleet --parallel 2"], med[f"migrate all x {size}"]
 ok = fleet / floor <= 3
-lines = [f"No-op over {size} SQLite databases at head (41 revisions in 2 histories), 2 at a time:", "",
+lines = [f"No-op over {size} SQLite databases at head (45 revisions in 2 histories), 2 at a time:", "",
          "| Run | median | / floor |", "|:---|---:|---:|",
          f"| `sqlite3` reading each version table (floor) | {floor:.2f} s | 1.00 |",
          f"| `migrate fleet --parallel 2` | {fleet:.2f} s | **{fleet / floor:.2f}** |",
