@@ -50,8 +50,8 @@ struct FleetResult {
     std::vector<TargetResult> targets;  // in target order
     size_t count(TargetStatus status) const;
     long long duration_ms = 0;
-    // 0 when no target failed; else 130 when interrupted, 2 when every failure was bad input,
-    // 1 otherwise.
+    // 0 when no target failed or drifted; else 130 when interrupted, 2 when every failure was
+    // bad input (and none drifted), 1 otherwise.
     int exit_code() const;
 };
 
