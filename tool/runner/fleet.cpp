@@ -140,7 +140,7 @@ private:
             const auto pending =
                 Migrator(*history, db, quiet).pending(Direction::upgrade, "head").steps;
             for (const Step& step : pending) {
-                const auto& script = history->graph().script(step.node);
+                const auto& script = history->header(step);
                 result.pending.push_back({history->name(), script.revision, script.message});
             }
         }

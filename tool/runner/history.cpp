@@ -58,6 +58,38 @@ const MigrationScript& History::body(RevisionGraph::Node node) {
     return script;
 }
 
+const MigrationScript& History::header(const Step& step) {
+    if (step.checkpoint < 0) return graph().script(step.node);
+    return graph().checkpoints()[static_cast<size_t>(step.checkpoint)].script;
+}
+
+const MigrationScript& History::body(const Step& step) {
+    if (step.checkpoint < 0) return body(step.node);
+    const auto index = static_cast<size_t>(step.checkpoint);
+    const MigrationScript& checkpoint_header = graph().checkpoints()[index].script;
+    MigrationScript* script = nullptr;
+    if (shared_graph_) {
+        script = &checkpoint_bodies_.try_emplace(step.checkpoint, checkpoint_header).first->second;
+    } else {
+        script = &graph_->checkpoint(index).script;
+    }
+    if (script->body_loaded) return *script;
+    if (shared_graph_) {
+        script->sections = load_body_(static_cast<RevisionGraph::Node>(graph().size() + index));
+    } else {
+        MigrationScript full = read_migration_file(script->file, false);
+        if (full.checkpoint != script->checkpoint) {
+            throw usage_error(fmt::format(
+                "{}: the file changed while it was being read (it is no longer the checkpoint "
+                "of revision {})",
+                script->file, script->checkpoint));
+        }
+        script->sections = std::move(full.sections);
+    }
+    script->body_loaded = true;
+    return *script;
+}
+
 // The shared graph is never written: the body goes into this History's own copy of the
 // header, which stays (without its sections) when the body is released, so that references
 // to it remain valid as they do for a file's.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/project.h"
+#include "runner/plan.h"
 #include "script/header_index.h"
 #include "script/revision_graph.h"
 
@@ -25,6 +26,7 @@ public:
     // A history held in memory (a program's embedded migrations): no file is read. The graph
     // is built once and shared, read-only, by every History over it, so that several threads
     // can run at once; each History keeps the bodies it loaded through `load_body` apart.
+    // Checkpoint i's body is load_body(graph.size() + i).
     History(std::string name, std::string version_table, std::shared_ptr<const RevisionGraph> graph,
             BodyLoader load_body);
 
@@ -47,8 +49,15 @@ public:
     }
     // The whole file of `node`, read once (sections included).
     const MigrationScript& body(RevisionGraph::Node node);
+    // The file a step runs: its revision's, or a checkpoint's (Step::checkpoint); header() does
+    // not read the body.
+    const MigrationScript& body(const Step& step);
+    const MigrationScript& header(const Step& step);
     // Drops a body that has run, so memory stays flat however long the history is.
     void release_body(RevisionGraph::Node node);
+    void release_body(const Step& step) {
+        if (step.checkpoint < 0) release_body(step.node);
+    }
     // Bytes of SQL held by loaded bodies.
     size_t loaded_body_bytes() const { return loaded_body_bytes_; }
 
@@ -67,6 +76,7 @@ private:
     std::shared_ptr<const RevisionGraph> shared_graph_;
     BodyLoader load_body_;
     std::unordered_map<RevisionGraph::Node, MigrationScript> bodies_;
+    std::unordered_map<int, MigrationScript> checkpoint_bodies_;
     MigrationSettings settings_;
 };
 

@@ -43,9 +43,15 @@ std::string trimmed(const std::string& sql) {
     return sql.substr(begin, end - begin + 1);
 }
 
-// Alembic's short_log: "upgrade a, b -> c".
+// What a step's fastappkit_history row says it did: "upgrade", "downgrade" or "checkpoint".
+const char* recorded_as(const Step& step) {
+    return step.checkpoint >= 0 ? "checkpoint" : to_string(step.direction);
+}
+
+// Alembic's short_log: "upgrade a, b -> c"; a checkpoint: "checkpoint base -> c".
 std::string step_title(const RevisionGraph& graph, const Step& step) {
     const std::string& rev = graph.id(step.node);
+    if (step.checkpoint >= 0) return fmt::format("checkpoint base -> {}", rev);
     std::string downs = join_ids(graph, graph.down(step.node));
     return step.direction == Direction::upgrade ? fmt::format("upgrade {} -> {}", downs, rev)
                                                 : fmt::format("downgrade {} -> {}", rev, downs);
@@ -68,7 +74,7 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
     if (!history_table_exists && !steps.empty()) statement(create_history_table_sql());
     bool table_exists = version_table_exists;
     for (const auto& step : steps) {
-        const MigrationScript& script = history.body(step.node);
+        const MigrationScript& script = history.body(step);
         const Section* section = script.section(step.direction, to_string(dialect));
         out += fmt::format("-- Running {}\n\n", step_title(graph, step));
         // A transaction:false section runs on its own; its bookkeeping still gets a transaction.
@@ -86,7 +92,7 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
             statement(render_version_op(history.version_table(), op));
         }
         statement(
-            insert_history_sql({history.version_table(), script.revision, to_string(step.direction),
+            insert_history_sql({history.version_table(), script.revision, recorded_as(step),
                                 sql_checksum(section->sql), utc_timestamp(), 0}));
         statement("COMMIT");
     }
@@ -102,13 +108,13 @@ constexpr size_t kKeptBodyBytes = 1 << 20;
 void check_sections_of(History& history, Dialect dialect, const std::vector<Step>& steps,
                        const std::string& outside_refusal) {
     for (const auto& step : steps) {
-        const bool was_loaded = history.graph().script(step.node).body_loaded;
-        const MigrationScript& script = history.body(step.node);
+        const bool was_loaded = history.header(step).body_loaded;
+        const MigrationScript& script = history.body(step);
         const Section* section = script.section(step.direction, to_string(dialect));
         const bool present = section != nullptr;
         const bool outside = present && !section->transactional;
         if (!was_loaded && history.loaded_body_bytes() > kKeptBodyBytes)
-            history.release_body(step.node);
+            history.release_body(step);
         if (outside && !outside_refusal.empty()) {
             throw usage_error(fmt::format(
                 "{}: revision {} has a transaction:false section, which cannot run here: {}",
@@ -131,6 +137,7 @@ void check_sections_of(History& history, Dialect dialect, const std::vector<Step
 std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes& heads,
                                  const std::string& target) {
     const auto& graph = history_.graph();
+    if (direction == Direction::upgrade && heads.empty()) return plan_fresh_upgrade(graph, target);
     return direction == Direction::upgrade ? plan_upgrade(graph, heads, target)
                                            : plan_downgrade(graph, heads, target);
 }
@@ -207,7 +214,7 @@ std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step,
 void Migrator::wait_to_retry(const Step& step, int attempt, const std::string& where,
                              const std::string& statement) {
     const int retries = history_.settings().lock_retries.value_or(kDefaultLockRetries);
-    const MigrationScript& script = history_.graph().script(step.node);
+    const MigrationScript& script = history_.header(step);
     if (attempt >= retries) {
         throw failure(fmt::format(
             "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
@@ -245,7 +252,7 @@ bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t en
                          HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
     static const std::string savepoint = "fastappkit_migration";
     const Step& first = steps[next];
-    const MigrationScript& first_script = history_.body(first.node);
+    const MigrationScript& first_script = history_.body(first);
     const Section* first_section = first_script.section(first.direction, to_string(db_.dialect()));
     if (!first_section) check_sections({first});  // throws the sentence pending() gives
     if (!first_section->transactional) {
@@ -273,7 +280,7 @@ bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t en
     size_t at = next;
     for (; at < end; ++at) {
         const Step& step = steps[at];
-        const MigrationScript& script = history_.body(step.node);
+        const MigrationScript& script = history_.body(step);
         const Section* section = script.section(step.direction, to_string(db_.dialect()));
         if (!section) check_sections({step});
         const Timeouts own = defaults.overridden_by(script.timeouts);
@@ -298,7 +305,7 @@ bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t en
                 bookkeeping.push_back(render_version_op(version_table, op));
             }
             bookkeeping.push_back(
-                insert_history_sql({version_table, script.revision, to_string(step.direction),
+                insert_history_sql({version_table, script.revision, recorded_as(step),
                                     sql_checksum(section->sql), utc_timestamp(), 0},
                                    server_elapsed_ms));
             try {
@@ -324,7 +331,7 @@ bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t en
             db_.release_savepoint(savepoint);
         }
         done.push_back({history_.name(), script.revision, script.message, step.direction, ms});
-        history_.release_body(step.node);
+        history_.release_body(step);
     }
     if (failed && done.empty()) tx.reset();  // as one migration's transaction: all rolled back
     if (failed && !done.empty() && at_savepoint && !rolled_back_to(savepoint)) {
@@ -346,8 +353,7 @@ bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t en
     if (failed) {
         const Step& step = steps[at];
         statement_failed(
-            step, *history_.body(step.node).section(step.direction, to_string(db_.dialect())),
-            *failed);
+            step, *history_.body(step).section(step.direction, to_string(db_.dialect())), *failed);
     }
     return true;
 }
@@ -369,7 +375,7 @@ bool Migrator::heads_moved(const HeadMaintainer& heads) {
 }
 
 std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& heads) {
-    const MigrationScript& script = history_.body(step.node);
+    const MigrationScript& script = history_.body(step);
     const Section* found = script.section(step.direction, to_string(db_.dialect()));
     if (!found) check_sections({step});  // throws the sentence pending() gives
     const Section& section = *found;
@@ -421,7 +427,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
     tx->commit();
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
                         elapsed_ms()};
-    history_.release_body(step.node);
+    history_.release_body(step);
     progress_.step_finished(applied);
     return applied;
 }
@@ -432,7 +438,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
 // same, the fence finds the heads moved: whatever ran was rolled back, plan again.
 std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
                                                       const Section& section) {
-    const MigrationScript& script = history_.graph().script(step.node);
+    const MigrationScript& script = history_.header(step);
     const std::string& version_table = history_.version_table();
     const auto started = Clock::now();
     std::vector<std::string> bookkeeping;
@@ -441,7 +447,7 @@ std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMain
         bookkeeping.push_back(render_version_op(version_table, op));
     }
     bookkeeping.push_back(
-        insert_history_sql({version_table, script.revision, to_string(step.direction),
+        insert_history_sql({version_table, script.revision, recorded_as(step),
                             sql_checksum(section.sql), utc_timestamp(), 0},
                            db_.batch_elapsed_ms_sql()));
     progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
@@ -459,7 +465,7 @@ std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMain
     AppliedStep applied{
         history_.name(), script.revision, script.message, step.direction,
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()};
-    history_.release_body(step.node);
+    history_.release_body(step);
     progress_.step_finished(applied);
     return applied;
 }
@@ -473,7 +479,7 @@ void Migrator::execute_section(const Step& step, const Section& section) {
 }
 
 void Migrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
-    const MigrationScript& script = history_.graph().script(step.node);
+    const MigrationScript& script = history_.header(step);
     if (e.lock_not_available && section.transactional) {
         throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
     }
@@ -484,12 +490,12 @@ void Migrator::statement_failed(const Step& step, const Section& section, const 
 
 void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& section,
                       long long ms) {
-    const MigrationScript& script = history_.graph().script(step.node);
+    const MigrationScript& script = history_.header(step);
     for (const auto& op : heads.update_to_step(step)) {
         db_.execute(render_version_op(history_.version_table(), op));
     }
     db_.execute(
-        insert_history_sql({history_.version_table(), script.revision, to_string(step.direction),
+        insert_history_sql({history_.version_table(), script.revision, recorded_as(step),
                             sql_checksum(section.sql), utc_timestamp(), ms}));
 }
 
@@ -553,8 +559,9 @@ std::string render_offline(History& history, Dialect dialect, Direction directio
     const auto& graph = history.graph();
     auto start = graph.resolve(from);
     auto versions = ids_of(graph, start);
-    auto steps = direction == Direction::upgrade ? plan_upgrade(graph, start, to)
-                                                 : plan_downgrade(graph, start, to);
+    auto steps = direction == Direction::upgrade
+                     ? (start.empty() ? plan_fresh_upgrade(graph, to) : plan_upgrade(graph, start, to))
+                     : plan_downgrade(graph, start, to);
     check_sections_of(history, dialect, steps, {});
     return render_steps(history, dialect, versions, steps, !versions.empty(), false);
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "runner/head_maintainer.h"
 
 namespace fastappkit {
 
@@ -189,7 +190,11 @@ std::vector<Node> topological(const RevisionGraph& graph, const std::vector<char
 std::vector<Step> to_steps(const std::vector<Node>& nodes, Direction direction) {
     std::vector<Step> steps;
     steps.reserve(nodes.size());
-    for (auto n : nodes) steps.push_back({n, direction});
+    for (auto n : nodes) {
+        Step& step = steps.emplace_back();
+        step.node = n;
+        step.direction = direction;
+    }
     return steps;
 }
 
@@ -243,6 +248,14 @@ Nodes heads_from_versions(const RevisionGraph& graph, const std::vector<std::str
     Nodes heads;
     for (const auto& v : versions) {
         Node n = graph.find(v);
+        if (n < 0 && graph.replaced_by(v)) {
+            const MigrationScript& checkpoint = *graph.replaced_by(v);
+            throw failure(fmt::format(
+                "{}: the database is at revision {}, which checkpoint {} replaced, and its file "
+                "was deleted; restore the files the checkpoint replaced (for example with git "
+                "checkout) to upgrade this database through them",
+                graph.history(), v, checkpoint.file));
+        }
         if (n < 0) {
             throw failure(fmt::format(
                 "{}: Can't locate revision identified by '{}' (the database records it, but no "
@@ -261,6 +274,36 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Nodes& current,
     auto present = graph.ancestors(current);
     for (size_t n = 0; n < needed.size(); ++n) needed[n] = needed[n] && !present[n];
     return to_steps(topological(graph, needed, true), Direction::upgrade);
+}
+
+std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::string& target) {
+    std::vector<Step> full = plan_upgrade(graph, {}, target);
+    std::vector<char> planned(graph.size(), 0);
+    for (const auto& step : full) planned[step.node] = 1;
+    int best = -1;
+    std::vector<Step> best_range;
+    for (size_t c = 0; c < graph.checkpoints().size(); ++c) {
+        const auto& checkpoint = graph.checkpoints()[c];
+        if (checkpoint.stands_in || checkpoint.node < 0 || !planned[checkpoint.node]) continue;
+        auto range = plan_from_base(graph, {checkpoint.node});
+        const bool covered = std::all_of(range.begin(), range.end(),
+                                         [&](const Step& step) { return planned[step.node]; });
+        if (covered && range.size() > best_range.size()) {
+            best = static_cast<int>(c);
+            best_range = std::move(range);
+        }
+    }
+    if (best < 0) return full;
+    HeadMaintainer replay(graph, {});
+    for (const auto& step : best_range) replay.update_to_step(step);
+    Step checkpoint;
+    checkpoint.node = graph.checkpoints()[best].node;
+    checkpoint.checkpoint = best;
+    checkpoint.rows = replay.heads();
+    std::vector<Step> steps{checkpoint};
+    for (auto& step : plan_upgrade(graph, heads_from_versions(graph, checkpoint.rows), target))
+        steps.push_back(std::move(step));
+    return steps;
 }
 
 std::vector<Step> plan_from_base(const RevisionGraph& graph, const Nodes& heads) {

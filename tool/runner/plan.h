@@ -12,8 +12,15 @@
 namespace fastappkit {
 
 struct Step {
+    Step() = default;
+    Step(RevisionGraph::Node n, Direction d) : node(n), direction(d) {}
+
     RevisionGraph::Node node = -1;
     Direction direction = Direction::upgrade;
+    // A checkpoint's step (docs/checkpoints.md) runs graph.checkpoints()[checkpoint] in place
+    // of base→node and leaves `rows` in the version table: the rows that replay would leave.
+    int checkpoint = -1;
+    std::vector<std::string> rows;
 };
 
 // Maps the version table's rows to revisions. A row no file defines is the state error
@@ -25,6 +32,11 @@ RevisionGraph::Nodes heads_from_versions(const RevisionGraph& graph,
 // (exit 2) with Alembic's wording.
 std::vector<Step> plan_upgrade(const RevisionGraph& graph, const RevisionGraph::Nodes& current,
                                const std::string& target);
+
+// plan_upgrade from no version rows: where a checkpoint covers revisions the plan runs, its
+// step runs in their place (the checkpoint replacing the most of them), then the rest of the
+// plan from the version rows it leaves.
+std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::string& target);
 
 // Every revision at or below `heads` (dependencies included), from base up, in the order an
 // upgrade runs them: what a database whose version rows name `heads` has applied.

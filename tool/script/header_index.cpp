@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kMagic = "fastappkit header index 4\n";
+constexpr std::string_view kMagic = "fastappkit header index 5\n";
 
 struct FileKey {
     uint64_t size = 0;
@@ -243,6 +243,8 @@ void read_header(Reader& in, MigrationScript& header) {
     header.create_date = in.text();
     header.timeouts.lock_timeout = read_duration(in);
     header.timeouts.statement_timeout = read_duration(in);
+    header.checkpoint = in.text();
+    header.replaces = in.list();
 }
 
 void skip_header(Reader& in) {
@@ -254,6 +256,8 @@ void skip_header(Reader& in) {
     in.view();
     in.u64();
     in.u64();
+    in.view();
+    in.skip_list();
 }
 
 std::optional<HistorySummary> read_summary(Reader& in) {
@@ -334,6 +338,8 @@ void store_index(const fs::path& file, const std::string& versions_dir,
         out.text(header.create_date);
         write_duration(out, header.timeouts.lock_timeout);
         write_duration(out, header.timeouts.statement_timeout);
+        out.text(header.checkpoint);
+        out.list(header.replaces);
     }
     out.u64(summary ? 1 : 0);
     if (summary) {

@@ -57,8 +57,8 @@ std::optional<std::string_view> marker_body(std::string_view line) {
 }
 
 const std::vector<std::string_view> kHeaderKeys = {
-    "revision", "down_revision", "branch_labels", "depends_on",
-    "message",  "create_date",   "lock_timeout",  "statement_timeout"};
+    "revision", "down_revision", "branch_labels",     "depends_on", "message",
+    "create_date", "lock_timeout", "statement_timeout", "checkpoint", "replaces"};
 
 bool is_header_key(std::string_view word) {
     return std::find(kHeaderKeys.begin(), kHeaderKeys.end(), word) != kHeaderKeys.end();
@@ -173,14 +173,31 @@ private:
     }
 
     void store_header(const std::string& key, std::string_view value, int line) {
-        if (key == "revision") {
+        if (key == "revision" || key == "checkpoint") {
             if (!is_valid_revision_id(value)) {
                 throw error_at(file_, line,
                                fmt::format("invalid revision id '{}'; expected 1-32 characters "
                                            "of [0-9A-Za-z_]",
                                            value));
             }
+            if (!script_.revision.empty() && script_.revision != value) {
+                throw error_at(file_, line,
+                               fmt::format("a checkpoint's revision is the one it checkpoints: "
+                                           "'{}' and '{}' differ",
+                                           script_.revision, value));
+            }
             script_.revision = std::string(value);
+            if (key == "checkpoint") script_.checkpoint = script_.revision;
+        } else if (key == "replaces") {
+            for (const auto item : split_commas(value)) {
+                if (!is_valid_revision_id(item)) {
+                    throw error_at(file_, line,
+                                   fmt::format("invalid replaces entry '{}'; expected revision "
+                                               "ids separated by commas",
+                                               item));
+                }
+                script_.replaces.emplace_back(item);
+            }
         } else if (key == "down_revision") {
             script_.down_revisions = parse_down_revision(value, line);
         } else if (key == "branch_labels") {
@@ -249,9 +266,28 @@ private:
         if (script_.revision.empty()) {
             throw error_at(file_, 1, "missing required header 'revision'");
         }
-        const bool has_down = std::any_of(seen_keys_.begin(), seen_keys_.end(),
-                                          [](const auto& e) { return e.first == "down_revision"; });
-        if (!has_down) throw error_at(file_, 1, "missing required header 'down_revision'");
+        auto line_of = [this](std::string_view key) {
+            const auto it = std::find_if(seen_keys_.begin(), seen_keys_.end(),
+                                         [&](const auto& e) { return e.first == key; });
+            return it == seen_keys_.end() ? 0 : it->second;
+        };
+        if (!script_.checkpoint.empty()) {
+            // A checkpoint stands for base→REV: it starts a history and needs nothing else.
+            for (const char* key : {"down_revision", "depends_on"}) {
+                if (const int line = line_of(key)) {
+                    throw error_at(file_, line,
+                                   fmt::format("a checkpoint has no {} (it builds the schema "
+                                               "from base)",
+                                               key));
+                }
+            }
+            return;
+        }
+        if (const int line = line_of("replaces")) {
+            throw error_at(file_, line, "'replaces' belongs to a checkpoint's header only");
+        }
+        if (!line_of("down_revision"))
+            throw error_at(file_, 1, "missing required header 'down_revision'");
     }
 
     // `marker` is the first marker line; every section runs from after its marker line up to

@@ -32,6 +32,11 @@ struct MigrationScript {
     std::string message;
     std::string create_date;
     Timeouts timeouts;              // `-- lock_timeout:` / `-- statement_timeout:` headers
+    // A checkpoint file (`-- checkpoint: REV`, docs/checkpoints.md) holds the schema that
+    // base→REV builds. Its revision is REV, it has no down revision, and `replaces` lists the
+    // revisions of that range. Empty for an ordinary migration.
+    std::string checkpoint;
+    std::vector<std::string> replaces;
     bool body_loaded = false;       // false when only the header was read
     std::vector<Section> sections;  // in file order; empty until the body is read
 

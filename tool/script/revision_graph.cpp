@@ -42,7 +42,11 @@ std::vector<char> reach(size_t size, Edges edges, const RevisionGraph::Nodes& fr
 
 RevisionGraph::RevisionGraph(std::string history, std::vector<MigrationScript> scripts)
     : history_(std::move(history)), scripts_(std::move(scripts)) {
+    separate_checkpoints();
     index_scripts();
+    for (auto& checkpoint : checkpoints_) {
+        if (!checkpoint.stands_in) checkpoint.node = find(checkpoint.script.checkpoint);
+    }
     link_down_revisions();
     resolve_dependencies();
     detect_cycles();
@@ -52,6 +56,57 @@ RevisionGraph::RevisionGraph(std::string history, std::vector<MigrationScript> s
 
 void RevisionGraph::fail(const std::string& message) const {
     throw usage_error(fmt::format("{}: {}", history_, message));
+}
+
+// Checkpoints leave the list of nodes; one whose revision has no file any more comes back as
+// that revision's node, and the files of the other revisions it replaced are set aside (they
+// were built into it).
+void RevisionGraph::separate_checkpoints() {
+    if (std::none_of(scripts_.begin(), scripts_.end(),
+                     [](const MigrationScript& s) { return !s.checkpoint.empty(); }))
+        return;
+    std::unordered_map<std::string, size_t> files;  // revision -> index in scripts_
+    std::vector<MigrationScript> kept;
+    kept.reserve(scripts_.size());
+    for (auto& script : scripts_) {
+        if (script.checkpoint.empty()) {
+            kept.push_back(std::move(script));
+            continue;
+        }
+        for (const auto& other : checkpoints_) {
+            if (other.script.checkpoint == script.checkpoint) {
+                fail(fmt::format("Revision {} has two checkpoints ({} and {}); delete one",
+                                 script.checkpoint, other.script.file, script.file));
+            }
+        }
+        checkpoints_.push_back({std::move(script), -1, false});
+    }
+    for (size_t i = 0; i < kept.size(); ++i) files.emplace(kept[i].revision, i);
+    std::vector<char> set_aside(kept.size(), 0);
+    for (size_t c = 0; c < checkpoints_.size(); ++c) {
+        Checkpoint& checkpoint = checkpoints_[c];
+        if (files.count(checkpoint.script.checkpoint)) continue;
+        checkpoint.stands_in = true;
+        for (const auto& replaced : checkpoint.script.replaces) {
+            if (replaced == checkpoint.script.checkpoint) continue;
+            replaced_.emplace(replaced, c);
+            if (auto it = files.find(replaced); it != files.end()) set_aside[it->second] = 1;
+        }
+    }
+    scripts_.clear();
+    for (size_t i = 0; i < kept.size(); ++i) {
+        if (!set_aside[i]) scripts_.push_back(std::move(kept[i]));
+    }
+    for (auto& checkpoint : checkpoints_) {
+        if (!checkpoint.stands_in) continue;
+        checkpoint.node = static_cast<Node>(scripts_.size());
+        scripts_.push_back(checkpoint.script);
+    }
+}
+
+const MigrationScript* RevisionGraph::replaced_by(const std::string& revision) const {
+    auto it = replaced_.find(revision);
+    return it == replaced_.end() ? nullptr : &checkpoints_[it->second].script;
 }
 
 void RevisionGraph::index_scripts() {
@@ -88,6 +143,13 @@ void RevisionGraph::link_down_revisions() {
     for (Node i = 0; i < static_cast<Node>(size()); ++i) {
         for (const auto& d : scripts_[i].down_revisions) {
             Node parent = find(d);
+            if (parent < 0 && replaced_by(d)) {
+                fail(fmt::format("{}: revision {} builds on {}, which checkpoint {} replaced; "
+                                 "restore the files of the revisions it replaced (for example "
+                                 "with git checkout) or base this revision on {}",
+                                 scripts_[i].file, scripts_[i].revision, d, replaced_by(d)->file,
+                                 replaced_by(d)->checkpoint));
+            }
             if (parent < 0) {
                 fail(fmt::format("{}: Revision {} referenced from {} is not present",
                                  scripts_[i].file, d, scripts_[i].revision));

@@ -67,7 +67,23 @@ public:
 
     std::string describe(Node n) const;  // "<id> (<file>)" for messages
 
+    // A checkpoint file of the history (docs/checkpoints.md). While the file of the revision it
+    // checkpoints is there, it is no node: a fresh database may run it in place of base→REV
+    // (`node` is REV). Once that file is deleted it stands in for the range: it is then the
+    // node `node` itself, a base, and the files of the revisions it replaces are set aside.
+    struct Checkpoint {
+        MigrationScript script;  // its header; its body once read
+        Node node = -1;
+        bool stands_in = false;
+    };
+    const std::vector<Checkpoint>& checkpoints() const { return checkpoints_; }
+    Checkpoint& checkpoint(size_t i) { return checkpoints_[i]; }
+    // The checkpoint standing in for `revision`, one of the revisions it replaced (its file
+    // deleted or set aside); nullptr otherwise.
+    const MigrationScript* replaced_by(const std::string& revision) const;
+
 private:
+    void separate_checkpoints();
     void index_scripts();
     void link_down_revisions();
     void resolve_dependencies();
@@ -91,6 +107,8 @@ private:
     // long linear history costs two small vectors per revision.
     std::unordered_map<Node, Nodes> deps_, normalized_down_, all_down_, all_children_;
     std::unordered_map<Node, std::vector<std::string>> labels_;  // declared and propagated labels
+    std::vector<Checkpoint> checkpoints_;
+    std::unordered_map<std::string, size_t> replaced_;  // revision -> standing-in checkpoint
 };
 
 // "a, b, c" for messages.
