@@ -142,29 +142,6 @@ std::string statements_text(const std::vector<std::string>& statements) {
     return section.text();
 }
 
-// The scratch database the applied revisions are replayed into: a database of its own on the
-// target's server (nothing is written to the target), or, when the role may not create
-// databases, a scratch schema inside the target, dropped afterwards.
-class DriftScratch {
-public:
-    DriftScratch(const DatabaseUrl& target, const Introspector& introspector) {
-        try {
-            database_ = std::make_unique<ScratchDatabase>(target);
-        } catch (const Error& error) {
-            if (target.dialect == Dialect::sqlite ||
-                !std::strstr(error.what(), "permission denied"))
-                throw;
-            schema_ = introspector.open_scratch(target);
-        }
-    }
-    Database& db() { return database_ ? database_->db() : schema_->db(); }
-    bool in_target() const { return schema_ != nullptr; }
-
-private:
-    std::unique_ptr<ScratchDatabase> database_;
-    std::unique_ptr<ScratchSchema> schema_;
-};
-
 // What the live database says, read in one snapshot while no runner works on the histories.
 struct LiveState {
     std::vector<std::vector<std::string>> versions;  // per history
@@ -232,7 +209,7 @@ public:
         std::vector<RevisionGraph::Nodes> heads;
         for (size_t i = 0; i < histories_.size(); ++i)
             heads.push_back(applied_heads(*histories_[i], live.versions[i]));
-        DriftScratch scratch(target_, *introspector_);
+        ReplayDatabase scratch(target_, *introspector_);
         report_.scratch_schema = scratch.in_target();
         Schema migrated;
         for (size_t i = 0; i < histories_.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "autogen/history_replay.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -40,6 +42,16 @@ void replay_history(Database& db, History& history) {
 void replay_history(Database& db, History& history, const RevisionGraph::Nodes& heads) {
     if (heads.empty()) return;
     replay_steps(db, history, plan_from_base(history.graph(), heads));
+}
+
+ReplayDatabase::ReplayDatabase(const DatabaseUrl& target, const Introspector& introspector) {
+    try {
+        database_ = std::make_unique<ScratchDatabase>(target);
+    } catch (const Error& error) {
+        if (target.dialect == Dialect::sqlite || !std::strstr(error.what(), "permission denied"))
+            throw;
+        schema_ = introspector.open_scratch(target);
+    }
 }
 
 }  // namespace fastappkit

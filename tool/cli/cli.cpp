@@ -46,6 +46,8 @@ struct Arguments {
     bool exit_code = false;
     bool indicate_current = false;
     RevisionArgs revision;
+    SquashArgs squash;
+    bool checkpoints_only = false;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -153,6 +155,17 @@ void add_history_commands(CLI::App* migrate, Arguments& a, Action& action) {
                          "A branch label for the new revision");
     revision->final_callback(
         [&] { action = [&](Session& s) { return migrate_revision(s, a.revision); }; });
+
+    auto* squash = migrate->add_subcommand(
+        "squash", "Write a checkpoint: the schema base..REV builds, for fresh databases");
+    squash->add_option("--to", a.squash.to, "The revision the checkpoint builds")->required();
+    squash->add_option("--app", a.squash.app, "An app's history instead of the core one");
+    squash->add_option("--keep-data", a.squash.keep_data,
+                       "Tables whose rows the checkpoint keeps (filled by data migrations)");
+    squash->add_flag("--no-data", a.squash.no_data,
+                     "Leave out the rows the range's data statements made");
+    squash->final_callback(
+        [&] { action = [&](Session& s) { return migrate_squash(s, a.squash); }; });
 
     auto* merge = migrate->add_subcommand("merge", "Write a revision merging several heads");
     merge->add_option("-m,--message", a.message, "Message of the merge revision")->required();
@@ -265,8 +278,12 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
     migrate
         ->add_subcommand("verify", "Exit 1 when an applied migration's file changed since it ran")
         ->final_callback([&] { action = migrate_verify; });
-    migrate->add_subcommand("check", "Exit 1 when models and migrations differ")
-        ->final_callback([&] { action = migrate_check; });
+    auto* check = migrate->add_subcommand(
+        "check", "Exit 1 when models and migrations differ, or a checkpoint differs from a replay");
+    check->add_flag("--checkpoints", a.checkpoints_only,
+                    "Compare only the checkpoints with a replay, not the models");
+    check->final_callback(
+        [&] { action = [&](Session& s) { return migrate_check(s, a.checkpoints_only); }; });
     add_safety_commands(migrate, a, action);
 }
 

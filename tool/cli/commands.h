@@ -56,7 +56,17 @@ int migrate_verify(Session& session);
 int migrate_merge(Session& session, const std::string& app, const std::string& message,
                   const std::vector<std::string>& revisions);
 int migrate_autogenerate(Session& session, const std::string& app, const std::string& message);
-int migrate_check(Session& session);
+// `checkpoints_only`: compare the checkpoints with a replay, not the models (the
+// migrate_checkpoint CTest test).
+int migrate_check(Session& session, bool checkpoints_only);
+// migrate squash: a checkpoint of base..REV (docs/checkpoints.md).
+struct SquashArgs {
+    std::string app;
+    std::string to;
+    std::vector<std::string> keep_data;
+    bool no_data = false;
+};
+int migrate_squash(Session& session, const SquashArgs& args);
 // migrate revision: an empty migration on top of the head (or `head`), to write by hand.
 struct RevisionArgs {
     std::string app;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autogen/autogenerate.h"
+#include "autogen/checkpoint.h"
 #include "autogen/revision_file.h"
 #include "cli/commands.h"
 #include "common/clock.h"
@@ -267,36 +268,105 @@ int migrate_autogenerate(Session& session, const std::string& app, const std::st
     return 0;
 }
 
-int migrate_check(Session& session) {
+namespace {
+
+// `migrate check` of one history's models; true when they differ from its migrations.
+bool check_models(Session& session, const ModelledHistory& target, Json& entry) {
     Reporter& out = session.reporter();
+    const std::string& name = target.history->name();
+    if (target.model_files.empty()) {
+        out.line(fmt::format("{}: skipped, {}", name, target.missing_models));
+        entry["skipped"] = target.missing_models;
+        return false;
+    }
+    const auto comparison = compare_models(session.database_url(), *target.history,
+                                           target.model_files, target.requirements);
+    const auto changes = comparison.diff.describe();
+    entry["in_sync"] = changes.empty();
+    entry["changes"] = changes_json(comparison.diff);
+    if (changes.empty()) {
+        out.line(fmt::format("{}: models and migrations agree", name));
+        return false;
+    }
+    out.output(fmt::format(
+        "{}: the models differ from the migrations ({} {}):\n{}  write the migration "
+        "with: {}\n",
+        name, changes.size(), changes.size() == 1 ? "change" : "changes", indented(changes),
+        target.makemigrations));
+    return true;
+}
+
+// `migrate check` of one history's checkpoints; true when one differs from a replay.
+bool check_history_checkpoints(Session& session, const ModelledHistory& target, Json& entry) {
+    Reporter& out = session.reporter();
+    const std::string& name = target.history->name();
+    bool differ = false;
+    Json checkpoints = Json::array();
+    for (const auto& verdict :
+         check_checkpoints(session.database_url(), *target.history, target.requirements)) {
+        Json item{{"revision", verdict.revision}, {"file", verdict.file}};
+        if (!verdict.skipped.empty()) {
+            out.line(fmt::format("{}: checkpoint {} ({}) not compared: {}", name,
+                                 verdict.revision, verdict.file, verdict.skipped));
+            item["skipped"] = verdict.skipped;
+        } else if (verdict.differences.empty()) {
+            out.line(fmt::format("{}: checkpoint {} builds what the replay of base..{} builds",
+                                 name, verdict.revision, verdict.revision));
+            item["in_sync"] = true;
+        } else {
+            differ = true;
+            out.output(fmt::format(
+                "{}: checkpoint {} ({}) differs from a replay of base..{}:\n{}  write it again "
+                "with: fastappkit migrate squash --to {} (after moving it away)\n",
+                name, verdict.revision, verdict.file, verdict.revision,
+                indented(verdict.differences), verdict.revision));
+            item["in_sync"] = false;
+            item["differences"] = verdict.differences;
+        }
+        checkpoints.push_back(std::move(item));
+    }
+    if (!checkpoints.empty()) entry["checkpoints"] = std::move(checkpoints);
+    return differ;
+}
+
+}  // namespace
+
+int migrate_check(Session& session, bool checkpoints_only) {
     Json histories = Json::array();
     bool differ = false;
     for (const auto& target : check_targets(session)) {
-        const std::string& name = target.history->name();
-        if (target.model_files.empty()) {
-            out.line(fmt::format("{}: skipped, {}", name, target.missing_models));
-            histories.push_back({{"name", name}, {"skipped", target.missing_models}});
-            continue;
-        }
-        const auto comparison = compare_models(session.database_url(), *target.history,
-                                               target.model_files, target.requirements);
-        const auto changes = comparison.diff.describe();
-        histories.push_back({{"name", name},
-                             {"in_sync", changes.empty()},
-                             {"changes", changes_json(comparison.diff)}});
-        if (changes.empty()) {
-            out.line(fmt::format("{}: models and migrations agree", name));
-            continue;
-        }
-        differ = true;
-        out.output(fmt::format(
-            "{}: the models differ from the migrations ({} {}):\n{}  write the migration "
-            "with: {}\n",
-            name, changes.size(), changes.size() == 1 ? "change" : "changes", indented(changes),
-            target.makemigrations));
+        Json entry{{"name", target.history->name()}};
+        if (!checkpoints_only && check_models(session, target, entry)) differ = true;
+        if (check_history_checkpoints(session, target, entry)) differ = true;
+        histories.push_back(std::move(entry));
     }
-    if (out.json()) print_json({{"in_sync", !differ}, {"histories", histories}});
+    if (session.reporter().json()) print_json({{"in_sync", !differ}, {"histories", histories}});
     return differ ? 1 : 0;
+}
+
+int migrate_squash(Session& session, const SquashArgs& args) {
+    refuse_external_from_project(session, args.app, "squashing its migrations");
+    History& history = target_history(session, args.app);
+    std::vector<History*> requirements;
+    if (session.standalone())
+        requirements = session.required_histories(session.standalone_app().name);
+    const Squashed done = squash(session.database_url(), history,
+                                 {args.to, args.keep_data, args.no_data}, requirements);
+    if (session.reporter().json()) {
+        print_json({{"name", history.name()},
+                    {"revision", done.revision},
+                    {"file", done.file.string()},
+                    {"replaces", done.replaced},
+                    {"kept_rows", done.kept_rows}});
+        return 0;
+    }
+    session.reporter().line(fmt::format(
+        "Generated {}: checkpoint of revision {}, which a fresh database runs in place of {} "
+        "revisions{}",
+        done.file.string(), done.revision, done.replaced,
+        args.keep_data.empty() ? std::string()
+                               : fmt::format(" ({} rows kept)", done.kept_rows)));
+    return 0;
 }
 
 }  // namespace fastappkit
