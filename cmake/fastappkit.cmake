@@ -82,6 +82,7 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
       [TARGET_PREFIX <prefix>]   # default: none
       [FLEET <file>]             # add migrate_fleet over the databases it lists
       [NO_CHECK_TEST]            # do not add the migrate check test
+      [NO_CHECKPOINT_TEST]       # do not add the migrate checkpoint test
       [NO_LINT_TEST]             # do not add the migrate lint test
       [NO_ROUNDTRIP_TEST])       # do not add the migrate test test
 
@@ -115,6 +116,14 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
     check``: it fails when someone edits a ``models.sql`` and forgets the
     migration (on SQLite it opens no database; on PostgreSQL it uses a scratch
     schema of the configured database).
+
+  ``NO_CHECKPOINT_TEST``
+    Without it, a CTest test ``<prefix>migrate_checkpoint`` runs ``fastappkit
+    migrate check --checkpoints``: it fails when a checkpoint written by
+    ``fastappkit migrate squash`` no longer builds what a replay of the
+    revisions it replaces builds (docs/checkpoints.md). It costs one replay and
+    one run of each checkpoint, on scratch databases; without checkpoints it
+    compares nothing.
 
   ``NO_LINT_TEST``
     Without it, a CTest test ``<prefix>migrate_lint`` runs ``fastappkit migrate
@@ -165,10 +174,12 @@ option(FASTAPPKIT_STREAM_APP_OUTPUT
 #]=======================================================================]
 function(fastappkit_add_project)
   list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "NO_CHECK_TEST;NO_LINT_TEST;NO_ROUNDTRIP_TEST"
+  cmake_parse_arguments(PARSE_ARGV 0 arg
+    "NO_CHECK_TEST;NO_CHECKPOINT_TEST;NO_LINT_TEST;NO_ROUNDTRIP_TEST"
     "ROOT;DATABASE_URL;TARGET_PREFIX;FLEET" "APP_PATH")
   _fastappkit_reject_bad_arguments(fastappkit_add_project
-    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, FLEET, NO_CHECK_TEST, NO_LINT_TEST, NO_ROUNDTRIP_TEST")
+    "ROOT, DATABASE_URL, APP_PATH, TARGET_PREFIX, FLEET, NO_CHECK_TEST, NO_CHECKPOINT_TEST, "
+    "NO_LINT_TEST, NO_ROUNDTRIP_TEST")
 
   set(root "${CMAKE_CURRENT_SOURCE_DIR}")
   if(DEFINED arg_ROOT)
@@ -218,9 +229,16 @@ function(fastappkit_add_project)
   if(NOT arg_NO_CHECK_TEST)
     # A CI gate: models and migrations must agree (add_test is ignored without enable_testing).
     add_test(NAME ${arg_TARGET_PREFIX}migrate_check
-      COMMAND fastappkit::fastappkit ${build_args} migrate check
+      COMMAND fastappkit::fastappkit ${build_args} migrate check --models
       WORKING_DIRECTORY "${root}")
     set_tests_properties(${arg_TARGET_PREFIX}migrate_check PROPERTIES LABELS fastappkit)
+  endif()
+  if(NOT arg_NO_CHECKPOINT_TEST)
+    # Each checkpoint must build what the replay of the revisions it replaces builds.
+    add_test(NAME ${arg_TARGET_PREFIX}migrate_checkpoint
+      COMMAND fastappkit::fastappkit ${build_args} migrate check --checkpoints
+      WORKING_DIRECTORY "${root}")
+    set_tests_properties(${arg_TARGET_PREFIX}migrate_checkpoint PROPERTIES LABELS fastappkit)
   endif()
   # Safety nets (docs/safety.md): risky statements, and downgrades that do not undo their upgrade.
   foreach(gate IN ITEMS lint test)

@@ -32,7 +32,7 @@ assert_shop_migrated "$SHOP/shop.db"
 
 step "fixtures run the in-tree runner; fastappkit's own tests are not the consumer's"
 run_ok "$WORK/logs/ctest.log" "$CTEST" --test-dir "$BUILD" --output-on-failure
-assert_in_log "$WORK/logs/ctest.log" "100% tests passed, 0 tests failed out of 9" "the consumer's ctest (6 fixture tests and the migrate_check, migrate_lint and migrate_test gates)"
+assert_in_log "$WORK/logs/ctest.log" "100% tests passed, 0 tests failed out of 10" "the consumer's ctest (6 fixture tests and the migrate_check, migrate_checkpoint, migrate_lint and migrate_test gates)"
 grep -q "$BUILD/fastappkit/tool/fastappkit" "$BUILD/CTestTestfile.cmake" \
   || fail "the fixture tests do not run the in-tree runner"
 

@@ -19,8 +19,21 @@ log=$WORK/logs/ctest_check_passes.log
 run_ok "$log" "$CTEST" --test-dir "$BUILD" --output-on-failure -R '^migrate_check$'
 assert_in_log "$log" "100% tests passed, 0 tests failed out of 1" "migrate_check after makemigrations"
 
-step "NO_CHECK_TEST drops the test"
-sed -i 's/fastappkit_add_project(\(.*\))/fastappkit_add_project(\1 NO_CHECK_TEST)/' "$SHOP/CMakeLists.txt"
+step "a checkpoint passes migrate_checkpoint; edited by hand, it fails"
+log=$WORK/logs/squash.log
+run_ok "$log" "$PREFIX/bin/fastappkit" --project-root "$SHOP" --database-url sqlite:// migrate squash --to head --no-data
+checkpoint=$(ls "$SHOP"/core/db/migrations/versions/*_checkpoint.sql)
+log=$WORK/logs/ctest_checkpoint_passes.log
+run_ok "$log" "$CTEST" --test-dir "$BUILD" -V -R '^migrate_checkpoint$'
+assert_in_log "$log" "builds what the replay of base" "migrate_checkpoint's verdict"
+sed -i 's/CREATE TABLE core_item/CREATE TABLE core_itemx/' "$checkpoint"
+log=$WORK/logs/ctest_checkpoint_fails.log
+run_fails "$log" "$CTEST" --test-dir "$BUILD" --output-on-failure -R '^migrate_checkpoint$'
+assert_in_log "$log" "core_item: the replay makes it, the checkpoint does not" "the difference"
+rm "$checkpoint"
+
+step "NO_CHECK_TEST and NO_CHECKPOINT_TEST drop the tests"
+sed -i 's/fastappkit_add_project(\(.*\))/fastappkit_add_project(\1 NO_CHECK_TEST NO_CHECKPOINT_TEST)/' "$SHOP/CMakeLists.txt"
 configure reconfigure -D "CMAKE_PREFIX_PATH=$PREFIX"
 log=$WORK/logs/ctest_list.log
 run_ok "$log" "$CTEST" --test-dir "$BUILD" -N

@@ -140,7 +140,7 @@ assert_in_log "$log" "billing is up to date" "the migrate_all target"
 run_ok "$WORK/logs/build.log" "$CMAKE" --build "$BUILD"
 log=$WORK/logs/ctest.log
 run_ok "$log" "$CTEST" --test-dir "$BUILD" --output-on-failure
-assert_in_log "$log" "100% tests passed, 0 tests failed out of 6" "the project's tests"
+assert_in_log "$log" "100% tests passed, 0 tests failed out of 7" "the project's tests"
 [[ -n "$SERVER_URL" ]] && run_ok "$WORK/logs/fresh.log" "$RUNNER" -q --database-url "$fresh_url" db reset
 log=$WORK/logs/program.log
 run_ok "$log" env "DATABASE_URL=$fresh_url" "$BUILD/shop"

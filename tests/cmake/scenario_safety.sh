@@ -21,10 +21,10 @@ configure configure -D "CMAKE_PREFIX_PATH=$PREFIX" -D "CONSUMER_EXTRA_CODE=$WORK
 step "the gates are tests labelled fastappkit"
 log=$WORK/logs/ctest_gates.log
 run_ok "$log" "$CTEST" --test-dir "$BUILD" -N -L '^fastappkit$'
-for test in migrate_check migrate_lint migrate_test; do
+for test in migrate_check migrate_checkpoint migrate_lint migrate_test; do
   assert_in_log "$log" ": $test" "the fastappkit-labelled tests"
 done
-assert_in_log "$log" "Total Tests: 3" "the fastappkit-labelled tests"
+assert_in_log "$log" "Total Tests: 4" "the fastappkit-labelled tests"
 
 step "ctest -j 4: the gates pass, ISOLATED tests each see their own database"
 log=$WORK/logs/ctest.log

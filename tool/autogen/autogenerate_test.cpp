@@ -78,7 +78,7 @@ protected:
 
     int check() {
         auto s = session();
-        return migrate_check(s, false);
+        return migrate_check(s, {});
     }
 
     test_support::ScopedTempDir scratch_;

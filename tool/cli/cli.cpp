@@ -47,7 +47,7 @@ struct Arguments {
     bool indicate_current = false;
     RevisionArgs revision;
     SquashArgs squash;
-    bool checkpoints_only = false;
+    CheckArgs check;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -280,10 +280,13 @@ void add_migrate(CLI::App& root, Arguments& a, Action& action) {
         ->final_callback([&] { action = migrate_verify; });
     auto* check = migrate->add_subcommand(
         "check", "Exit 1 when models and migrations differ, or a checkpoint differs from a replay");
-    check->add_flag("--checkpoints", a.checkpoints_only,
-                    "Compare only the checkpoints with a replay, not the models");
-    check->final_callback(
-        [&] { action = [&](Session& s) { return migrate_check(s, a.checkpoints_only); }; });
+    auto* only_checkpoints = check->add_flag(
+        "--checkpoints", a.check.checkpoints_only,
+        "Compare only the checkpoints with a replay (the migrate_checkpoint test)");
+    check->add_flag("--models", a.check.models_only,
+                    "Compare only the models with the migrations (the migrate_check test)")
+        ->excludes(only_checkpoints);
+    check->final_callback([&] { action = [&](Session& s) { return migrate_check(s, a.check); }; });
     add_safety_commands(migrate, a, action);
 }
 

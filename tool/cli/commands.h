@@ -56,9 +56,12 @@ int migrate_verify(Session& session);
 int migrate_merge(Session& session, const std::string& app, const std::string& message,
                   const std::vector<std::string>& revisions);
 int migrate_autogenerate(Session& session, const std::string& app, const std::string& message);
-// `checkpoints_only`: compare the checkpoints with a replay, not the models (the
-// migrate_checkpoint CTest test).
-int migrate_check(Session& session, bool checkpoints_only);
+// migrate check: the models against the migrations, and each checkpoint against a replay.
+struct CheckArgs {
+    bool checkpoints_only = false;  // the migrate_checkpoint CTest test
+    bool models_only = false;       // the migrate_check CTest test
+};
+int migrate_check(Session& session, const CheckArgs& args);
 // migrate squash: a checkpoint of base..REV (docs/checkpoints.md).
 struct SquashArgs {
     std::string app;

@@ -331,13 +331,13 @@ bool check_history_checkpoints(Session& session, const ModelledHistory& target, 
 
 }  // namespace
 
-int migrate_check(Session& session, bool checkpoints_only) {
+int migrate_check(Session& session, const CheckArgs& args) {
     Json histories = Json::array();
     bool differ = false;
     for (const auto& target : check_targets(session)) {
         Json entry{{"name", target.history->name()}};
-        if (!checkpoints_only && check_models(session, target, entry)) differ = true;
-        if (check_history_checkpoints(session, target, entry)) differ = true;
+        if (!args.checkpoints_only && check_models(session, target, entry)) differ = true;
+        if (!args.models_only && check_history_checkpoints(session, target, entry)) differ = true;
         histories.push_back(std::move(entry));
     }
     if (session.reporter().json()) print_json({{"in_sync", !differ}, {"histories", histories}});
