@@ -26,6 +26,15 @@ EmbeddedHistory embedded_history(History& history, const fs::path& root) {
         script.file = fs::path(script.file).lexically_relative(root).generic_string();
         out.scripts.push_back(std::move(script));
     }
+    // Then the checkpoints a fresh database may run instead of a replay (History::body).
+    for (size_t i = 0; i < graph.checkpoints().size(); ++i) {
+        if (graph.checkpoints()[i].stands_in) continue;  // a node, listed above
+        Step step(graph.checkpoints()[i].node, Direction::upgrade);
+        step.checkpoint = static_cast<int>(i);
+        MigrationScript script = history.body(step);
+        script.file = fs::path(script.file).lexically_relative(root).generic_string();
+        out.scripts.push_back(std::move(script));
+    }
     return out;
 }
 

@@ -58,7 +58,7 @@ public:
         out += array("c::Span", "names", names_, "{0, 0}");
         out += array("c::Section", "sections", sections_, "{0, 0, 0, {0, 0}, {0, 0}}");
         out += array("c::Script", "scripts", scripts_,
-                     "{{0, 0}, {0, 0}, {0, 0}, {0, 0}, 0, 0, 0, 0, 0, 0, -1, -1}");
+                     "{{0, 0}, {0, 0}, {0, 0}, {0, 0}, 0, 0, 0, 0, 0, 0, -1, -1, {0, 0}, 0}");
         out += array("c::History", "histories", histories_, "{{0, 0}, {0, 0}, 0, 0, -1, -1, -1}");
         out += "}  // namespace\n\n";
         out += fmt::format(
@@ -71,7 +71,8 @@ public:
 private:
     void add_script(const MigrationScript& script) {
         const size_t first_name = names_.size(), first_section = sections_.size();
-        for (const auto& list : {script.down_revisions, script.branch_labels, script.depends_on}) {
+        for (const auto& list :
+             {script.down_revisions, script.branch_labels, script.depends_on, script.replaces}) {
             for (const auto& name : list) names_.push_back(span(name));
         }
         for (const auto& section : script.sections) {
@@ -81,11 +82,12 @@ private:
                                             span(section.dialect), span(section.sql)));
         }
         scripts_.push_back(fmt::format(
-            "{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}", span(script.file),
+            "{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}", span(script.file),
             span(script.revision), span(script.message), span(script.create_date), first_name,
             script.down_revisions.size(), script.branch_labels.size(), script.depends_on.size(),
             first_section, script.sections.size(), ms_or_unset(script.timeouts.lock_timeout),
-            ms_or_unset(script.timeouts.statement_timeout)));
+            ms_or_unset(script.timeouts.statement_timeout), span(script.checkpoint),
+            script.replaces.size()));
     }
 
     // C++ has no empty arrays: an unused element stands in.

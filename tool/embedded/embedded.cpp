@@ -52,6 +52,9 @@ MigrationScript header_of(const catalog::Catalog& c, const catalog::Script& s) {
     script.branch_labels = names_of(c, s.first_name + s.down_count, s.label_count);
     script.depends_on = names_of(c, s.first_name + s.down_count + s.label_count, s.depends_count);
     script.timeouts = {ms_of(s.lock_timeout_ms), ms_of(s.statement_timeout_ms)};
+    script.checkpoint = text_of(c, s.checkpoint);
+    script.replaces = names_of(c, s.first_name + s.down_count + s.label_count + s.depends_count,
+                               s.replaces_count);
     return script;
 }
 
@@ -76,7 +79,9 @@ struct EmbeddedHistory {
     std::string name;
     std::string version_table;
     std::shared_ptr<const RevisionGraph> graph;  // headers only; never written after it is built
-    const catalog::Script* scripts;              // the catalog's, in graph node order
+    // The catalog's, in graph node order, then the checkpoints that are no node (in the
+    // graph's order of checkpoints).
+    const catalog::Script* scripts;
     MigrationSettings settings;
 };
 

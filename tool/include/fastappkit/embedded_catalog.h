@@ -8,7 +8,7 @@
 
 namespace fastappkit::catalog {
 
-inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kFormatVersion = 3;
 
 // Timeouts in milliseconds and retry counts; kUnset where the project does not set them.
 inline constexpr std::int64_t kUnset = -1;
@@ -31,10 +31,14 @@ struct Script {
     Span revision;
     Span message;
     Span create_date;
-    std::uint32_t first_name;  // in names: down revisions, then branch labels, then depends_on
+    // In names: down revisions, then branch labels, then depends_on, then (a checkpoint) the
+    // revisions it replaces.
+    std::uint32_t first_name;
     std::uint32_t down_count, label_count, depends_count;
     std::uint32_t first_section, section_count;
     std::int64_t lock_timeout_ms, statement_timeout_ms;  // its own headers
+    Span checkpoint;  // a checkpoint's revision (docs/checkpoints.md); empty otherwise
+    std::uint32_t replaces_count;
 };
 
 struct History {
