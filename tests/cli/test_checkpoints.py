@@ -330,6 +330,36 @@ class Checkpoints(CliTestCase):
         self.assertExit(res, 1, f"checkpoint {r(SAMPLE_SQUASH_AT)}", "differs from a replay",
                         "ix_t0005_name")
 
+    def test_one_checkpoint_file_serves_both_databases(self):
+        if BACKEND != "postgresql":
+            self.skipTest("needs both databases")
+        self.write_history(SAMPLE_TOTAL)
+        self.squash(r(SAMPLE_SQUASH_AT), "--no-data")  # for PostgreSQL
+        # a fresh SQLite database finds no section for it in the checkpoint: it replays
+        sqlite = self.database("sqlite")
+        out = self.ok("migrate", "upgrade", "heads", db=sqlite).out
+        self.assertNotIn("checkpoint", out)
+        replayed = sqlite.query("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+        # squashed on SQLite too, the same file gets its SQLite sections
+        res = self.ok("migrate", "squash", "--to", r(SAMPLE_SQUASH_AT), "--no-data",
+                      db=sqlite)
+        self.assertEqual(len(glob.glob(os.path.join(self.project.core_dir(), "*_checkpoint.sql"))), 1)
+        with open(self.checkpoint_file(r(SAMPLE_SQUASH_AT))) as f:
+            text = f.read()
+        for marker in ("upgrade dialect:postgresql", "downgrade dialect:postgresql",
+                       "upgrade dialect:sqlite", "downgrade dialect:sqlite"):
+            self.assertEqual(text.count("-- migrate:" + marker + "\n"), 1, marker)
+        other = self.database("sqlite")
+        out = self.ok("migrate", "upgrade", "heads", db=other).out
+        self.assertIn("checkpoint of", out)
+        self.assertEqual(other.query("SELECT type, name, sql FROM sqlite_schema ORDER BY type, "
+                                     "name"), replayed)
+        self.assertIn("builds what the replay", self.ok("migrate", "check", "--checkpoints",
+                                                        db=sqlite).out)
+        self.assertIn("builds what the replay", self.ok("migrate", "check", "--checkpoints").out)
+        self.assertFails(["migrate", "squash", "--to", r(SAMPLE_SQUASH_AT), "--no-data"], 2,
+                         "has a checkpoint already")
+
     def test_preview_of_a_fresh_database_shows_the_checkpoint(self):
         self.write_history(SAMPLE_TOTAL)
         self.squash(r(SAMPLE_SQUASH_AT), "--no-data")

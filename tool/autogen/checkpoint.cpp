@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -275,6 +276,34 @@ std::string header_list(const std::vector<std::string>& items) {
     return fmt::format("{}", fmt::join(items, ", "));
 }
 
+std::string sections_text(Dialect dialect, const CheckpointSql& sql) {
+    SectionSql upgrade{sql.upgrade, {}}, downgrade{sql.downgrade, {}};
+    return fmt::format("-- migrate:upgrade dialect:{}\n{}\n-- migrate:downgrade dialect:{}\n{}",
+                       to_string(dialect), upgrade.text(), to_string(dialect), downgrade.text());
+}
+
+void write_file(const fs::path& file, const std::string& text, const std::string& history) {
+    const fs::path partial = file.string() + ".partial";
+    {
+        std::ofstream out(partial, std::ios::binary);
+        out << text;
+        if (!out.flush()) {
+            throw usage_error(fmt::format("{}: cannot write {}", history, partial.string()));
+        }
+    }
+    fs::rename(partial, file);
+}
+
+fs::path add_dialect(const MigrationScript& existing, Dialect dialect, const CheckpointSql& sql) {
+    const fs::path file = existing.file;
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw usage_error(fmt::format("cannot read {}", file.string()));
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    write_file(file, text + "\n" + sections_text(dialect, sql), existing.checkpoint);
+    return file;
+}
+
 fs::path write_checkpoint(History& history, const RevisionGraph& graph, Node rev,
                           const std::vector<Step>& range, Dialect dialect,
                           const CheckpointSql& sql) {
@@ -292,24 +321,14 @@ fs::path write_checkpoint(History& history, const RevisionGraph& graph, Node rev
         "-- at one of them goes on through their files. Written by `fastappkit migrate squash`;\n"
         "-- `fastappkit migrate check` compares it with a replay.\n\n",
         range.size(), graph.id(rev), utc_timestamp().substr(0, 19));
-    SectionSql upgrade{sql.upgrade, {}}, downgrade{sql.downgrade, {}};
-    text += fmt::format("-- migrate:upgrade dialect:{}\n{}\n-- migrate:downgrade dialect:{}\n{}",
-                        to_string(dialect), upgrade.text(), to_string(dialect), downgrade.text());
+    text += sections_text(dialect, sql);
     const fs::path file = history.versions_dir() / (graph.id(rev) + "_checkpoint.sql");
     std::error_code exists;
     if (fs::exists(file, exists)) {
         throw usage_error(fmt::format("{}: {} exists already; move it away to write it again",
                                       history.name(), file.string()));
     }
-    const fs::path partial = file.string() + ".partial";
-    {
-        std::ofstream out(partial, std::ios::binary);
-        out << text;
-        if (!out.flush()) {
-            throw usage_error(fmt::format("{}: cannot write {}", history.name(), partial.string()));
-        }
-    }
-    fs::rename(partial, file);
+    write_file(file, text, history.name());
     return file;
 }
 
@@ -403,13 +422,28 @@ Squashed squash(const DatabaseUrl& target, History& history, const SquashRequest
         throw usage_error(fmt::format("{}: revision {} is a checkpoint already ({})",
                                       history.name(), graph.id(rev), graph.script(rev).file));
     }
-    for (const auto& checkpoint : graph.checkpoints()) {
-        if (checkpoint.node == rev) {
+    const std::vector<Step> range = plan_from_base(graph, {rev});
+    // A checkpoint is written for one dialect at a time: a project on both databases squashes
+    // once on each, and the second adds its sections to the file the first wrote.
+    const MigrationScript* existing = nullptr;
+    for (size_t i = 0; i < graph.checkpoints().size(); ++i) {
+        if (graph.checkpoints()[i].node != rev) continue;
+        Step step(rev, Direction::upgrade);
+        step.checkpoint = static_cast<int>(i);
+        existing = &history.body(step);
+        if (existing->section(Direction::upgrade, to_string(target.dialect))) {
             throw usage_error(fmt::format("{}: revision {} has a checkpoint already ({})",
-                                          history.name(), graph.id(rev), checkpoint.script.file));
+                                          history.name(), graph.id(rev), existing->file));
+        }
+        std::vector<std::string> ids;
+        for (const auto& s : range) ids.push_back(graph.id(s.node));
+        if (existing->replaces != ids) {
+            throw usage_error(fmt::format(
+                "{}: {} replaces other revisions than base..{} does now; move it away to write "
+                "the checkpoint again",
+                history.name(), existing->file, graph.id(rev)));
         }
     }
-    const std::vector<Step> range = plan_from_base(graph, {rev});
     std::vector<char> inside(graph.size(), 0);
     for (const auto& step : range) inside[step.node] = 1;
     refuse_dependents(history, graph, inside, rev);
@@ -437,7 +471,8 @@ Squashed squash(const DatabaseUrl& target, History& history, const SquashRequest
     }
     result.revision = graph.id(rev);
     result.replaced = range.size();
-    result.file = write_checkpoint(history, graph, rev, range, target.dialect, sql);
+    result.file = existing ? add_dialect(*existing, target.dialect, sql)
+                           : write_checkpoint(history, graph, rev, range, target.dialect, sql);
     return result;
 }
 

@@ -99,6 +99,16 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
     return out;
 }
 
+// Whether a checkpoint of `history` has an upgrade section for `dialect` (a checkpoint is
+// written for one dialect at a time).
+std::function<bool(size_t)> checkpoint_usable(History& history, Dialect dialect) {
+    return [&history, dialect](size_t i) {
+        Step step(history.graph().checkpoints()[i].node, Direction::upgrade);
+        step.checkpoint = static_cast<int>(i);
+        return history.body(step).section(Direction::upgrade, to_string(dialect)) != nullptr;
+    };
+}
+
 // Bodies a check keeps for the run that follows, at most; past it, a long plan's files are
 // read again when they run instead of all being held in memory.
 constexpr size_t kKeptBodyBytes = 1 << 20;
@@ -137,7 +147,8 @@ void check_sections_of(History& history, Dialect dialect, const std::vector<Step
 std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes& heads,
                                  const std::string& target) {
     const auto& graph = history_.graph();
-    if (direction == Direction::upgrade && heads.empty()) return plan_fresh_upgrade(graph, target);
+    if (direction == Direction::upgrade && heads.empty())
+        return plan_fresh_upgrade(graph, target, checkpoint_usable(history_, db_.dialect()));
     return direction == Direction::upgrade ? plan_upgrade(graph, heads, target)
                                            : plan_downgrade(graph, heads, target);
 }
@@ -560,7 +571,8 @@ std::string render_offline(History& history, Dialect dialect, Direction directio
     auto start = graph.resolve(from);
     auto versions = ids_of(graph, start);
     auto steps = direction == Direction::upgrade
-                     ? (start.empty() ? plan_fresh_upgrade(graph, to) : plan_upgrade(graph, start, to))
+                     ? (start.empty() ? plan_fresh_upgrade(graph, to, checkpoint_usable(history, dialect))
+                                      : plan_upgrade(graph, start, to))
                      : plan_downgrade(graph, start, to);
     check_sections_of(history, dialect, steps, {});
     return render_steps(history, dialect, versions, steps, !versions.empty(), false);

@@ -276,7 +276,8 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Nodes& current,
     return to_steps(topological(graph, needed, true), Direction::upgrade);
 }
 
-std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::string& target) {
+std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::string& target,
+                                     const std::function<bool(size_t)>& usable) {
     std::vector<Step> full = plan_upgrade(graph, {}, target);
     std::vector<char> planned(graph.size(), 0);
     for (const auto& step : full) planned[step.node] = 1;
@@ -284,7 +285,8 @@ std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::stri
     std::vector<Step> best_range;
     for (size_t c = 0; c < graph.checkpoints().size(); ++c) {
         const auto& checkpoint = graph.checkpoints()[c];
-        if (checkpoint.stands_in || checkpoint.node < 0 || !planned[checkpoint.node]) continue;
+        if (checkpoint.stands_in || checkpoint.node < 0 || !planned[checkpoint.node] || !usable(c))
+            continue;
         auto range = plan_from_base(graph, {checkpoint.node});
         const bool covered = std::all_of(range.begin(), range.end(),
                                          [&](const Step& step) { return planned[step.node]; });

@@ -3,6 +3,7 @@
 // arguments such as +2, -1, ae10+2, branch@-1).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,9 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const RevisionGraph::
 // plan_upgrade from no version rows: where a checkpoint covers revisions the plan runs, its
 // step runs in their place (the checkpoint replacing the most of them), then the rest of the
 // plan from the version rows it leaves.
-std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::string& target);
+// `usable(i)`: whether checkpoint i can run here (it has an upgrade section for the dialect).
+std::vector<Step> plan_fresh_upgrade(const RevisionGraph& graph, const std::string& target,
+                                     const std::function<bool(size_t)>& usable);
 
 // Every revision at or below `heads` (dependencies included), from base up, in the order an
 // upgrade runs them: what a database whose version rows name `heads` has applied.
