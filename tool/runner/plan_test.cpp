@@ -142,3 +142,94 @@ TEST(PlanTest, AmbiguousWalkAcrossAMerge) {
 
 }  // namespace
 }  // namespace fastappkit
+
+namespace fastappkit {
+namespace {
+
+// A history a -> b -> c -> d with a side branch x (from a, merged by c) and a checkpoint of c.
+RevisionGraph checkpointed(bool c_file_deleted = false, bool replaced_files_deleted = false) {
+    std::vector<MigrationScript> scripts;
+    auto add = [&](const std::string& id, Strings down) {
+        MigrationScript s;
+        s.file = id + ".sql";
+        s.revision = id;
+        s.down_revisions = std::move(down);
+        scripts.push_back(std::move(s));
+    };
+    if (!replaced_files_deleted) {
+        add("a", {});
+        add("b", {"a"});
+        add("x", {"a"});
+    }
+    if (!c_file_deleted) add("c", {"b", "x"});
+    add("d", {"c"});
+    MigrationScript checkpoint;
+    checkpoint.file = "c_checkpoint.sql";
+    checkpoint.revision = checkpoint.checkpoint = "c";
+    checkpoint.replaces = {"a", "b", "x", "c"};
+    scripts.push_back(std::move(checkpoint));
+    return RevisionGraph("core", std::move(scripts));
+}
+
+Strings step_ids(const RevisionGraph& graph, const std::vector<Step>& steps) {
+    Strings out;
+    for (const auto& step : steps)
+        out.push_back((step.checkpoint >= 0 ? "checkpoint " : "") + graph.id(step.node));
+    return out;
+}
+
+const auto kAnyCheckpoint = [](size_t) { return true; };
+
+TEST(CheckpointPlan, FreshUpgradeRunsTheCheckpointThenTheRest) {
+    const RevisionGraph graph = checkpointed();
+    ASSERT_EQ(graph.size(), 5u);  // the checkpoint is no node while c's file is there
+    ASSERT_EQ(graph.checkpoints().size(), 1u);
+    EXPECT_FALSE(graph.checkpoints()[0].stands_in);
+    const auto steps = plan_fresh_upgrade(graph, "heads", kAnyCheckpoint);
+    EXPECT_EQ(step_ids(graph, steps), (Strings{"checkpoint c", "d"}));
+    EXPECT_EQ(steps[0].rows, Strings{"c"});
+    // below the checkpoint, or when it cannot run here, the plan replays
+    EXPECT_EQ(step_ids(graph, plan_fresh_upgrade(graph, "b", kAnyCheckpoint)),
+              (Strings{"a", "b"}));
+    EXPECT_EQ(step_ids(graph, plan_fresh_upgrade(graph, "heads", [](size_t) { return false; }))
+                  .size(),
+              5u);
+    // a database with version rows never runs it
+    EXPECT_EQ(step_ids(graph, plan_upgrade(graph, heads_from_versions(graph, {"x"}), "heads")),
+              (Strings{"b", "c", "d"}));
+}
+
+TEST(CheckpointPlan, DeletedFilesLeaveTheCheckpointStandingIn) {
+    const RevisionGraph graph = checkpointed(true, true);
+    ASSERT_EQ(graph.size(), 2u);
+    EXPECT_TRUE(graph.checkpoints()[0].stands_in);
+    EXPECT_EQ(graph.script(graph.find("c")).file, "c_checkpoint.sql");
+    EXPECT_EQ(step_ids(graph, plan_fresh_upgrade(graph, "heads", kAnyCheckpoint)),
+              (Strings{"c", "d"}));
+    EXPECT_EQ(graph.replaced_by("x")->file, "c_checkpoint.sql");
+    EXPECT_EQ(graph.replaced_by("c"), nullptr);
+    const std::string message = message_of([&] { heads_from_versions(graph, {"b"}); });
+    EXPECT_NE(message.find("the database is at revision b, which checkpoint c_checkpoint.sql "
+                           "replaced"),
+              std::string::npos)
+        << message;
+}
+
+TEST(CheckpointPlan, LeftoverReplacedFilesAreSetAsideAndTwoCheckpointsRefused) {
+    const RevisionGraph graph = checkpointed(true, false);  // c deleted, a, b, x left behind
+    EXPECT_EQ(graph.size(), 2u);
+    EXPECT_EQ(graph.find("a"), -1);
+    std::vector<MigrationScript> scripts;
+    for (int i = 0; i < 2; ++i) {
+        MigrationScript s;
+        s.file = "c" + std::to_string(i) + "_checkpoint.sql";
+        s.revision = s.checkpoint = "c";
+        scripts.push_back(s);
+    }
+    EXPECT_EQ(message_of([&] { RevisionGraph("core", scripts); }),
+              "core: Revision c has two checkpoints (c0_checkpoint.sql and c1_checkpoint.sql); "
+              "delete one");
+}
+
+}  // namespace
+}  // namespace fastappkit

@@ -64,6 +64,27 @@ TEST(MigrationFileTest, ParsesTheDesignExample) {
     EXPECT_EQ("DROP TABLE account;\n", down.sql);
 }
 
+TEST(MigrationFileTest, CheckpointHeaders) {
+    const auto checkpoint = parse(
+        "-- checkpoint: c3\n-- replaces: a1, b2, c3\n-- message: checkpoint\n\n"
+        "-- migrate:upgrade dialect:sqlite\nCREATE TABLE t (id INTEGER);\n");
+    EXPECT_EQ(checkpoint.checkpoint, "c3");
+    EXPECT_EQ(checkpoint.revision, "c3");
+    EXPECT_TRUE(checkpoint.down_revisions.empty());
+    EXPECT_EQ(checkpoint.replaces, (std::vector<std::string>{"a1", "b2", "c3"}));
+    EXPECT_EQ(parse_error("-- checkpoint: c3\n-- down_revision: b2\n"),
+              std::string(kFile) + ":2: a checkpoint has no down_revision (it builds the schema "
+                                   "from base)");
+    EXPECT_EQ(parse_error("-- checkpoint: c3\n-- revision: c4\n"),
+              std::string(kFile) + ":2: a checkpoint's revision is the one it checkpoints: 'c3' "
+                                   "and 'c4' differ");
+    EXPECT_EQ(parse_error(with_header("-- replaces: a1\n")),
+              std::string(kFile) + ":3: 'replaces' belongs to a checkpoint's header only");
+    EXPECT_EQ(parse_error("-- checkpoint: c3\n-- replaces: a1, b-2\n"),
+              std::string(kFile) + ":2: invalid replaces entry 'b-2'; expected revision ids "
+                                   "separated by commas");
+}
+
 TEST(MigrationFileTest, HeaderOnlyStopsAtTheFirstMarker) {
     const MigrationScript script = parse(kExample, true);
     EXPECT_EQ("1975ea83b712", script.revision);
