@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Checkpoints (docs/checkpoints.md) on a long history whose schema stays small, as a
+# long-lived project's does: 50 tables made by the first revisions, then revisions that add
+# columns and indexes to them and drop some indexes again (REVISIONS in all, default 2,000).
+#
+#   fresh through the checkpoint: `migrate upgrade` on an empty database, with
+#                                  versions/<head>_checkpoint.sql present
+#   the same, files deleted:       the replaced files deleted, the checkpoint standing in
+#   fresh replay:                  the same without the checkpoint (one transaction, a savepoint
+#                                  per migration: the fresh path of docs/databases.md)
+#   migrate check --checkpoints:   what the migrate_checkpoint CTest test costs (one replay and
+#                                  one checkpoint run on scratch databases), against the replay
+#
+# On SQLite, and on PostgreSQL when FASTAPPKIT_TEST_POSTGRES_URL names a server. Runs are
+# interleaved (bench/interleaved.py).
+#
+#   eval "$(bash tests/support/pg-start.sh)"   # optional: the PostgreSQL rows
+#   bench/checkpoint.sh
+#
+# Environment: FASTAPPKIT (runner, default <repo>/build/tool/fastappkit), REVISIONS (2000),
+# RUNS (interleaved runs, 10), BENCH_WORK (default /tmp/fastappkit-bench-checkpoint),
+# BENCH_RESULTS (default bench/results). Writes <results>/checkpoint.md; exits 1 when a fresh
+# database through the checkpoint takes more than 5 % of the replay, or the check more than two
+# replays.
+set -euo pipefail
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(dirname "$bench_dir")
+results=${BENCH_RESULTS:-$bench_dir/results}
+work=${BENCH_WORK:-/tmp/fastappkit-bench-checkpoint}
+revisions=${REVISIONS:-2000}
+runs=${RUNS:-10}
+runner=$(realpath "${FASTAPPKIT:-$repo_dir/build/tool/fastappkit}")
+unset DATABASE_URL FASTAPPKIT_APP_PATH
+export FASTAPPKIT_CACHE_DIR=$work/cache
+
+rm -rf "$work"
+mkdir -p "$work" "$results"
+replay=$work/replay        # the project without a checkpoint
+squashed=$work/squashed    # the same with one
+/usr/bin/python3 - "$replay" "$revisions" <<'PY'
+import os, sys
+root, total = sys.argv[1], int(sys.argv[2])
+versions = os.path.join(root, "core", "db", "migrations", "versions")
+os.makedirs(versions)
+open(os.path.join(root, "fastappkit.toml"), "w").write("[tool.fastappkit]\napps = []\n")
+tables = 50
+for n in range(1, total + 1):
+    t = f"t{n % tables:02d}"
+    if n <= tables:
+        up = f"CREATE TABLE {t} (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+        down = f"DROP TABLE {t};"
+    elif n % 4 == 1:
+        up, down = f"CREATE INDEX ix_{n} ON {t} (name);", f"DROP INDEX ix_{n};"
+    elif n % 4 == 3 and n - 2 > tables:  # the index two revisions back
+        up = f"DROP INDEX ix_{n - 2};"
+        down = f"CREATE INDEX ix_{n - 2} ON t{(n - 2) % tables:02d} (name);"
+    else:
+        up, down = f"ALTER TABLE {t} ADD COLUMN c{n} TEXT;", f"ALTER TABLE {t} DROP COLUMN c{n};"
+    down_rev = f"r{n - 1:05d}" if n > 1 else "none"
+    with open(os.path.join(versions, f"r{n:05d}_m.sql"), "w") as f:
+        f.write(f"-- revision: r{n:05d}\n-- down_revision: {down_rev}\n-- message: m{n}\n\n"
+                f"-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n{down}\n")
+PY
+cp -r "$replay" "$squashed"
+head=$(printf 'r%05d' "$revisions")
+standing=$work/standing    # the squashed project with the replaced files deleted
+fk() { echo "$runner --project-root $1 --database-url $2 -q"; }
+
+step() { printf '\n== %s\n' "$*"; }
+json=()
+server=${FASTAPPKIT_TEST_POSTGRES_URL:-}
+pg() { local base=${server%%\?*}; echo "${base%/*}/$1"; }
+
+step "checkpoints of $revisions revisions"
+$(fk "$squashed" sqlite://) migrate squash --to "$head"
+[[ -n $server ]] && $(fk "$squashed" "$server") migrate squash --to "$head"
+grep -c '^CREATE' "$squashed/core/db/migrations/versions/${head}_checkpoint.sql" |
+  sed 's/^/statements creating objects (all dialects): /'
+cp -r "$squashed" "$standing"
+rm "$standing"/core/db/migrations/versions/r*_m.sql
+sleep 2.1  # files younger than 2 s are not indexed
+rm -rf "$FASTAPPKIT_CACHE_DIR"
+
+step "SQLite: a fresh database, through the checkpoint and by replay"
+db() { echo "$work/$1.db"; }
+clean="rm -f $(db checkpoint)* $(db standing)* $(db replay)*"
+/usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" --prepare "$clean" \
+  --export-json "$work/sqlite.json" --export-markdown "$work/sqlite.md" \
+  -n "checkpoint" "$(fk "$squashed" "sqlite:///$(db checkpoint)") migrate upgrade" \
+  -n "standing" "$(fk "$standing" "sqlite:///$(db standing)") migrate upgrade" \
+  -n "replay" "$(fk "$replay" "sqlite:///$(db replay)") migrate upgrade" \
+  -n "check" "$(fk "$squashed" sqlite://) migrate check --checkpoints"
+json+=("SQLite" "$work/sqlite.json")
+schema() { sqlite3 "$1" "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'fastappkit%' ORDER BY 1, 2"; }
+for name in checkpoint standing; do
+  [[ "$(schema "$(db $name)")" == "$(schema "$(db replay)")" ]] ||
+    { echo "checkpoint.sh: the $name SQLite database differs from the replay's" >&2; exit 1; }
+done
+
+if [[ -n $server ]]; then
+  trap 'for d in fastappkit_bench_ckpt fastappkit_bench_standing fastappkit_bench_replay; do "$runner" -q --database-url "$(pg $d)" db drop || true; done' EXIT
+  # Retried: an autovacuum worker may still be connected right after a run.
+  reset() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do $runner -q --database-url $(pg "$1") db reset 2>/dev/null && break; sleep 1; done"; }
+  step "PostgreSQL: a fresh database, through the checkpoint and by replay"
+  /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
+    --prepare "$(reset fastappkit_bench_ckpt); $(reset fastappkit_bench_standing); $(reset fastappkit_bench_replay)" \
+    --export-json "$work/pg.json" --export-markdown "$work/pg.md" \
+    -n "checkpoint" "$(fk "$squashed" "$(pg fastappkit_bench_ckpt)") migrate upgrade" \
+    -n "standing" "$(fk "$standing" "$(pg fastappkit_bench_standing)") migrate upgrade" \
+    -n "replay" "$(fk "$replay" "$(pg fastappkit_bench_replay)") migrate upgrade" \
+    -n "check" "$(fk "$squashed" "$server") migrate check --checkpoints"
+  json+=("PostgreSQL" "$work/pg.json")
+fi
+
+/usr/bin/python3 - "$results/checkpoint.md" "$revisions" "$runs" "$(nproc)" "$(uptime)" "${json[@]}" <<'PY'
+import json, sys
+out, revisions, runs, cpus, uptime, pairs = (*sys.argv[1:6], sys.argv[6:])
+lines = ["| Database | fresh through the checkpoint | the same, replaced files deleted | fresh replay | `migrate check --checkpoints` | checkpoint / replay | deleted / replay | check / replay | Targets |",
+         "|:---|---:|---:|---:|---:|---:|---:|---:|:---|"]
+ok = True
+def show(seconds):
+    return f"{seconds:.3f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
+for title, path in zip(pairs[0::2], pairs[1::2]):
+    median = {r["command"]: r["median"] for r in json.load(open(path))["results"]}
+    c, s, r, k = median["checkpoint"], median["standing"], median["replay"], median["check"]
+    met = c / r <= 0.05, k / r <= 2
+    ok &= all(met)
+    lines.append(f"| {title} | {show(c)} | {show(s)} | {show(r)} | {show(k)} | {c / r:.3f} | "
+                 f"{s / r:.3f} | {k / r:.2f} | checkpoint ≤ 0.05: {'met' if met[0] else 'NOT met'}; "
+                 f"check ≤ 2: {'met' if met[1] else 'NOT met'} |")
+lines += ["", f"{revisions} revisions in one history: 50 tables, then columns and indexes added "
+          f"to them and some indexes dropped again; the checkpoint at the head. Medians of {runs} "
+          f"interleaved runs (interleaved.py). {cpus} CPUs; load at the end: "
+          f"{uptime.split('load average:')[-1].strip()}. The replay is the fresh path: one "
+          f"transaction, a savepoint per migration."]
+open(out, "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+sys.exit(0 if ok else 1)
+PY
