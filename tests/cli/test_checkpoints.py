@@ -360,6 +360,33 @@ class Checkpoints(CliTestCase):
         self.assertFails(["migrate", "squash", "--to", r(SAMPLE_SQUASH_AT), "--no-data"], 2,
                          "has a checkpoint already")
 
+    def test_an_external_app_squashes_in_its_checkout(self):
+        self.project.config(apps=["billing"], app_path=["external"])
+        self.project.core_migration("c1", text="-- revision: c1\n-- down_revision: none\n\n"
+                                    "-- migrate:upgrade\nCREATE TABLE account (id INTEGER PRIMARY KEY);\n"
+                                    "\n-- migrate:downgrade\nDROP TABLE account;\n")
+        migrations = {}
+        for i in range(1, 5):
+            down = f"b{i - 1}" if i > 1 else "none"
+            ref = f", previous_id INTEGER REFERENCES invoice{i - 1}(id)" if i > 1 else ""
+            migrations[f"b{i}"] = (
+                f"-- revision: b{i}\n-- down_revision: {down}\n\n-- migrate:upgrade\n"
+                f"CREATE TABLE invoice{i} (id INTEGER PRIMARY KEY{ref});\n\n"
+                f"-- migrate:downgrade\nDROP TABLE invoice{i};\n")
+        checkout = os.path.dirname(self.project.external_app("billing", migrations))
+        # in its own checkout (standalone: the apps it requires are replayed first; the
+        # project's core is not there)
+        res = self.ok("migrate", "squash", "--to", "b3", cwd=checkout)
+        self.assertIn("b3_checkpoint.sql", res.out)
+        out = self.ok("migrate", "all").out
+        self.assertRegex(out, r"(?m)^billing b3 checkpoint of 3 revisions")
+        self.assertRegex(out, r"(?m)^billing b4 ")
+        self.assertVersions(["b4"], "alembic_version_billing")
+        self.assertEqual(self.db.history_pairs("alembic_version_billing"),
+                         [("b3", "checkpoint"), ("b4", "upgrade")])
+        res = self.ok("migrate", "check", "--checkpoints")
+        self.assertIn("billing: checkpoint b3 builds what the replay", res.out)
+
     def test_preview_of_a_fresh_database_shows_the_checkpoint(self):
         self.write_history(SAMPLE_TOTAL)
         self.squash(r(SAMPLE_SQUASH_AT), "--no-data")
@@ -368,6 +395,11 @@ class Checkpoints(CliTestCase):
         self.assertEqual(res.out.count("-- Running "), 1 + SAMPLE_TOTAL - SAMPLE_SQUASH_AT)
         self.assertIn("'checkpoint'", res.out)
         self.assertFalse(self.db.exists() and self.db.tables())
+        # offline, as `alembic upgrade --sql` would: what a fresh database runs
+        dialect = "sqlite" if BACKEND == "sqlite" else "postgresql"
+        res = self.ok("migrate", "preview", "-r", "base:heads", "--dialect", dialect, db=False)
+        self.assertIn(f"-- Running checkpoint base -> {r(SAMPLE_SQUASH_AT)}", res.out)
+        self.assertEqual(res.out.count("-- Running "), 1 + SAMPLE_TOTAL - SAMPLE_SQUASH_AT)
 
 
 if __name__ == "__main__":
