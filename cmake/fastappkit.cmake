@@ -414,7 +414,8 @@ endfunction()
   ``ROOT`` and ``APP_PATH`` are read as by ``fastappkit_add_project()``.
 
   Editing a migration file, ``fastappkit.toml`` or an app manifest regenerates
-  the source; adding or removing a migration file re-runs CMake. A malformed
+  the source; adding, removing or renaming a migration file (a ``git checkout``
+  of another branch, say) re-runs CMake and regenerates it too. A malformed
   migration fails the build with the runner's ``path:line: message``.
 #]=======================================================================]
 function(fastappkit_embed_migrations target)
@@ -465,9 +466,16 @@ function(fastappkit_embed_migrations target)
   endforeach()
 
   set(output "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_embedded/${target}_migrations.cpp")
+  # A removed or renamed file re-configures (the globs), but Ninja rebuilds only for a newer
+  # input, never for a missing one: the set of inputs is written to a file of its own, touched
+  # only when the set changes, so that a deleted migration (or another git branch) regenerates
+  # the source instead of leaving it in the program.
+  set(inputs_file "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_embedded/${target}_migrations.inputs")
+  list(SORT migration_files)
+  _fastappkit_write_if_changed("${inputs_file}" ${project_args} -- ${inputs} -- ${migration_files})
   add_custom_command(OUTPUT "${output}"
     COMMAND fastappkit::fastappkit ${project_args} --quiet embed --output "${output}"
-    DEPENDS ${migration_files} ${inputs} fastappkit::fastappkit
+    DEPENDS ${migration_files} ${inputs} "${inputs_file}" fastappkit::fastappkit
     WORKING_DIRECTORY "${root}"
     COMMENT "fastappkit: embedding the migrations of ${root} in ${target}"
     COMMAND_EXPAND_LISTS VERBATIM)
@@ -509,6 +517,23 @@ function(_fastappkit_add_clone test fixture fixture_url out_var)
 endfunction()
 
 # --- private helpers -------------------------------------------------------------------------
+
+# Writes the arguments to <file>, one a line, leaving the file (and its timestamp) alone when
+# it already holds exactly that.
+function(_fastappkit_write_if_changed file)
+  list(JOIN ARGN "\n" content)
+  _fastappkit_write_text_if_changed("${file}" "${content}\n")
+endfunction()
+
+function(_fastappkit_write_text_if_changed file content)
+  if(EXISTS "${file}")
+    file(READ "${file}" before)
+    if(before STREQUAL content)
+      return()
+    endif()
+  endif()
+  file(WRITE "${file}" "${content}")
+endfunction()
 
 # One precise error for unknown arguments or keywords without values, from the caller's
 # cmake_parse_arguments(... arg ...) results.
