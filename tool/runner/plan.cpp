@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/error_reason.h"
 
 namespace fastappkit {
 
@@ -244,10 +245,12 @@ Nodes heads_from_versions(const RevisionGraph& graph, const std::vector<std::str
     for (const auto& v : versions) {
         Node n = graph.find(v);
         if (n < 0) {
-            throw failure(fmt::format(
-                "{}: Can't locate revision identified by '{}' (the database records it, but no "
-                "migration file of this history defines it)",
-                graph.history(), v));
+            throw with_reason(
+                ErrorReason::unknown_revision,
+                failure(fmt::format(
+                    "{}: Can't locate revision identified by '{}' (the database records it, but "
+                    "no migration file of this history defines it)",
+                    graph.history(), v)));
         }
         heads.push_back(n);
     }
