@@ -32,14 +32,20 @@ install(TARGETS fastappkit EXPORT fastappkitTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 set(_fastappkit_libraries fastappkit_common fastappkit_runtime fastappkit_embedded)
 set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL OFF)
+# The static libraries go in their own export sets: a project that enables no C++ (one that
+# only migrates) then needs neither their dependencies nor a compiler, and one that uses
+# SQLite only does not need libpqxx (the postgresql component; see the config file).
+install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitEmbeddedTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 if(TARGET fastappkit_embedded_postgresql)
+  install(TARGETS fastappkit_embedded_postgresql EXPORT fastappkitPostgresqlTargets
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+  install(EXPORT fastappkitPostgresqlTargets
+    NAMESPACE fastappkit::
+    DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
   list(APPEND _fastappkit_libraries fastappkit_embedded_postgresql)
   set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL ON)
 endif()
-# The static libraries go in their own export set: a project that enables no C++ (one that
-# only migrates) then needs neither their dependencies nor a compiler (see the config file).
-install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitEmbeddedTargets
-  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/tool/include/fastappkit"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 if(TARGET fastappkit_postgresql)

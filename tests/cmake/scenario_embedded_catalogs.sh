@@ -39,6 +39,21 @@ run_ok "$WORK/logs/verify_shop.log" "$PREFIX/bin/fastappkit" --project-root "$SH
 run_ok "$WORK/logs/verify_example.log" "$PREFIX/bin/fastappkit" --project-root "$EXAMPLE" \
   --database-url "sqlite:///$WORK/example.db" migrate verify
 
+step "SQLite only: no libpqxx needed; COMPONENTS postgresql needs it"
+# pkg-config that finds nothing stands for a machine without libpqxx.
+PKG_CONFIG_LIBDIR=$WORK/no-pkgconfig PKG_CONFIG_PATH= \
+  configure_case two_catalogs "$WORK/build_no_pqxx" "$WORK/logs/configure_no_pqxx.log" \
+  || fail "a SQLite-only consumer did not configure without libpqxx"
+if PKG_CONFIG_LIBDIR=$WORK/no-pkgconfig PKG_CONFIG_PATH= \
+  configure_case postgresql_component "$WORK/build_no_pqxx_pg" "$WORK/logs/configure_no_pqxx_pg.log"; then
+  fail "COMPONENTS postgresql configured without libpqxx"
+fi
+assert_in_log "$WORK/logs/configure_no_pqxx_pg.log" \
+  "fastappkit: the postgresql component needs libpqxx, which pkg-config does not find" \
+  "the missing component's sentence"
+configure_case postgresql_component "$WORK/build_pg" "$WORK/logs/configure_pg.log" \
+  || fail "COMPONENTS postgresql did not configure with libpqxx installed"
+
 step "two unnamed catalogs in one program: a link error, never a silent choice"
 configure_case two_unnamed "$WORK/build_unnamed" "$WORK/logs/configure_unnamed.log" \
   || fail "configure failed"
