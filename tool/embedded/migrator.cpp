@@ -91,6 +91,12 @@ private:
     std::thread thread_;
 };
 
+// Stops the watch of a connection before that connection is closed.
+struct Unwatch {
+    CancelWatch& cancel;
+    ~Unwatch() { cancel.watch(nullptr); }
+};
+
 // Tells the program of each step; remembers the one running, for MigrationError.
 class CallbackProgress : public Progress {
 public:
@@ -151,7 +157,6 @@ public:
     template <typename Work>
     auto call(const Target& target, CallbackProgress* progress, Work&& work) const {
         CancelWatch cancel(options_.cancel);
-        std::vector<AppliedMigration> applied;
         try {
             if (cancel.cancelled()) throw failure("Cancelled before it started; nothing was changed");
             auto histories = histories_for_one_run(catalog_);
@@ -159,11 +164,9 @@ public:
             hooks.before_open = [&cancel](bool) { cancel.watch(nullptr); };
             hooks.after_open = [&cancel](Database& database) { cancel.watch(&database); };
             RunConnection connection(open_, std::move(hooks));
-            auto result = work(connection, histories);
-            cancel.watch(nullptr);
-            return result;
+            const Unwatch unwatch{cancel};  // before the connection closes, however this ends
+            return work(connection, histories);
         } catch (const std::exception& error) {
-            cancel.watch(nullptr);
             throw translate(error, target, progress, cancel.cancelled());
         }
     }
@@ -200,7 +203,10 @@ private:
                 std::any_of(applied.begin(), applied.end(), [&step](const AppliedMigration& a) {
                     return a.history == step.history && a.revision == step.revision;
                 });
-            if (!committed) history = step.history, revision = step.revision;
+            if (!committed) {
+                history = step.history;
+                revision = step.revision;
+            }
         }
         const auto* as_error = dynamic_cast<const Error*>(&error);
         const Error base = cancelled ? failure(fmt::format(
@@ -344,7 +350,8 @@ std::vector<AppliedMigration> Migrator::downgrade(const Target& target) {
 
 std::string Migrator::preview(const Target& target) const {
     return state_->call(target, nullptr, [&](RunConnection& connection, const auto& histories) {
-        CallbackProgress silent(MigratorOptions{});
+        const MigratorOptions no_callbacks;
+        CallbackProgress silent(no_callbacks);
         std::string sql;
         for (History* history : State::selected(histories, target)) {
             const std::string revision = target.revision.empty() ? "head" : target.revision;
