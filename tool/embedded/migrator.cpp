@@ -158,7 +158,7 @@ public:
     auto call(const Target& target, CallbackProgress* progress, Work&& work) const {
         CancelWatch cancel(options_.cancel);
         try {
-            if (cancel.cancelled()) throw failure("Cancelled before it started; nothing was changed");
+            if (cancel.cancelled()) throw failure("cancelled");  // worded by translate()
             auto histories = histories_for_one_run(catalog_);
             RunConnection::Hooks hooks;
             hooks.before_open = [&cancel](bool) { cancel.watch(nullptr); };
@@ -209,15 +209,26 @@ private:
             }
         }
         const auto* as_error = dynamic_cast<const Error*>(&error);
-        const Error base = cancelled ? failure(fmt::format(
-                                           "Cancelled{}; the migration in progress was rolled "
-                                           "back{}",
-                                           history.empty() ? "" : " while migrating " + history,
-                                           applied.empty() ? ", nothing was changed" : ""))
+        const bool started = progress && progress->running();
+        const Error base = cancelled ? failure(cancelled_sentence(started, history, revision,
+                                                                  applied.size()))
                            : as_error ? *as_error
                                       : failure(error.what());
         return MigrationError(base, kind_of(error, cancelled), std::move(history),
                               std::move(revision), std::move(applied));
+    }
+
+    static std::string cancelled_sentence(bool started, const std::string& history,
+                                          const std::string& revision, std::size_t committed) {
+        if (!started) return "Cancelled before any migration ran; nothing was changed";
+        const std::string kept =
+            committed == 0 ? std::string("nothing else was applied")
+                           : fmt::format("the {} migration{} that committed before it stay{} "
+                                         "applied",
+                                         committed, committed == 1 ? "" : "s",
+                                         committed == 1 ? "s" : "");
+        return fmt::format("Cancelled while migrating {} revision {}: it was rolled back; {}",
+                           history, revision, kept);
     }
 
     const catalog::Catalog& catalog_;

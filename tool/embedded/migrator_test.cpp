@@ -325,7 +325,7 @@ TEST(MigrationError, CancelledBeforeTheStartChangesNothing) {
     auto cancelled = error_of([&] { Migrator::open(url_of(db), options).upgrade(); });
     ASSERT_TRUE(cancelled);
     EXPECT_EQ(Kind::cancelled, cancelled->kind());
-    EXPECT_EQ("Cancelled; the migration in progress was rolled back, nothing was changed",
+    EXPECT_EQ("Cancelled before any migration ran; nothing was changed",
               std::string(cancelled->what()));
     EXPECT_FALSE(fs::exists(db));
 }
@@ -354,8 +354,10 @@ TEST(MigrationError, CancelledWhileRunningRollsTheCurrentMigrationBack) {
     ASSERT_EQ(3u, cancelled->applied().size());
     EXPECT_EQ("analytics", cancelled->applied()[0].history);
     EXPECT_EQ("b7e05d3a9f12", cancelled->applied()[2].revision);
-    EXPECT_EQ("Cancelled while migrating payments; the migration in progress was rolled back",
-              std::string(cancelled->what()));
+    EXPECT_EQ(
+        "Cancelled while migrating payments revision 3c9a8f1e6d24: it was rolled back; the 3 "
+        "migrations that committed before it stay applied",
+        std::string(cancelled->what()));
     EXPECT_EQ(Strings{"b7e05d3a9f12"}, query(db, "SELECT version_num FROM alembic_version_payments"));
     EXPECT_EQ(Strings{"0"}, query(db, "SELECT count(*) FROM fastappkit_history "
                                       "WHERE revision = '3c9a8f1e6d24'"));
