@@ -447,6 +447,31 @@ TEST_F(MigratorPostgres, EveryCallAndTheErrorKinds) {
     ASSERT_TRUE(cancelled);
     EXPECT_EQ(Kind::cancelled, cancelled->kind());
     EXPECT_TRUE(migrator.status().up_to_date());
+
+    // A table in the way of payments' first migration.
+    EXPECT_EQ(3u, migrator.downgrade({"payments", "base"}).size());
+    auto db = open_postgres_database(parse_database_url(url_, fs::current_path()), {});
+    db->execute("CREATE TABLE payments_customer (id INTEGER PRIMARY KEY)");
+    auto failed = error_of([&] { migrator.upgrade({"payments", ""}); });
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(Kind::migration_failed, failed->kind());
+    EXPECT_EQ("6f2c9e4b1a83", failed->revision());
+    EXPECT_EQ(Strings{}, status_of(migrator.status(), "payments").version_rows);
+    db->execute("DROP TABLE payments_customer");
+
+    // A transaction:false section that never recorded its outcome.
+    db->execute(
+        "CREATE TABLE IF NOT EXISTS fastappkit_unfinished (version_table VARCHAR(64) NOT NULL, "
+        "revision VARCHAR(32) NOT NULL, direction VARCHAR(10) NOT NULL, started_at VARCHAR(32) "
+        "NOT NULL)");
+    db->execute(
+        "INSERT INTO fastappkit_unfinished VALUES ('alembic_version_payments', '6f2c9e4b1a83', "
+        "'upgrade', '2026-12-01T00:00:00Z')");
+    EXPECT_EQ("6f2c9e4b1a83", status_of(migrator.status(), "payments").unfinished_revision);
+    auto refused = error_of([&] { migrator.upgrade({"payments", ""}); });
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(Kind::unfinished_section, refused->kind());
+    EXPECT_EQ(Strings{}, status_of(migrator.status(), "payments").version_rows);
 }
 
 #endif
