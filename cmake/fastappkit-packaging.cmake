@@ -5,7 +5,7 @@
 #   lib/cmake/fastappkit/fastappkitConfigVersion.cmake  SameMinorVersion
 #   lib/cmake/fastappkit/fastappkitTargets*.cmake       the imported fastappkit::fastappkit,
 #                                                       fastappkit::embedded, fastappkit::postgresql
-#   lib/libfastappkit_*.a                               the embedded API's static libraries
+#   lib/libfastappkit_embedded.a, …_postgresql.a         the embedded API's static libraries
 #   include/fastappkit/                                 its headers (embedded.h)
 #   lib/cmake/fastappkit/fastappkit.cmake               the fastappkit_* functions
 #   lib/cmake/fastappkit/fastappkit-fixture-setup.cmake run by fixture setup tests
@@ -30,16 +30,23 @@ mark_as_advanced(FASTAPPKIT_INSTALL_CMAKEDIR)
 
 install(TARGETS fastappkit EXPORT fastappkitTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-set(_fastappkit_libraries fastappkit_common fastappkit_runtime fastappkit_embedded)
+# fastappkit_embedded holds the runtime's objects: the internal libraries are not installed.
+set(_fastappkit_libraries fastappkit_embedded)
 set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL OFF)
+# The static libraries go in their own export sets: a project that enables no C++ (one that
+# only migrates) then needs neither their dependencies nor a compiler, and one that uses
+# SQLite only does not need libpqxx (the postgresql component; see the config file).
+install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitEmbeddedTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 if(TARGET fastappkit_embedded_postgresql)
+  install(TARGETS fastappkit_embedded_postgresql EXPORT fastappkitPostgresqlTargets
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+  install(EXPORT fastappkitPostgresqlTargets
+    NAMESPACE fastappkit::
+    DESTINATION "${FASTAPPKIT_INSTALL_CMAKEDIR}")
   list(APPEND _fastappkit_libraries fastappkit_embedded_postgresql)
   set(FASTAPPKIT_PACKAGE_HAS_POSTGRESQL ON)
 endif()
-# The static libraries go in their own export set: a project that enables no C++ (one that
-# only migrates) then needs neither their dependencies nor a compiler (see the config file).
-install(TARGETS ${_fastappkit_libraries} EXPORT fastappkitEmbeddedTargets
-  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/tool/include/fastappkit"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 if(TARGET fastappkit_postgresql)

@@ -421,7 +421,8 @@ endfunction()
 
     fastappkit_embed_migrations(<target>
       [ROOT <dir>]               # default: CMAKE_CURRENT_SOURCE_DIR
-      [APP_PATH <dir>...])       # extra external-app search directories
+      [APP_PATH <dir>...]        # extra external-app search directories
+      [CATALOG <name>])          # a catalog of its own: const Catalog& <name>()
 
   Adds to ``<target>`` a C++ source that the runner (``fastappkit embed``)
   generates at build time from every history of the project (core, then the
@@ -431,14 +432,24 @@ endfunction()
 
   ``ROOT`` and ``APP_PATH`` are read as by ``fastappkit_add_project()``.
 
+  Without ``CATALOG`` the migrations are the program's one unnamed catalog,
+  which ``migrate_all()`` and ``Migrator`` use by default; a second unnamed
+  catalog in the same program (from another library, say) fails to link with a
+  duplicate ``fastappkit::catalog::embedded``. With ``CATALOG <name>`` they are
+  returned by ``const fastappkit::catalog::Catalog& <name>()``, declared in
+  ``<fastappkit_catalogs/<name>.h>``, for ``MigratorOptions::catalog``: each
+  library of a program can embed its own project that way. A target embeds
+  one project at most.
+
   Editing a migration file, ``fastappkit.toml`` or an app manifest regenerates
-  the source; adding or removing a migration file re-runs CMake. A malformed
+  the source; adding, removing or renaming a migration file (a ``git checkout``
+  of another branch, say) re-runs CMake and regenerates it too. A malformed
   migration fails the build with the runner's ``path:line: message``.
 #]=======================================================================]
 function(fastappkit_embed_migrations target)
   list(APPEND CMAKE_MESSAGE_CONTEXT fastappkit)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "ROOT" "APP_PATH")
-  _fastappkit_reject_bad_arguments(fastappkit_embed_migrations "ROOT, APP_PATH")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "ROOT;CATALOG" "APP_PATH")
+  _fastappkit_reject_bad_arguments(fastappkit_embed_migrations "ROOT, APP_PATH, CATALOG")
   if(NOT TARGET "${target}")
     message(FATAL_ERROR "fastappkit_embed_migrations(): there is no target named '${target}'.\n"
       "Help: call it after add_executable(${target} ...) or add_library(${target} ...).")
@@ -449,6 +460,20 @@ function(fastappkit_embed_migrations target)
     message(FATAL_ERROR "fastappkit_embed_migrations(): '${target}' is an alias or imported "
       "target; sources cannot be added to it.\n"
       "Help: pass the name of a target this project builds.")
+  endif()
+
+  get_target_property(embedded_before "${target}" _FASTAPPKIT_EMBEDDED_ROOT)
+  if(embedded_before)
+    message(FATAL_ERROR "fastappkit_embed_migrations(): '${target}' already embeds the "
+      "migrations of ${embedded_before}; a target holds one catalog.\n"
+      "Help: embed each project in a library of its own, with CATALOG <name> for each, and "
+      "link them to '${target}'.")
+  endif()
+  if(DEFINED arg_CATALOG AND NOT arg_CATALOG MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "fastappkit_embed_migrations(): CATALOG '${arg_CATALOG}' is not a C++ "
+      "identifier.\n"
+      "Help: letters, digits and _, not starting with a digit; it names the function "
+      "${target}_migrations() or the like.")
   endif()
 
   if(NOT TARGET fastappkit::embedded)
@@ -483,14 +508,56 @@ function(fastappkit_embed_migrations target)
   endforeach()
 
   set(output "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_embedded/${target}_migrations.cpp")
+  # A removed or renamed file re-configures (the globs), but Ninja rebuilds only for a newer
+  # input, never for a missing one: the set of inputs is written to a file of its own, touched
+  # only when the set changes, so that a deleted migration (or another git branch) regenerates
+  # the source instead of leaving it in the program.
+  set(inputs_file "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_embedded/${target}_migrations.inputs")
+  list(SORT migration_files)
+  _fastappkit_write_if_changed("${inputs_file}" ${project_args} -- ${inputs} -- ${migration_files})
+  _fastappkit_catalog_symbol("${target}" "${arg_CATALOG}" symbol_args)
   add_custom_command(OUTPUT "${output}"
     COMMAND fastappkit::fastappkit ${project_args} --quiet embed --output "${output}"
-    DEPENDS ${migration_files} ${inputs} fastappkit::fastappkit
+            ${symbol_args}
+    DEPENDS ${migration_files} ${inputs} "${inputs_file}" fastappkit::fastappkit
     WORKING_DIRECTORY "${root}"
     COMMENT "fastappkit: embedding the migrations of ${root} in ${target}"
     COMMAND_EXPAND_LISTS VERBATIM)
   target_sources("${target}" PRIVATE "${output}")
   target_link_libraries("${target}" PRIVATE fastappkit::embedded)
+  set_property(TARGET "${target}" PROPERTY _FASTAPPKIT_EMBEDDED_ROOT "${root}")
+endfunction()
+
+# The `fastappkit embed` arguments naming the symbol <target>'s catalog defines. A named catalog
+# is a function, declared in a generated <fastappkit_catalogs/<name>.h>. The unnamed one also
+# defines an extern "C" anchor that everything linking a library <target> must pull in: its
+# catalog is then always linked, so two unnamed catalogs in one program are a duplicate
+# symbol at link time, never one silently dropped from a static library.
+function(_fastappkit_catalog_symbol target name out_var)
+  if(name)
+    set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/fastappkit_embedded/include")
+    string(CONFIGURE [[
+// Generated by fastappkit_embed_migrations(@target@ CATALOG @name@): do not edit.
+#pragma once
+
+namespace fastappkit::catalog {
+struct Catalog;
+}
+
+// The migrations embedded in @target@: MigratorOptions::catalog = &@name@().
+const fastappkit::catalog::Catalog& @name@();
+]] header @ONLY)
+    _fastappkit_write_text_if_changed("${include_dir}/fastappkit_catalogs/${name}.h" "${header}")
+    target_include_directories("${target}" PUBLIC "$<BUILD_INTERFACE:${include_dir}>")
+    set(${out_var} --catalog "${name}" PARENT_SCOPE)
+    return()
+  endif()
+  string(MAKE_C_IDENTIFIER "fastappkit_catalog_anchor_${target}" anchor)
+  get_target_property(type "${target}" TYPE)
+  if(type STREQUAL "STATIC_LIBRARY")
+    target_link_options("${target}" INTERFACE "LINKER:--undefined=${anchor}")
+  endif()
+  set(${out_var} --link-anchor "${anchor}" PARENT_SCOPE)
 endfunction()
 
 # The tests <test>_clone (setup: a copy of the fixture's database) and <test>_unclone
@@ -527,6 +594,23 @@ function(_fastappkit_add_clone test fixture fixture_url out_var)
 endfunction()
 
 # --- private helpers -------------------------------------------------------------------------
+
+# Writes the arguments to <file>, one a line, leaving the file (and its timestamp) alone when
+# it already holds exactly that.
+function(_fastappkit_write_if_changed file)
+  list(JOIN ARGN "\n" content)
+  _fastappkit_write_text_if_changed("${file}" "${content}\n")
+endfunction()
+
+function(_fastappkit_write_text_if_changed file content)
+  if(EXISTS "${file}")
+    file(READ "${file}" before)
+    if(before STREQUAL content)
+      return()
+    endif()
+  endif()
+  file(WRITE "${file}" "${content}")
+endfunction()
 
 # One precise error for unknown arguments or keywords without values, from the caller's
 # cmake_parse_arguments(... arg ...) results.

@@ -145,8 +145,41 @@ run_ok "$WORK/logs/edited_run.log" "$PROGRAM" "sqlite:///$WORK/edited.db"
 assert_eq "$(sql "$WORK/edited.db" "SELECT count(*) FROM pragma_table_info('newer') WHERE name = 'note'")" 1 \
   "the edited revision's column"
 
+step "a renamed migration file (mtime kept): the source is regenerated with the new name"
+GENERATED=$BUILD/fastappkit_embedded/migrate_self_migrations.cpp
+cp "$GENERATED" "$WORK/generated.before"
+mv "$CORE/f0f0f0f0f0f1_newer.sql" "$CORE/f0f0f0f0f0f1_renamed.sql"
+build renamed
+assert_in_log "$WORK/logs/renamed.log" "embedding the migrations" "the source after a rename"
+# Strings are byte arrays in the source: the file name is the only difference.
+if cmp -s "$GENERATED" "$WORK/generated.before"; then
+  fail "the source regenerated after the rename is the one from before"
+fi
+
+step "a deleted migration file (or another git branch) leaves the program"
+rm "$CORE/f0f0f0f0f0f1_renamed.sql"
+build deleted
+assert_in_log "$WORK/logs/deleted.log" "embedding the migrations" "the source after a deletion"
+run_ok "$WORK/logs/deleted_run.log" "$PROGRAM" "sqlite:///$WORK/deleted.db"
+assert_eq "$(versions "$WORK/deleted.db")" "$HEADS" "version rows without the deleted revision"
+assert_eq "$(sql "$WORK/deleted.db" "SELECT count(*) FROM sqlite_master WHERE name = 'newer'")" 0 \
+  "the deleted revision's table"
+cp "$WORK/ahead.db" "$WORK/ahead.before"
+set +e
+"$PROGRAM" "sqlite:///$WORK/ahead.db" >"$WORK/logs/deleted_ahead.log" 2>&1
+status=$?
+set -e
+cat "$WORK/logs/deleted_ahead.log"
+assert_eq "$status" 1 "the program on a database at the deleted revision"
+assert_in_log "$WORK/logs/deleted_ahead.log" "Can't locate revision identified by 'f0f0f0f0f0f1'" \
+  "the refusal after the deletion"
+cmp "$WORK/ahead.db" "$WORK/ahead.before" || fail "the program changed a database it refused"
+build deleted_unchanged
+assert_not_in_log "$WORK/logs/deleted_unchanged.log" "embedding the migrations" \
+  "a build with nothing changed after the deletion"
+
 step "a malformed migration fails the build with path:line: message"
-printf -- '-- revision: f0f0f0f0f0f2\n-- down_revision: f0f0f0f0f0f1\n-- message: no sections\n' \
+printf -- '-- revision: f0f0f0f0f0f2\n-- down_revision: e0e0e0e0e0e1\n-- message: no sections\n' \
   >"$CORE/f0f0f0f0f0f2_broken.sql"
 run_fails "$WORK/logs/broken.log" "$CMAKE" --build "$BUILD"
 assert_in_log "$WORK/logs/broken.log" \
@@ -174,7 +207,7 @@ if [[ -n "$PG_URL" ]]; then
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || fail "a racing program failed on PostgreSQL"; done
-  assert_eq "$(cat "$WORK"/logs/pg_race_*.log | grep -c '^applied ')" 16 "revisions applied on PostgreSQL"
+  assert_eq "$(cat "$WORK"/logs/pg_race_*.log | grep -c '^applied ')" 15 "revisions applied on PostgreSQL"
   run_ok "$WORK/logs/pg_verify.log" cli --database-url "$PG_DB" migrate verify
   run_ok "$WORK/logs/pg_status.log" cli --database-url "$PG_DB" migrate status
   assert_not_in_log "$WORK/logs/pg_status.log" "pending" "migrate status on PostgreSQL"

@@ -48,6 +48,7 @@ struct Arguments {
     RevisionArgs revision;
     SquashArgs squash;
     CheckArgs check;
+    CatalogSymbol catalog;
 };
 
 // A revision positional plus -r/--revision, both filling `target`.
@@ -321,8 +322,16 @@ void add_tooling(CLI::App& root, Arguments& a, Action& action) {
     auto* embed =
         root.add_subcommand("embed", "Write every history as a C++ source for a program to embed");
     embed->add_option("-o,--output", a.name, "The C++ source to write")->required();
+    auto* named = embed->add_option("--catalog", a.catalog.function,
+                                     "Define the function NAME() returning the catalog, instead "
+                                     "of the program's unnamed one");
+    embed
+        ->add_option("--link-anchor", a.catalog.anchor,
+                     "An extern \"C\" symbol the unnamed catalog also defines, so that a "
+                     "linker can be made to take it from a static library")
+        ->excludes(named);
     embed->final_callback(
-        [&] { action = [&](Session& s) { return embed_migrations(s, a.name); }; });
+        [&] { action = [&](Session& s) { return embed_migrations(s, a.name, a.catalog); }; });
     auto* db = root.add_subcommand("db", "Create and drop whole databases (for test fixtures)");
     db->require_subcommand(1);
     db->add_subcommand("reset", "Drop the database if it exists and create it empty")

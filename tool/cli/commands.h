@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/session.h"
+#include "embedded/catalog_source.h"
 
 namespace fastappkit {
 
@@ -101,7 +102,7 @@ int app_validate(Session& session, const std::string& name);
 int describe_project(Session& session);
 
 // embed_command.cpp
-int embed_migrations(Session& session, const std::string& output);
+int embed_migrations(Session& session, const std::string& output, const CatalogSymbol& symbol);
 
 // scaffold.cpp
 int core_new(Session& session, const std::string& name);

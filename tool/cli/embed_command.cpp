@@ -47,12 +47,13 @@ std::string read_file_or_empty(const fs::path& file) {
 
 }  // namespace
 
-int embed_migrations(Session& session, const std::string& output) {
+int embed_migrations(Session& session, const std::string& output, const CatalogSymbol& symbol) {
+    check_catalog_symbol(symbol);  // before any file is read
     std::vector<EmbeddedHistory> histories;
     for (History* history : session.all_histories()) {
         histories.push_back(embedded_history(*history, session.root()));
     }
-    const std::string source = render_catalog_source(histories);
+    const std::string source = render_catalog_source(histories, symbol);
     const fs::path file = fs::absolute(output);
     // Unchanged output keeps its timestamp, so the program is not rebuilt for nothing.
     if (read_file_or_empty(file) == source) return 0;

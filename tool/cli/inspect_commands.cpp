@@ -9,8 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "runner/migrator.h"
+#include "runner/history_migrator.h"
 #include "runner/plan.h"
+#include "runner/status.h"
 #include "runner/unfinished_section.h"
 #include "runner/verification.h"
 
@@ -151,31 +152,25 @@ int migrate_status(Session& session, bool exit_code) {
     out.output(fmt::format("Database: {} ({})\n", database,
                            url.dialect == Dialect::sqlite ? "SQLite" : "PostgreSQL"));
     for (History* history : session.all_histories()) {
-        const auto& graph = history->graph();
-        auto rows = db.read_versions(history->version_table());
-        Nodes current = heads_from_versions(graph, rows);
-        const auto steps = plan_upgrade(graph, current, "heads");
-        const size_t pending = steps.size();
+        const HistoryReport status = history_report(*history, db);
+        const auto& rows = status.rows;
+        const size_t pending = status.pending.size();
         Json pending_revisions = Json::array();
         std::string pending_lines;
-        for (const auto& step : steps) {
-            const auto& script = graph.script(step.node);
+        for (const auto& revision : status.pending) {
             pending_revisions.push_back(
-                {{"revision", script.revision}, {"message", script.message}});
-            pending_lines += fmt::format("    {} {}\n", script.revision, script.message);
+                {{"revision", revision.revision}, {"message", revision.message}});
+            pending_lines += fmt::format("    {} {}\n", revision.revision, revision.message);
         }
-        size_t applied = 0;
-        auto below = graph.ancestors(current);
-        for (char b : below) applied += b;
         // A runner may be running it now; otherwise `migrate resolve` is due.
-        const auto unfinished = find_unfinished_section(db, history->version_table());
+        const auto& unfinished = status.unfinished;
         histories.push_back({{"name", history->name()},
                              {"version_table", history->version_table()},
                              {"current", rows},
-                             {"applied", applied},
+                             {"applied", status.applied},
                              {"pending", pending},
                              {"pending_revisions", pending_revisions},
-                             {"revisions", graph.size()},
+                             {"revisions", status.revisions},
                              {"unfinished", unfinished ? Json(unfinished->revision) : Json()}});
         std::string at = rows.empty() ? "base" : fmt::format("{}", fmt::join(rows, ", "));
         std::string state =
@@ -187,10 +182,10 @@ int migrate_status(Session& session, bool exit_code) {
                             unfinished->revision, unfinished->started_at));
         }
         out.output(fmt::format("{:<20} {:<32} at {:<14} {} applied, {}\n", history->name(),
-                               history->version_table(), at, applied, state));
+                               history->version_table(), at, status.applied, state));
         out.output(pending_lines);  // in the order upgrade runs them
         Json edited = Json::array();
-        for (const auto& e : verify_history(*history, db).edited) {
+        for (const auto& e : status.edited) {
             edited.push_back({{"revision", e.revision}, {"file", e.file}});
             out.output(out.yellow(
                 fmt::format("    {} edited since it was applied: {}\n", e.revision, e.file)));

@@ -11,7 +11,8 @@
 #include "common/error.h"
 #include "config/app_order.h"
 #include "runner/migration_run.h"
-#include "runner/migrator.h"
+#include "runner/history_migrator.h"
+#include "runner/run_connection.h"
 #include "runner/verification.h"
 
 namespace fastappkit {
@@ -54,12 +55,13 @@ const std::string& or_head(const std::string& revision) {
 // Moves `histories` towards `target` (run_migrations checks everything before writing) and
 // prints the outcome.
 int move_histories(Session& session, const std::vector<History*>& histories, Direction direction,
-                   const std::string& target, const std::vector<std::string>& external_apps) {
+                   const std::string& target) {
     const auto started = Clock::now();
     auto& out = session.reporter();
     RunRequest request{histories, direction, target, {}};
-    for (const auto& app : external_apps)
-        request.conflict_checked.push_back(&session.app_history(app));
+    // A downgrade records no revision anywhere: nothing to check.
+    if (direction == Direction::upgrade)
+        request.conflict_checked = conflict_checked(histories, session.standalone());
     const RunResult result = run_migrations(
         request, [&session](bool read_only) -> Database& { return session.database(read_only); },
         out);
@@ -84,12 +86,6 @@ int move_histories(Session& session, const std::vector<History*>& histories, Dir
                                        total == 1 ? "" : "s", elapsed_ms(started))));
     }
     return 0;
-}
-
-// The external app a per-app command names (checked for version-table conflicts).
-std::vector<std::string> external_app_of(Session& session, const HistoryArgs& args) {
-    if (args.app.empty() || session.standalone()) return {};
-    return {args.app};
 }
 
 std::vector<std::string> version_rows(Database& db, const History& history) {
@@ -180,18 +176,13 @@ Direction offline_direction(History& history, const std::string& range) {
 int migrate_all(Session& session) {
     auto histories = session.all_histories();
     check_edited_migrations(session, histories);
-    std::vector<std::string> apps;
-    if (!session.standalone()) {
-        for (const auto* app : session.project().external_apps()) apps.push_back(app->name);
-    }
-    return move_histories(session, histories, Direction::upgrade, "head", apps);
+    return move_histories(session, histories, Direction::upgrade, "head");
 }
 
 int migrate_upgrade(Session& session, const HistoryArgs& args) {
     History& history = session.history_for(args.app);
     check_requires(session, args, Direction::upgrade);
-    return move_histories(session, {&history}, Direction::upgrade, or_head(args.revision),
-                          external_app_of(session, args));
+    return move_histories(session, {&history}, Direction::upgrade, or_head(args.revision));
 }
 
 int migrate_downgrade(Session& session, const HistoryArgs& args) {
@@ -201,7 +192,7 @@ int migrate_downgrade(Session& session, const HistoryArgs& args) {
     }
     History& history = session.history_for(args.app);
     check_requires(session, args, Direction::downgrade);
-    return move_histories(session, {&history}, Direction::downgrade, args.revision, {});
+    return move_histories(session, {&history}, Direction::downgrade, args.revision);
 }
 
 int migrate_stamp(Session& session, const HistoryArgs& args, bool purge) {
@@ -210,7 +201,7 @@ int migrate_stamp(Session& session, const HistoryArgs& args, bool purge) {
     History& history = session.history_for(args.app);
     history.graph().resolve(args.revision);  // a bad revision changes nothing, not even the file
     Database& db = session.database(false);
-    auto rows = Migrator(history, db, session.reporter()).stamp(args.revision, purge);
+    auto rows = HistoryMigrator(history, db, session.reporter()).stamp(args.revision, purge);
     if (session.reporter().json()) {
         std::cout << Json{{"name", history.name()},
                           {"version_table", history.version_table()},
@@ -233,7 +224,7 @@ int migrate_preview(Session& session, const HistoryArgs& args, const std::string
         sql = render_offline(history, d, offline_direction(history, args.revision), args.revision);
     } else {
         Database& db = session.database(true);
-        sql = Migrator(history, db, session.reporter())
+        sql = HistoryMigrator(history, db, session.reporter())
                   .preview(Direction::upgrade, or_head(args.revision));
     }
     if (session.reporter().json()) {

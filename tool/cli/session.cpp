@@ -20,7 +20,8 @@ Session::Session(GlobalOptions options)
     : options_(std::move(options)),
       reporter_(options_.json, options_.quiet     ? Verbosity::quiet
                                : options_.verbose ? Verbosity::verbose
-                                                  : Verbosity::normal) {
+                                                  : Verbosity::normal),
+      connection_(make_connection()) {
     try {
         root_ = fs::absolute(options_.project_root.empty() ? fs::current_path()
                                                            : fs::path(options_.project_root))
@@ -89,17 +90,23 @@ DatabaseUrl Session::database_url() {
     return parse_database_url(*url, root_);
 }
 
-Database& Session::database(bool read_only) {
-    if (database_ && (!database_read_only_ || read_only)) return *database_;
-    OpenOptions open = open_options();
-    open.read_only = read_only;
-    if (!read_only) Interruption::arm();
-    Interruption::watch(nullptr);
-    database_.reset();
-    database_ = open_database(database_url(), open);
-    database_read_only_ = read_only;
-    Interruption::watch(database_.get());
-    return *database_;
+Database& Session::database(bool read_only) { return connection_(read_only); }
+
+// Ctrl-C stops the running statement of a connection that writes (cli/interruption.h).
+RunConnection Session::make_connection() {
+    RunConnection::Hooks hooks;
+    hooks.before_open = [](bool read_only) {
+        if (!read_only) Interruption::arm();
+        Interruption::watch(nullptr);
+    };
+    hooks.after_open = [](Database& database) { Interruption::watch(&database); };
+    return RunConnection(
+        [this](bool read_only) {
+            OpenOptions open = open_options();
+            open.read_only = read_only;
+            return open_database(database_url(), open);
+        },
+        std::move(hooks));
 }
 
 OpenOptions Session::open_options() {
@@ -143,8 +150,9 @@ void Session::leave_to_process_exit() {
     };
     static auto* kept = new Kept;  // never freed; reachable, so not a leak either
     kept->histories.merge(histories_);
-    if (database_ && database_read_only_ && database_->dialect() == Dialect::sqlite) {
-        kept->database = std::move(database_);
+    Database* database = connection_.current();
+    if (database && connection_.read_only() && database->dialect() == Dialect::sqlite) {
+        kept->database = connection_.release();
     }
 }
 

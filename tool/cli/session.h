@@ -15,6 +15,7 @@
 #include "config/project.h"
 #include "db/database.h"
 #include "runner/history.h"
+#include "runner/run_connection.h"
 
 namespace fastappkit {
 
@@ -75,6 +76,7 @@ public:
     void leave_to_process_exit();
 
 private:
+    RunConnection make_connection();
     void configure_locking(OpenOptions& open);
     std::string did_you_mean_app(const std::string& name);
     const AppManifest& external_manifest(const std::string& name);
@@ -89,8 +91,7 @@ private:
     std::map<std::string, std::unique_ptr<Project>> single_apps_;  // load_project_app, by app
     std::optional<AppManifest> standalone_app_;
     std::vector<AppManifest> standalone_requirements_;  // load_required_manifests, once loaded
-    std::unique_ptr<Database> database_;
-    bool database_read_only_ = true;
+    RunConnection connection_;
     std::map<std::string, std::unique_ptr<History>> histories_;
 };
 

@@ -132,7 +132,7 @@ public:
     virtual void execute(std::string_view sql, int first_line = 1) = 0;
 
     // Savepoints in the open transaction. A fresh history's migrations run in one transaction
-    // (Migrator), each under a savepoint, so that a failing one is undone alone and the ones
+    // (HistoryMigrator), each under a savepoint, so that a failing one is undone alone and the ones
     // before it still commit. rollback_to_savepoint() leaves the transaction open and usable
     // (PostgreSQL: no longer aborted); it throws when the transaction itself is gone (a few
     // SQLite errors end it).

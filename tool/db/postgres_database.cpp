@@ -31,6 +31,7 @@
 #include <pqxx/pqxx>
 
 #include "common/error.h"
+#include "common/error_reason.h"
 #include "config/database_url.h"
 #include "db/schema_sql.h"
 #include "script/sql_splitter.h"
@@ -637,10 +638,11 @@ void poll_lock(const OpenOptions& options, const std::atomic<bool>& interrupted,
         auto now = Clock::now();
         if (now >= deadline) {
             std::chrono::duration<double> seconds = options.lock_timeout;
-            throw failure(fmt::format(
-                "Timed out after {:g} s waiting for the migration lock on {}; another runner "
-                "may be stuck.",
-                seconds.count(), version_table));
+            throw with_reason(ErrorReason::lock_timeout,
+                              failure(fmt::format("Timed out after {:g} s waiting for the "
+                                                  "migration lock on {}; another runner may be "
+                                                  "stuck.",
+                                                  seconds.count(), version_table)));
         }
         std::this_thread::sleep_for(std::min<Clock::duration>(lock_poll_interval, deadline - now));
     }

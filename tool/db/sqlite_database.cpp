@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/error_reason.h"
 #include "db/schema_sql.h"
 #include "script/sql_splitter.h"
 
@@ -358,10 +359,11 @@ public:
                                 version_table, path_));
             }
             if (Clock::now() >= deadline) {
-                throw failure(
-                    fmt::format("Timed out after {} s waiting for the migration lock on {} "
-                                "of {}; another runner may be stuck.",
-                                seconds_text(busy_.timeout), version_table, path_));
+                throw with_reason(
+                    ErrorReason::lock_timeout,
+                    failure(fmt::format("Timed out after {} s waiting for the migration lock on "
+                                        "{} of {}; another runner may be stuck.",
+                                        seconds_text(busy_.timeout), version_table, path_)));
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }

@@ -17,6 +17,20 @@ struct EmbeddedHistory {
     MigrationSettings settings;
 };
 
-std::string render_catalog_source(const std::vector<EmbeddedHistory>& histories);
+// Which symbol the source defines: the program's unnamed catalog (fastappkit::catalog::embedded,
+// at most one per program), or a function `const fastappkit::catalog::Catalog& function()` of
+// its own (any number per program, one per embedding library).
+struct CatalogSymbol {
+    std::string function;  // empty: the unnamed catalog
+    // The unnamed catalog also defines this extern "C" symbol, so that a static library's
+    // catalog is always linked (and two unnamed ones collide instead of one being dropped).
+    std::string anchor;
+};
+
+// Throws usage_error unless the names are C identifiers.
+void check_catalog_symbol(const CatalogSymbol& symbol);
+
+std::string render_catalog_source(const std::vector<EmbeddedHistory>& histories,
+                                  const CatalogSymbol& symbol = {});
 
 }  // namespace fastappkit

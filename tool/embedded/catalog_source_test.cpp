@@ -5,6 +5,8 @@
 #include <regex>
 #include <string>
 
+#include "test_support/test_support.h"
+
 namespace fastappkit {
 namespace {
 
@@ -77,6 +79,34 @@ TEST(CatalogSource, TimeoutsAndRetriesAreKeptUnsetOrInMilliseconds) {
         render_catalog_source({{"core", "alembic_version", {script}, settings}});
     EXPECT_NE(std::string::npos, source.find(", 0, 1, -1, 2000},\n"));    // the script
     EXPECT_NE(std::string::npos, source.find(", 0, 1, 500, -1, 5},\n"));  // the history
+}
+
+TEST(CatalogSource, UnnamedCatalogIsTheProgramsOneWithAnOptionalLinkAnchor) {
+    const std::string plain = render_catalog_source({});
+    EXPECT_NE(std::string::npos,
+              plain.find("const fastappkit::catalog::Catalog fastappkit::catalog::embedded = {"));
+    EXPECT_EQ(std::string::npos, plain.find("extern \"C\""));
+
+    const std::string anchored = render_catalog_source({}, {"", "fastappkit_catalog_shop"});
+    EXPECT_NE(std::string::npos,
+              anchored.find("extern \"C\" {\nextern const int fastappkit_catalog_shop;\n"
+                            "const int fastappkit_catalog_shop = 0;\n}\n"));
+}
+
+TEST(CatalogSource, NamedCatalogIsAFunctionAndNoUnnamedOne) {
+    const std::string source = render_catalog_source({}, {"shop_migrations", ""});
+    EXPECT_NE(std::string::npos,
+              source.find("const fastappkit::catalog::Catalog& shop_migrations() {\n"
+                          "    static const fastappkit::catalog::Catalog catalog = {"));
+    EXPECT_EQ(std::string::npos, source.find("catalog::embedded"));
+}
+
+TEST(CatalogSource, ANameThatIsNoIdentifierIsBadInput) {
+    EXPECT_EQ(
+        "The catalog name 'shop-migrations' is not a C++ identifier (letters, digits and _, not "
+        "starting with a digit)",
+        test_support::message_of(ExitCode::usage,
+                                 [] { render_catalog_source({}, {"shop-migrations", ""}); }));
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "config/database_url.h"
 #include "runner/migration_run.h"
-#include "runner/migrator.h"
+#include "runner/history_migrator.h"
 #include "runner/run_error.h"
 
 namespace fastappkit {
@@ -138,7 +138,7 @@ private:
         Quiet quiet;
         for (History* history : request.histories) {
             const auto pending =
-                Migrator(*history, db, quiet).pending(Direction::upgrade, "head").steps;
+                HistoryMigrator(*history, db, quiet).pending(Direction::upgrade, "head").steps;
             for (const Step& step : pending) {
                 const auto& script = history->header(step);
                 result.pending.push_back({history->name(), script.revision, script.message});

@@ -20,6 +20,7 @@
 #include "db/database.h"
 #include "runner/history.h"
 #include "runner/progress.h"
+#include "runner/status.h"
 
 namespace fastappkit {
 
@@ -27,12 +28,6 @@ enum class FleetOnError { stop, continue_running };
 
 enum class TargetStatus { applied, unchanged, pending, drifted, failed, skipped };
 const char* to_string(TargetStatus status);
-
-struct PendingRevision {
-    std::string history;
-    std::string revision;
-    std::string message;
-};
 
 struct TargetResult {
     size_t index = 0;    // position in the target list

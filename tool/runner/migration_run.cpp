@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "config/version_table.h"
-#include "runner/migrator.h"
+#include "runner/history_migrator.h"
 
 namespace fastappkit {
 
@@ -60,12 +60,12 @@ RunResult run_migrations(const RunRequest& request, const DatabaseOpener& databa
                          Progress& progress) {
     if (auto done = nothing_pending(request, database(true))) return std::move(*done);
     for (History* history : request.histories) history->graph();
-    std::vector<Migrator::Pending> pending;
+    std::vector<HistoryMigrator::Pending> pending;
     Database& reader = database(true);
     check_version_table_conflicts(request.conflict_checked, reader);
     for (History* history : request.histories) {
         pending.push_back(
-            Migrator(*history, reader, progress).pending(request.direction, request.target));
+            HistoryMigrator(*history, reader, progress).pending(request.direction, request.target));
     }
 
     RunResult result;
@@ -75,7 +75,7 @@ RunResult run_migrations(const RunRequest& request, const DatabaseOpener& databa
         HistoryOutcome outcome{history.name(), history.version_table(), {}, pending[i].heads};
         if (!pending[i].steps.empty()) {
             try {
-                Migrator migrator(history, database(false), progress);
+                HistoryMigrator migrator(history, database(false), progress);
                 MigrationResult moved = request.direction == Direction::upgrade
                                             ? migrator.upgrade(request.target)
                                             : migrator.downgrade(request.target);

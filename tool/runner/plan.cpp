@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/error_reason.h"
 #include "runner/head_maintainer.h"
 
 namespace fastappkit {
@@ -250,17 +251,21 @@ Nodes heads_from_versions(const RevisionGraph& graph, const std::vector<std::str
         Node n = graph.find(v);
         if (n < 0 && graph.replaced_by(v)) {
             const MigrationScript& checkpoint = *graph.replaced_by(v);
-            throw failure(fmt::format(
-                "{}: the database is at revision {}, which checkpoint {} replaced, and its file "
-                "was deleted; restore the files the checkpoint replaced (for example with git "
-                "checkout) to upgrade this database through them",
-                graph.history(), v, checkpoint.file));
+            throw with_reason(
+                ErrorReason::unknown_revision,
+                failure(fmt::format(
+                    "{}: the database is at revision {}, which checkpoint {} replaced, and its "
+                    "file was deleted; restore the files the checkpoint replaced (for example "
+                    "with git checkout) to upgrade this database through them",
+                    graph.history(), v, checkpoint.file)));
         }
         if (n < 0) {
-            throw failure(fmt::format(
-                "{}: Can't locate revision identified by '{}' (the database records it, but no "
-                "migration file of this history defines it)",
-                graph.history(), v));
+            throw with_reason(
+                ErrorReason::unknown_revision,
+                failure(fmt::format(
+                    "{}: Can't locate revision identified by '{}' (the database records it, but "
+                    "no migration file of this history defines it)",
+                    graph.history(), v)));
         }
         heads.push_back(n);
     }

@@ -5,15 +5,15 @@
 #include <utility>
 #include <vector>
 
-#include "common/error.h"
+#include "common/error_reason.h"
 #include "runner/progress.h"
 
 namespace fastappkit {
 
-class RunError : public Error {
+class RunError : public ReasonedError {
 public:
     RunError(const Error& cause, std::vector<AppliedStep> applied)
-        : Error(cause.code(), cause.what()), applied_(std::move(applied)) {}
+        : ReasonedError(reason_of(cause), cause), applied_(std::move(applied)) {}
     const std::vector<AppliedStep>& applied() const { return applied_; }
 
 private:

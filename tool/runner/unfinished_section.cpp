@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/error_reason.h"
 #include "db/schema_sql.h"
 #include "runner/head_maintainer.h"
 #include "runner/plan.h"
@@ -56,14 +57,14 @@ std::optional<UnfinishedSection> find_unfinished_section(Database& db,
 void refuse_unfinished_section(Database& db, History& history) {
     const auto unfinished = find_unfinished_section(db, history.version_table());
     if (!unfinished) return;
-    throw failure(fmt::format(
+    throw with_reason(ErrorReason::unfinished_section, failure(fmt::format(
         "{}: the transaction:false {} section of revision {} started at {} but never recorded its "
         "outcome (the runner was stopped or failed part-way), so the schema may be partly changed; "
         "check the database, then run 'fastappkit migrate resolve {} --applied{}' if the section "
         "completed (finish it by hand first if needed) or '--rolled-back' if it left nothing "
         "behind",
         history.name(), to_string(unfinished->direction), unfinished->revision,
-        unfinished->started_at, unfinished->revision, app_option(history)));
+        unfinished->started_at, unfinished->revision, app_option(history))));
 }
 
 UnfinishedSection resolve_unfinished_section(Database& db, History& history,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/error_reason.h"
 
 namespace fastappkit {
 
@@ -387,7 +388,11 @@ RevisionGraph::Node RevisionGraph::resolve_ident(const std::string& ident,
                 matches.push_back(i);
         }
         if (!label.empty()) matches = filter_for_lineage(matches, label);
-        if (matches.empty()) fail(fmt::format("Can't locate revision identified by '{}'", ident));
+        if (matches.empty()) {
+            throw with_reason(ErrorReason::unknown_revision,
+                              usage_error(fmt::format("{}: Can't locate revision identified by '{}'",
+                                                      history_, ident)));
+        }
         if (matches.size() > 1) {
             fail(fmt::format("Multiple revisions start with '{}': {}", ident,
                              join_ids(*this, matches)));
@@ -406,7 +411,9 @@ RevisionGraph::Nodes RevisionGraph::resolve(const std::string& spec) const {
         label = spec.substr(0, at);
         symbol = spec.substr(at + 1);
         if (label_revision(label) < 0 && find(label) < 0) {
-            fail(fmt::format("Can't locate revision identified by '{}'", spec));
+            throw with_reason(ErrorReason::unknown_revision,
+                              usage_error(fmt::format("{}: Can't locate revision identified by '{}'",
+                                                      history_, spec)));
         }
     }
     if (symbol == "heads") return label.empty() ? real_heads() : filter_for_lineage(heads(), label);

@@ -19,6 +19,13 @@
 
 #include "fastappkit/error.h"
 
+// The library is built with the standard library's default ABI. libstdc++'s debug mode changes
+// the layout of the std::string and std::vector the API returns (a returned vector reads as
+// empty), so a consumer built with it is refused here rather than misread at run time.
+#if defined(_GLIBCXX_DEBUG)
+#error "fastappkit's libraries use libstdc++'s default ABI: build this file without -D_GLIBCXX_DEBUG"
+#endif
+
 struct sqlite3;
 
 namespace fastappkit {

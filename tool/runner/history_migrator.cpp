@@ -1,4 +1,4 @@
-#include "runner/migrator.h"
+#include "runner/history_migrator.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/error_reason.h"
 #include "db/schema_sql.h"
 #include "runner/sql_renderer.h"
 #include "runner/unfinished_section.h"
@@ -144,7 +145,7 @@ void check_sections_of(History& history, Dialect dialect, const std::vector<Step
 
 }  // namespace
 
-std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes& heads,
+std::vector<Step> HistoryMigrator::plan(Direction direction, const RevisionGraph::Nodes& heads,
                                  const std::string& target) {
     const auto& graph = history_.graph();
     if (direction == Direction::upgrade && heads.empty())
@@ -153,22 +154,22 @@ std::vector<Step> Migrator::plan(Direction direction, const RevisionGraph::Nodes
                                            : plan_downgrade(graph, heads, target);
 }
 
-void Migrator::check_sections(const std::vector<Step>& steps) {
+void HistoryMigrator::check_sections(const std::vector<Step>& steps) {
     check_sections_of(history_, db_.dialect(), steps, db_.outside_transaction_refusal());
 }
 
-Migrator::Pending Migrator::pending(Direction direction, const std::string& target) {
+HistoryMigrator::Pending HistoryMigrator::pending(Direction direction, const std::string& target) {
     Pending result{current(), {}};
     result.steps = plan(direction, heads_from_versions(history_.graph(), result.heads), target);
     check_sections(result.steps);
     return result;
 }
 
-MigrationResult Migrator::upgrade(const std::string& target) {
+MigrationResult HistoryMigrator::upgrade(const std::string& target) {
     return run(Direction::upgrade, target);
 }
 
-MigrationResult Migrator::downgrade(const std::string& target) {
+MigrationResult HistoryMigrator::downgrade(const std::string& target) {
     return run(Direction::downgrade, target);
 }
 
@@ -176,7 +177,7 @@ MigrationResult Migrator::downgrade(const std::string& target) {
 // heads in between, it plans again from the new heads. Files are not re-checked here: callers
 // check every history with pending() first, so that bad input changes nothing (run_step still
 // refuses a step without its section).
-MigrationResult Migrator::run(Direction direction, const std::string& target) {
+MigrationResult HistoryMigrator::run(Direction direction, const std::string& target) {
     MigrationResult result;
     try {
         auto lock = db_.lock_history(history_.version_table());
@@ -211,7 +212,7 @@ MigrationResult Migrator::run(Direction direction, const std::string& target) {
     return result;
 }
 
-std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step,
+std::optional<AppliedStep> HistoryMigrator::run_step_with_retries(const Step& step,
                                                            HeadMaintainer& heads) {
     for (int attempt = 0;; ++attempt) {
         try {
@@ -222,16 +223,18 @@ std::optional<AppliedStep> Migrator::run_step_with_retries(const Step& step,
     }
 }
 
-void Migrator::wait_to_retry(const Step& step, int attempt, const std::string& where,
+void HistoryMigrator::wait_to_retry(const Step& step, int attempt, const std::string& where,
                              const std::string& statement) {
     const int retries = history_.settings().lock_retries.value_or(kDefaultLockRetries);
     const MigrationScript& script = history_.header(step);
     if (attempt >= retries) {
-        throw failure(fmt::format(
-            "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
-            "attempts at {} (statement: {}); it was rolled back, so run it again when the "
-            "table is less busy or raise lock_timeout",
-            history_.name(), script.revision, attempt + 1, where, statement));
+        throw with_reason(
+            ErrorReason::lock_timeout,
+            failure(fmt::format(
+                "{}: revision {} could not get its lock: the lock timeout ran out on all {} "
+                "attempts at {} (statement: {}); it was rolled back, so run it again when the "
+                "table is less busy or raise lock_timeout",
+                history_.name(), script.revision, attempt + 1, where, statement)));
     }
     const auto wait = retry_wait(attempt);
     progress_.waiting(fmt::format(
@@ -242,7 +245,7 @@ void Migrator::wait_to_retry(const Step& step, int attempt, const std::string& w
 
 // The steps before the one stopped by its lock timeout committed: the retry starts a new
 // batch at that step (so no transaction stays open, holding locks, while it waits).
-bool Migrator::run_batch_with_retries(const std::vector<Step>& steps, size_t& next,
+bool HistoryMigrator::run_batch_with_retries(const std::vector<Step>& steps, size_t& next,
                                       HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
     for (int attempt = 0;; ++attempt) {
         const size_t started_at = next;
@@ -259,7 +262,7 @@ bool Migrator::run_batch_with_retries(const std::vector<Step>& steps, size_t& ne
 // sessions to wait on, and one commit (one sync of the disk) instead of one per migration is
 // most of the time of a fresh SQLite database. The heads are read under the fence once, and
 // the fence's check runs before the one COMMIT, so that the lock must still be held then.
-bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t end,
+bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t end,
                          HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
     static const std::string savepoint = "fastappkit_migration";
     const Step& first = steps[next];
@@ -369,7 +372,7 @@ bool Migrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t en
     return true;
 }
 
-bool Migrator::rolled_back_to(const std::string& savepoint) {
+bool HistoryMigrator::rolled_back_to(const std::string& savepoint) {
     try {
         db_.rollback_to_savepoint(savepoint);
         db_.release_savepoint(savepoint);
@@ -381,11 +384,11 @@ bool Migrator::rolled_back_to(const std::string& savepoint) {
     }
 }
 
-bool Migrator::heads_moved(const HeadMaintainer& heads) {
+bool HistoryMigrator::heads_moved(const HeadMaintainer& heads) {
     return !same_heads(current(), heads.heads());
 }
 
-std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& heads) {
+std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaintainer& heads) {
     const MigrationScript& script = history_.body(step);
     const Section* found = script.section(step.direction, to_string(db_.dialect()));
     if (!found) check_sections({step});  // throws the sentence pending() gives
@@ -447,7 +450,7 @@ std::optional<AppliedStep> Migrator::run_step(const Step& step, HeadMaintainer& 
 // and its history row go to the database together (one round trip on PostgreSQL, fenced by the
 // backend), the history row timed by the database. Should the lock have been lost all the
 // same, the fence finds the heads moved: whatever ran was rolled back, plan again.
-std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
+std::optional<AppliedStep> HistoryMigrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
                                                       const Section& section) {
     const MigrationScript& script = history_.header(step);
     const std::string& version_table = history_.version_table();
@@ -481,7 +484,7 @@ std::optional<AppliedStep> Migrator::run_step_at_once(const Step& step, HeadMain
     return applied;
 }
 
-void Migrator::execute_section(const Step& step, const Section& section) {
+void HistoryMigrator::execute_section(const Step& step, const Section& section) {
     try {
         db_.execute(section.sql, section.marker_line + 1);
     } catch (const StatementError& e) {
@@ -489,7 +492,7 @@ void Migrator::execute_section(const Step& step, const Section& section) {
     }
 }
 
-void Migrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
+void HistoryMigrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
     const MigrationScript& script = history_.header(step);
     if (e.lock_not_available && section.transactional) {
         throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
@@ -499,7 +502,7 @@ void Migrator::statement_failed(const Step& step, const Section& section, const 
                               script.file, e.line, e.message, first_line(e.statement)));
 }
 
-void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& section,
+void HistoryMigrator::record(const Step& step, HeadMaintainer& heads, const Section& section,
                       long long ms) {
     const MigrationScript& script = history_.header(step);
     for (const auto& op : heads.update_to_step(step)) {
@@ -510,7 +513,7 @@ void Migrator::record(const Step& step, HeadMaintainer& heads, const Section& se
                             sql_checksum(section.sql), utc_timestamp(), ms}));
 }
 
-std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) {
+std::vector<std::string> HistoryMigrator::stamp(const std::string& target, bool purge) {
     const auto& graph = history_.graph();
     RevisionGraph::Nodes targets = graph.resolve(target);
     auto lock = db_.lock_history(history_.version_table());
@@ -550,7 +553,7 @@ std::vector<std::string> Migrator::stamp(const std::string& target, bool purge) 
     return wanted;
 }
 
-std::string Migrator::preview(Direction direction, const std::string& target) {
+std::string HistoryMigrator::preview(Direction direction, const std::string& target) {
     auto versions = current();
     auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
     check_sections(steps);

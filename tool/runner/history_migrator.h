@@ -23,9 +23,9 @@ struct MigrationResult {
     std::vector<std::string> heads;    // version rows afterwards
 };
 
-class Migrator {
+class HistoryMigrator {
 public:
-    Migrator(History& history, Database& db, Progress& progress)
+    HistoryMigrator(History& history, Database& db, Progress& progress)
         : history_(history), db_(db), progress_(progress) {}
 
     std::vector<std::string> current() { return db_.read_versions(history_.version_table()); }

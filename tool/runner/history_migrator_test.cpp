@@ -1,6 +1,6 @@
 // The migrator on a SQLite file of a scratch directory, with a recording progress sink: what
 // runs, the version and history rows it leaves, and what it refuses.
-#include "runner/migrator.h"
+#include "runner/history_migrator.h"
 
 #include <gtest/gtest.h>
 
@@ -61,7 +61,7 @@ protected:
         if (!history_) history_.emplace("core", "alembic_version", scratch_.path() / "versions");
         return *history_;
     }
-    Migrator migrator() { return Migrator(history(), *db_, progress_); }
+    HistoryMigrator migrator() { return HistoryMigrator(history(), *db_, progress_); }
 
     Strings versions() { return connect()->read_versions("alembic_version"); }
     // fastappkit_history as "upgrade a" lines, oldest first.
