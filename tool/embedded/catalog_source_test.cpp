@@ -77,7 +77,7 @@ TEST(CatalogSource, TimeoutsAndRetriesAreKeptUnsetOrInMilliseconds) {
     settings.lock_retries = 5;
     const std::string source =
         render_catalog_source({{"core", "alembic_version", {script}, settings}});
-    EXPECT_NE(std::string::npos, source.find(", 0, 1, -1, 2000},\n"));    // the script
+    EXPECT_NE(std::string::npos, source.find(", 0, 1, -1, 2000, {"));     // the script
     EXPECT_NE(std::string::npos, source.find(", 0, 1, 500, -1, 5},\n"));  // the history
 }
 
