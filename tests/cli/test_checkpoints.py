@@ -9,6 +9,7 @@ branch, data migrations, a view, foreign keys, added columns, a PostgreSQL seria
 transaction:false section.
 """
 import glob
+import json
 import os
 import random
 import re
@@ -386,6 +387,31 @@ class Checkpoints(CliTestCase):
                          [("b3", "checkpoint"), ("b4", "upgrade")])
         res = self.ok("migrate", "check", "--checkpoints")
         self.assertIn("billing: checkpoint b3 builds what the replay", res.out)
+
+    def test_a_fleet_of_fresh_databases_runs_the_checkpoint(self):
+        if BACKEND != "sqlite":
+            self.skipTest("the fleet itself is tested on both databases in test_fleet.py")
+        # one head: `migrate all`, as fleets run it, upgrades to head (the generated history's
+        # depends_on branch is a second head, as Alembic counts them)
+        for n in range(1, 21):
+            self.project.core_migration(r(n), slug="m", text=migration_text(
+                {"rev": r(n), "down": [r(n - 1)] if n > 1 else [], "labels": [], "depends": [],
+                 "sections": [("upgrade", f"CREATE TABLE t{n} (id INTEGER PRIMARY KEY);"),
+                              ("downgrade", f"DROP TABLE t{n};")]}))
+        self.squash(r(15))
+        os.makedirs(self.project.path("tenants"))
+        report = os.path.join(self.tmp, "report.jsonl")
+        for i in range(3):
+            open(self.project.path("tenants", f"t{i}.db"), "w").close()
+        self.ok("migrate", "fleet", "--targets-glob", "tenants/*.db", "--report", report, db=False)
+        with open(report) as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+        targets = [line for line in lines if "target" in line]
+        self.assertEqual(len(targets), 3, lines)
+        for target in targets:
+            self.assertEqual(target["status"], "applied", target)
+            self.assertEqual([step["revision"] for step in target["applied"]],
+                             [r(n) for n in range(15, 21)], target)
 
     def test_preview_of_a_fresh_database_shows_the_checkpoint(self):
         self.write_history(SAMPLE_TOTAL)
