@@ -514,6 +514,7 @@ private:
     }
 
     void open(bool read_only) {
+        opened_read_only_ = read_only;
         if (!read_only && path_ != ":memory:") require_parent_directory();
         sqlite3* handle = nullptr;
         const int flags =
@@ -563,22 +564,24 @@ private:
     // SQLite's own words for a file it cannot write ("attempt to write a readonly database",
     // "disk I/O error") name no file and come from bookkeeping statements too (the version
     // table, stamp, the transaction:false mark): one sentence names the database instead.
+    // A connection we opened read-only keeps SQLite's error: a write there is the caller's.
     void throw_if_unwritable() const {
         const int code = sqlite3_extended_errcode(db_.get());
-        if ((code & 0xff) == SQLITE_READONLY) {
-            throw failure(fmt::format(
-                "Cannot change database {}: SQLite can only read it ({}); make the file and its "
-                "directory writable for this user to migrate it; nothing was changed",
-                display_url_, sqlite3_errmsg(db_.get())));
-        }
         std::error_code error;
-        if ((code & 0xff) == SQLITE_IOERR && fs::exists(path_ + "-journal", error)) {
+        if ((code == SQLITE_READONLY_ROLLBACK || (code & 0xff) == SQLITE_IOERR) &&
+            fs::exists(path_ + "-journal", error)) {
             // A hot journal must be rolled back (and deleted) before anything can be read.
             throw failure(fmt::format(
                 "Cannot read database {}: an interrupted write left the journal {}-journal, which "
                 "SQLite could not roll back ({}); make the file and its directory writable for "
                 "this user, then run any fastappkit command to roll it back",
                 display_url_, path_, sqlite3_errmsg(db_.get())));
+        }
+        if ((code & 0xff) == SQLITE_READONLY && !opened_read_only_) {
+            throw failure(fmt::format(
+                "Cannot change database {}: SQLite can only read it ({}); make the file and its "
+                "directory writable for this user to migrate it; nothing was changed",
+                display_url_, sqlite3_errmsg(db_.get())));
         }
     }
 
@@ -678,6 +681,7 @@ private:
 
     std::string path_;
     bool in_memory_ = false;
+    bool opened_read_only_ = false;  // by a command that only reads
     std::string display_url_;
     std::string uri_;
     std::atomic<bool> interrupted_{false};  // before busy_ and db_, whose handlers read it
