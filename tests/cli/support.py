@@ -322,13 +322,14 @@ class Result:
                 f"--- stdout ---\n{self.out}--- stderr ---\n{self.err}")
 
 
-def run_runner(args, cwd=None, env=None, input=None, timeout=120):
-    """Runs the runner with `args` (no implicit options); returns a Result."""
+def run_runner(args, cwd=None, env=None, input=None, timeout=120, prefix=()):
+    """Runs the runner with `args` (no implicit options), after the command `prefix` (such as
+    setpriv's); returns a Result."""
     if not RUNNER:
         raise SystemExit("FASTAPPKIT (the runner's path) is not set")
     full_env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
     full_env.update(env or {})
-    proc = subprocess.run([RUNNER, *args], cwd=cwd, env=full_env, input=input, capture_output=True,
+    proc = subprocess.run([*prefix, RUNNER, *args], cwd=cwd, env=full_env, input=input, capture_output=True,
                           text=True, timeout=timeout)
     return Result(list(args), proc.returncode, proc.stdout, proc.stderr)
 

@@ -1,12 +1,14 @@
 """Bad input of every kind is one exit-2 sentence naming the file, app or argument, never a
 crash, and no message holds a password: malformed URLs, a 30,000-character URL, symlink loops,
 a .env that is a directory, a deleted working directory, huge relative revisions, control
-characters under --json, and SQLite URL options."""
+characters under --json, SQLite URL options, and SQLite files this user cannot write."""
 import json
 import os
+import shutil
 import subprocess
+import sys
 
-from support import RUNNER, CliTestCase, create_table, drop_table, main, migration, run_runner
+from support import BACKEND, RUNNER, CliTestCase, Database, create_table, drop_table, main, migration, run_runner
 
 REV = "c0ffee000001"
 PAY = "p1p1p1p1p1p1"
@@ -144,6 +146,130 @@ class SqliteUrlOptions(ErrorCase):
                          "Unknown SQLite URL option 'journal'", db=False)
         self.assertFails(["--database-url", self.url("vfs=nope"), "migrate", "upgrade"], 1, "no such vfs: nope",
                          db=False)
+
+
+# A child that writes enough to spill pages into the database file, then dies before COMMIT:
+# its rollback journal is left hot.
+HOT_JOURNAL_WRITER = """
+import os, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA cache_size = 10")
+connection.execute("BEGIN")
+connection.execute("CREATE TABLE filler (b BLOB)")
+for _ in range(300):
+    connection.execute("INSERT INTO filler VALUES (zeroblob(4000))")
+os._exit(0)
+"""
+
+
+class UnwritableSqlite(ErrorCase):
+    """A SQLite file or directory this user cannot write: one sentence naming the database.
+    Root writes any file, so as root the runner runs as nobody (through setpriv)."""
+
+    def setUp(self):
+        super().setUp()
+        if BACKEND != "sqlite":
+            self.skipTest("SQLite files only")
+        self.prefix = ()
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                self.skipTest("setpriv is needed to drop root")
+            self.prefix = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+        # The database in a directory of its own, so that the file's and the directory's
+        # permissions can be set apart; everything above it readable by nobody.
+        self.dir = os.path.join(self.tmp, "data")
+        os.mkdir(self.dir)
+        path = os.path.join(self.dir, "app.sqlite")
+        os.rename(self.db.sqlite_path, path)
+        self.db.sqlite_path, self.db.url = path, "sqlite:///" + path
+        for d in (self.tmp, self.project.root):
+            os.chmod(d, 0o755)
+        self.addCleanup(os.chmod, self.dir, 0o777)
+
+    def fk(self, *args, db=True, cwd=None, env=None, root=None):
+        pre = ["--database-url", self.db.url] if db else []
+        return run_runner(pre + list(args), cwd=cwd or self.project.root, env=env, prefix=self.prefix)
+
+    def writable(self):
+        os.chmod(self.dir, 0o777)
+        os.chmod(self.db.sqlite_path, 0o666)
+
+    def read_only_file(self):
+        """The lock file may be created beside it; the database file itself is read-only."""
+        os.chmod(self.dir, 0o777)
+        os.chmod(self.db.sqlite_path, 0o444)
+
+    def read_only_sentence(self):
+        return (f"Cannot change database {self.db.url}: SQLite can only read it (attempt to write a readonly "
+                "database); make the file and its directory writable for this user to migrate it; nothing "
+                "was changed")
+
+    def test_stamp_on_a_read_only_file(self):
+        self.read_only_file()
+        res = self.assertFails(["migrate", "stamp", "head"], 1)
+        self.assertEqual(res.err.strip(), self.read_only_sentence())
+
+    def test_pending_transaction_false_revision_on_a_read_only_file(self):
+        self.writable()
+        self.ok("migrate", "upgrade")
+        self.project.core_migration("c0ffee000002", REV, sections=[
+            ("upgrade transaction:false", "CREATE INDEX t1_id ON t1 (id);"),
+            ("downgrade transaction:false", "DROP INDEX t1_id;")])
+        self.read_only_file()
+        res = self.assertFails(["migrate", "upgrade"], 1)
+        self.assertEqual(res.err.strip(), self.read_only_sentence())
+
+    def test_app_version_table_on_a_read_only_file(self):
+        self.writable()
+        self.ok("migrate", "upgrade")
+        self.read_only_file()
+        res = self.assertFails(["migrate", "all"], 1)
+        self.assertEqual(res.err.strip(), self.read_only_sentence())
+
+    def rolled_back_snapshot(self, name):
+        """The database as it is once its hot journal is rolled back (done on a copy)."""
+        copy = os.path.join(self.tmp, name)
+        os.mkdir(copy)
+        for suffix in ("", "-journal"):
+            if os.path.exists(self.db.sqlite_path + suffix):
+                shutil.copy(self.db.sqlite_path + suffix, os.path.join(copy, "app.sqlite" + suffix))
+        path = os.path.join(copy, "app.sqlite")
+        Database("sqlite", "sqlite:///" + path, sqlite_path=path).execute("SELECT count(*) FROM sqlite_master;")
+        self.assertFalse(os.path.exists(path + "-journal"))
+        return Database("sqlite", "sqlite:///" + path, sqlite_path=path).snapshot()
+
+    def test_hot_journal_in_a_read_only_directory(self):
+        journal = self.db.sqlite_path + "-journal"
+        subprocess.run([sys.executable, "-c", HOT_JOURNAL_WRITER, self.db.sqlite_path], check=True)
+        self.assertTrue(os.path.exists(journal), "the writer left no journal")
+        before = self.rolled_back_snapshot("before")
+        self.assertNotIn("filler", before)
+        os.chmod(self.db.sqlite_path, 0o666)  # writable; its directory is not
+        os.chmod(journal, 0o666)
+        os.chmod(self.dir, 0o555)
+        for command in (["migrate", "current"], ["migrate", "upgrade"]):
+            with self.subTest(command=command):
+                res = self.fk(*command)
+                self.assertExit(res, 1)
+                self.assertOneSentence(res)
+                self.assertEqual(res.err.strip(), (
+                    f"Cannot read database {self.db.url}: an interrupted write left the journal "
+                    f"{journal}, which SQLite could not roll back (disk I/O error); make the file and its "
+                    "directory writable for this user, then run any fastappkit command to roll it back"))
+                # SQLite may have written the old pages back without deleting the journal
+                self.assertTrue(os.path.exists(journal))
+                self.assertEqual(self.rolled_back_snapshot(command[1]), before)
+        os.chmod(self.dir, 0o777)
+        self.assertEqual(self.fk("migrate", "current").code, 0)
+        self.assertFalse(os.path.exists(journal))
+
+    def test_a_directory_as_the_database(self):
+        self.db.url = "sqlite:///" + self.dir
+        for command in (["migrate", "current"], ["migrate", "upgrade"]):
+            with self.subTest(command=command):
+                res = self.assertFails(command, 2)
+                self.assertEqual(res.err.strip(), f"Cannot open database sqlite:///{self.dir}: it is a "
+                                                  "directory, not a file; check the database URL")
 
 
 if __name__ == "__main__":

@@ -147,8 +147,18 @@ class NonTransactional(CliTestCase):
         ])
         self.ok("migrate", "upgrade", "b0b0b0b0b0b0")
         res = self.fk("migrate", "upgrade")
-        self.assertExit(res, 1, f"{path}:{line_of(path, 'broken_idx')}", "no_such_table")
+        # the sentence says that the mark stays and how to resolve it
+        self.assertExit(res, 1, f"core: upgrade of revision c3c3c3c3c3c3 failed at {path}:{line_of(path, 'broken_idx')}: ",
+                        "no_such_table",
+                        "(statement: CREATE INDEX broken_idx ON no_such_table (x)",
+                        "); the section ran outside a "
+                        "transaction, so the statements before that one stay and fastappkit_unfinished marks it "
+                        "as started: check the database, then run 'fastappkit migrate resolve c3c3c3c3c3c3 "
+                        "--applied' if the section completed (finish it by hand first if needed) or "
+                        "'--rolled-back' if it left nothing behind")
         self.assertOneSentence(res)
+        self.assertEqual(self.db.query("SELECT revision, direction FROM fastappkit_unfinished"),
+                         [("c3c3c3c3c3c3", "upgrade")])
         self.assertVersions(["b0b0b0b0b0b0"])
         self.assertEqual(self.db.indexes(), ["item_name_idx"])
         self.assertEqual([r for r, _ in self.db.history_pairs()], ["b0b0b0b0b0b0"])

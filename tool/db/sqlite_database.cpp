@@ -248,6 +248,7 @@ public:
         busy_.timeout = options.lock_timeout;
         busy_.on_wait = options.on_wait;
         if (!options.read_only) refuse_read_only_options(url);
+        refuse_directory();
         busy_.interrupted = &interrupted_;
         if (options.read_only && path_ != ":memory:" && !file_exists()) return;
         if (options.read_only && path_ != ":memory:") roll_back_hot_journal();
@@ -489,6 +490,16 @@ private:
         db_.reset();  // a file that cannot be opened for writing is left to the read-only open
     }
 
+    // SQLite opens a directory without complaint and fails every read with "disk I/O error".
+    void refuse_directory() const {
+        std::error_code error;
+        if (!in_memory_ && fs::is_directory(path_, error)) {
+            throw usage_error(fmt::format(
+                "Cannot open database {}: it is a directory, not a file; check the database URL",
+                display_url_));
+        }
+    }
+
     // A command that writes, on a URL that opens the database read-only: refused before any
     // work, instead of failing at the first write with SQLite's "readonly database".
     void refuse_read_only_options(const DatabaseUrl& url) const {
@@ -503,6 +514,7 @@ private:
     }
 
     void open(bool read_only) {
+        opened_read_only_ = read_only;
         if (!read_only && path_ != ":memory:") require_parent_directory();
         sqlite3* handle = nullptr;
         const int flags =
@@ -549,10 +561,35 @@ private:
         }
     }
 
+    // SQLite's own words for a file it cannot write ("attempt to write a readonly database",
+    // "disk I/O error") name no file and come from bookkeeping statements too (the version
+    // table, stamp, the transaction:false mark): one sentence names the database instead.
+    // A connection we opened read-only keeps SQLite's error: a write there is the caller's.
+    void throw_if_unwritable() const {
+        const int code = sqlite3_extended_errcode(db_.get());
+        std::error_code error;
+        if ((code == SQLITE_READONLY_ROLLBACK || (code & 0xff) == SQLITE_IOERR) &&
+            fs::exists(path_ + "-journal", error)) {
+            // A hot journal must be rolled back (and deleted) before anything can be read.
+            throw failure(fmt::format(
+                "Cannot read database {}: an interrupted write left the journal {}-journal, which "
+                "SQLite could not roll back ({}); make the file and its directory writable for "
+                "this user, then run any fastappkit command to roll it back",
+                display_url_, path_, sqlite3_errmsg(db_.get())));
+        }
+        if ((code & 0xff) == SQLITE_READONLY && !opened_read_only_) {
+            throw failure(fmt::format(
+                "Cannot change database {}: SQLite can only read it ({}); make the file and its "
+                "directory writable for this user to migrate it; nothing was changed",
+                display_url_, sqlite3_errmsg(db_.get())));
+        }
+    }
+
     [[noreturn]] void throw_error(const std::string& context) const {
         if (is_busy(sqlite3_extended_errcode(db_.get())) && busy_.timed_out) {
             throw failure(busy_.timeout_message());
         }
+        throw_if_unwritable();
         throw failure(
             fmt::format("{} in {}: {}", context, display_url_, sqlite3_errmsg(db_.get())));
     }
@@ -622,6 +659,7 @@ private:
         if (is_busy(sqlite3_extended_errcode(db_.get())) && busy_.timed_out) {
             throw failure(busy_.timeout_message());
         }
+        throw_if_unwritable();
         throw StatementError(line, std::move(text), sqlite3_errmsg(db_.get()));
     }
 
@@ -643,6 +681,7 @@ private:
 
     std::string path_;
     bool in_memory_ = false;
+    bool opened_read_only_ = false;  // by a command that only reads
     std::string display_url_;
     std::string uri_;
     std::atomic<bool> interrupted_{false};  // before busy_ and db_, whose handlers read it

@@ -497,9 +497,17 @@ void HistoryMigrator::statement_failed(const Step& step, const Section& section,
     if (e.lock_not_available && section.transactional) {
         throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
     }
-    throw failure(fmt::format("{}: {} of revision {} failed at {}:{}: {} (statement: {})",
-                              history_.name(), to_string(step.direction), script.revision,
-                              script.file, e.line, e.message, first_line(e.statement)));
+    const std::string failed =
+        fmt::format("{}: {} of revision {} failed at {}:{}: {} (statement: {})", history_.name(),
+                    to_string(step.direction), script.revision, script.file, e.line, e.message,
+                    first_line(e.statement));
+    if (section.transactional) throw failure(failed);
+    // Outside a transaction the statements before the failing one stay, and the mark taken
+    // before the section keeps the history refused until the user says what is left.
+    throw failure(fmt::format(
+        "{}; the section ran outside a transaction, so the statements before that one stay and "
+        "{} marks it as started: check the database, then {}",
+        failed, kUnfinishedTable, resolve_advice(history_, script.revision)));
 }
 
 void HistoryMigrator::record(const Step& step, HeadMaintainer& heads, const Section& section,

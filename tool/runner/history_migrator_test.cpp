@@ -273,12 +273,17 @@ TEST_F(MigratorTest, TransactionalSectionCannotVacuum) {
 }
 
 // Outside a transaction, what ran before the failing statement stays (it cannot be rolled
-// back), and no version row claims the revision.
+// back), and no version row claims the revision; the sentence says that the section's mark
+// stays and how to resolve it.
 TEST_F(MigratorTest, FailingTransactionFalseSectionKeepsItsEarlierStatements) {
     add("a", "none", "CREATE TABLE t_a (id INTEGER);\nINSERT INTO nope VALUES (1);\n", "",
         " transaction:false");
     EXPECT_EQ("core: upgrade of revision a failed at " + file_of("a") +
-                  ":7: no such table: nope (statement: INSERT INTO nope VALUES (1))",
+                  ":7: no such table: nope (statement: INSERT INTO nope VALUES (1)); the section "
+                  "ran outside a transaction, so the statements before that one stay and "
+                  "fastappkit_unfinished marks it as started: check the database, then run "
+                  "'fastappkit migrate resolve a --applied' if the section completed (finish it "
+                  "by hand first if needed) or '--rolled-back' if it left nothing behind",
               message_of(ExitCode::failure, [&] { migrator().upgrade("head"); }));
     EXPECT_TRUE(has_table("t_a"));
     EXPECT_TRUE(versions().empty());

@@ -25,6 +25,13 @@ std::string app_option(const History& history) {
 
 }  // namespace
 
+std::string resolve_advice(const History& history, const std::string& revision) {
+    return fmt::format(
+        "run 'fastappkit migrate resolve {} --applied{}' if the section completed (finish it by "
+        "hand first if needed) or '--rolled-back' if it left nothing behind",
+        revision, app_option(history));
+}
+
 void mark_section_started(Database& db, const std::string& version_table,
                           const std::string& revision, Direction direction) {
     db.ensure_table(kUnfinishedTable, create_unfinished_table_sql());
@@ -60,11 +67,9 @@ void refuse_unfinished_section(Database& db, History& history) {
     throw with_reason(ErrorReason::unfinished_section, failure(fmt::format(
         "{}: the transaction:false {} section of revision {} started at {} but never recorded its "
         "outcome (the runner was stopped or failed part-way), so the schema may be partly changed; "
-        "check the database, then run 'fastappkit migrate resolve {} --applied{}' if the section "
-        "completed (finish it by hand first if needed) or '--rolled-back' if it left nothing "
-        "behind",
+        "check the database, then {}",
         history.name(), to_string(unfinished->direction), unfinished->revision,
-        unfinished->started_at, unfinished->revision, app_option(history))));
+        unfinished->started_at, resolve_advice(history, unfinished->revision))));
 }
 
 UnfinishedSection resolve_unfinished_section(Database& db, History& history,

@@ -29,6 +29,10 @@ void clear_section_mark(Database& db, const std::string& version_table);
 std::optional<UnfinishedSection> find_unfinished_section(Database& db,
                                                          const std::string& version_table);
 
+// How to tell the runner what became of the marked section of `revision`: "run 'fastappkit
+// migrate resolve REV --applied [--app NAME]' if ... or '--rolled-back' if ...".
+std::string resolve_advice(const History& history, const std::string& revision);
+
 // Under the history lock (so the row is not a live runner's): throws the sentence naming the
 // revision and `migrate resolve` when a section of `history` never recorded its outcome.
 void refuse_unfinished_section(Database& db, History& history);
