@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fastappkit/embedded.h"
+#include "test_support/sqlite_files.h"
 #include "test_support/test_support.h"
 
 namespace fastappkit {
@@ -18,31 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 using Strings = std::vector<std::string>;
 using test_support::ScopedTempDir;
-
-Strings query(const fs::path& file, const std::string& sql) {
-    sqlite3* db = nullptr;
-    Strings rows;
-    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_stmt* statement = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-            while (sqlite3_step(statement) == SQLITE_ROW) {
-                const auto* text = sqlite3_column_text(statement, 0);
-                rows.push_back(text ? reinterpret_cast<const char*>(text) : "");
-            }
-        }
-        sqlite3_finalize(statement);
-    }
-    sqlite3_close(db);
-    return rows;
-}
-
-void execute(const fs::path& file, const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-}
+using test_support::execute;
+using test_support::query;
 
 // The user's objects as SQLite keeps them.
 Strings schema(const fs::path& file) {

@@ -18,6 +18,7 @@
 
 #include "script/checksum.h"
 #include "script/migration_file.h"
+#include "test_support/sqlite_files.h"
 #include "test_support/test_support.h"
 
 namespace fastappkit {
@@ -25,27 +26,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Strings = std::vector<std::string>;
+using test_support::query;
 
 constexpr size_t kRevisions = 14;  // core 9, payments 3, analytics 2
 const Strings kHeads = {"analytics 8d3b6f0a2c71", "core 27ac5b9e0f43", "payments 3c9a8f1e6d24"};
-
-// The rows of a one-column query, as text.
-Strings query(const fs::path& file, const std::string& sql) {
-    sqlite3* db = nullptr;
-    Strings rows;
-    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_stmt* statement = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-            while (sqlite3_step(statement) == SQLITE_ROW) {
-                const auto* text = sqlite3_column_text(statement, 0);
-                rows.push_back(text ? reinterpret_cast<const char*>(text) : "");
-            }
-        }
-        sqlite3_finalize(statement);
-    }
-    sqlite3_close(db);
-    return rows;
-}
 
 Strings heads(const fs::path& file) {
     return query(file,

@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "test_support/sqlite_files.h"
 #include "test_support/test_support.h"
 
 #ifdef FASTAPPKIT_TEST_WITH_POSTGRESQL
@@ -33,38 +34,11 @@ namespace {
 namespace fs = std::filesystem;
 using Strings = std::vector<std::string>;
 using Kind = MigrationError::Kind;
+using test_support::execute;
+using test_support::query;
 
 constexpr size_t kRevisions = 14;  // core 9, payments 3, analytics 2
 
-// The rows of a one-column query on `db`, as text.
-Strings query(sqlite3* db, const std::string& sql) {
-    Strings rows;
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-        while (sqlite3_step(statement) == SQLITE_ROW) {
-            const auto* text = sqlite3_column_text(statement, 0);
-            rows.push_back(text ? reinterpret_cast<const char*>(text) : "");
-        }
-    }
-    sqlite3_finalize(statement);
-    return rows;
-}
-
-Strings query(const fs::path& file, const std::string& sql) {
-    sqlite3* db = nullptr;
-    Strings rows;
-    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK)
-        rows = query(db, sql);
-    sqlite3_close(db);
-    return rows;
-}
-
-void execute(const fs::path& file, const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(SQLITE_OK, sqlite3_open(file.c_str(), &db));
-    ASSERT_EQ(SQLITE_OK, sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr));
-    sqlite3_close(db);
-}
 
 std::string url_of(const fs::path& file) { return "sqlite:///" + file.string(); }
 
