@@ -16,9 +16,9 @@
 # runner direct with fastappkit_lock=advisory (the session advisory lock, fenced), and this
 # runner through PgBouncer (pool_mode = transaction, default_pool_size = 3, started here as the
 # postgres user; lock "auto"). BASE is optional; without it the first row is left out and the
-# ratios are relative to the second. Before each apply every database is reset (retried while
-# an autovacuum worker still holds it) and the page cache written back (sync), so that no run
-# pays for the previous one's writes. Environment: RUNS (interleaved runs of each apply, 10;
+# ratios are relative to the second. Before each apply run that command's database is reset
+# (retried while an autovacuum worker still holds it) and the page cache written back (sync),
+# so that no run pays for the previous one's writes. Environment: RUNS (interleaved runs of each apply, 10;
 # the no-op gets three times as many), CORE, BENCH_WORK, BENCH_RESULTS, BOUNCER_PORT. Writes
 # <results>/pooler-noop.md, pooler-fresh.md, pooler-apply.md (the per-migration path) and
 # pooler-summary.md.
@@ -102,28 +102,31 @@ fi
 rows+=("now: direct, lock auto (lease), fenced" "$runner" "$(url_of "$host:$port" bench_pool_direct)"
        "now: direct, lock advisory, fenced" "$runner" "$(url_of "$host:$port" bench_pool_advisory)?fastappkit_lock=advisory"
        "now: through PgBouncer (transaction), lock auto" "$runner" "$(url_of "127.0.0.1:$bouncer_port" bench_pool_pooled)")
-reset_all=""
-upgrade_first=""
 commands=()
+index=0
 for ((i = 0; i < ${#rows[@]}; i += 3)); do
   name=${rows[$i]} fk=${rows[$((i + 1))]} url=${rows[$((i + 2))]}
   db=${url##*/} db=${db%%\?*}
   direct=$(url_of "$host:$port" "$db")
-  # Retried: an autovacuum worker may still be connected right after a run.
-  reset_all+="for t in \$(seq 20); do $runner -q --database-url $direct db reset 2>/dev/null && break; sleep 0.5; done; "
-  upgrade_first+="$fk --project-root $project --database-url $direct -q migrate upgrade $first; "
+  # Each run's prepare resets only that command's database (interleaved.py names it in
+  # INTERLEAVED_COMMAND): a database created just before a run is slower to migrate than one
+  # created a moment earlier (up to 1.5x here), so every run starts the same way. Retried: an
+  # autovacuum worker may still be connected right after a run.
+  reset="for t in \$(seq 20); do $runner -q --database-url $direct db reset 2>/dev/null && break; sleep 0.5; done"
+  echo "$reset; sync" >"$work/fresh-$index.sh"
+  echo "$reset; $fk --project-root $project --database-url $direct -q migrate upgrade $first; sync" \
+    >"$work/apply-$index.sh"
   commands+=(-n "$name" "$fk --project-root $project --database-url $url -q migrate all")
+  index=$((index + 1))
 done
-reset_all+="sync"
 
 echo "== (b) fresh apply: $core migrations onto an empty database"
-/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 --prepare "$reset_all" \
-  --export-json "$work/fresh.json" --export-markdown "$results/pooler-fresh.md" "${commands[@]}"
+/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
+  --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/pooler-fresh.md" "${commands[@]}"
 
 echo "== (c) per-migration path: $((core - 1)) migrations onto a database at its first revision"
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
-  --prepare "$reset_all; $upgrade_first sync" \
-  --export-json "$work/apply.json" --export-markdown "$results/pooler-apply.md" "${commands[@]}"
+  --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/pooler-apply.md" "${commands[@]}"
 
 echo "== (a) no-op migrate all"
 for ((i = 2; i < ${#commands[@]}; i += 3)); do ${commands[$i]} >/dev/null; done
