@@ -7,7 +7,9 @@ commands then does not depend on what else ran during one command's block of run
                    --export-markdown F -n NAME 'COMMAND ARGS' [-n NAME 'COMMAND ARGS' ...]
 
 --prepare runs (untimed, through the shell) before every run of every command: deleting the
-database an apply run creates, say.
+database an apply run creates, say. It finds the index of the command about to run (0 for the
+first -n) in the environment variable INTERLEAVED_COMMAND, so that it can prepare just that
+command's database.
 
 Each run is one posix_spawn + wait4 (no shell, output to /dev/null), timed wall-clock; the
 child's CPU time (user + system) comes from wait4. A command that exits non-zero stops the
@@ -48,19 +50,20 @@ def main():
     if len(args.name) != len(args.commands):
         parser.error("give one -n NAME per command")
     argvs = [shlex.split(command) for command in args.commands]
-    def prepare():
+    def prepare(index):
+        os.environ["INTERLEAVED_COMMAND"] = str(index)
         if args.prepare and os.system(args.prepare) != 0:
             sys.exit(f"interleaved.py: the prepare command failed: {args.prepare}")
 
     for _ in range(args.warmup):
-        for argv in argvs:
-            prepare()
+        for i, argv in enumerate(argvs):
+            prepare(i)
             run_once(argv)
     walls = [[] for _ in argvs]
     cpus = [[] for _ in argvs]
     for _ in range(args.runs):
         for i, argv in enumerate(argvs):
-            prepare()
+            prepare(i)
             wall, cpu = run_once(argv)
             walls[i].append(wall)
             cpus[i].append(cpu)

@@ -5,13 +5,23 @@
 #   eval "$(bash tests/support/pg-start.sh)"
 #   BASE=/path/to/an/older/fastappkit FASTAPPKIT=build/tool/fastappkit bench/pooler.sh
 #
-# (a) apply CORE (default 500) migrations to an empty database, (b) the no-op `migrate all`,
-# each timed in turn (bench/interleaved.py) for: the BASE runner direct (a session advisory lock,
-# no fence), this runner direct (lease and fence), and this runner through PgBouncer
-# (pool_mode = transaction, default_pool_size = 3, started here as the postgres user).
-# BASE is optional; without it the first row is left out. Before each apply every database is
-# reset and the page cache written back (sync), so that no run pays for the previous one's
-# writes. Writes <results>/pooler-*.md.
+# Three measurements, each timed in turn (bench/interleaved.py):
+#   (a) the no-op `migrate all` on a database at head;
+#   (b) the fresh apply: CORE (default 500) migrations onto an empty database (this runner
+#       applies a history without version rows in one transaction, a savepoint each);
+#   (c) the per-migration path: the same database with its first revision already applied
+#       (`migrate upgrade FIRST`, untimed), then the other CORE - 1, one transaction each.
+# Rows: the BASE runner direct (a session advisory lock, no fence; the figures are relative to
+# it), this runner direct with lock = "auto" (the lease in fastappkit_lock, as "table"), this
+# runner direct with fastappkit_lock=advisory (the session advisory lock, fenced), and this
+# runner through PgBouncer (pool_mode = transaction, default_pool_size = 3, started here as the
+# postgres user; lock "auto"). BASE is optional; without it the first row is left out and the
+# ratios are relative to the second. Before each apply run that command's database is reset
+# (retried while an autovacuum worker still holds it) and the page cache written back (sync),
+# so that no run pays for the previous one's writes. Environment: RUNS (interleaved runs of each apply, 10;
+# the no-op gets three times as many), CORE, BENCH_WORK, BENCH_RESULTS, BOUNCER_PORT. Writes
+# <results>/pooler-noop.md, pooler-fresh.md, pooler-apply.md (the per-migration path) and
+# pooler-summary.md.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,9 +73,10 @@ if [[ $EUID -eq 0 ]]; then
   as_bouncer=(runuser -u postgres --)
 fi
 "${as_bouncer[@]}" pgbouncer -d "$bouncer_dir/pgbouncer.ini"
+databases=(bench_pool_base bench_pool_direct bench_pool_advisory bench_pool_pooled)
 cleanup() {
   kill "$(cat "$bouncer_dir/pgbouncer.pid" 2>/dev/null)" 2>/dev/null || true
-  for db in bench_pool_base bench_pool_direct bench_pool_pooled; do
+  for db in "${databases[@]}"; do
     "$runner" -q --database-url "$(url_of "$host:$port" "$db")" db drop 2>/dev/null || true
   done
   rm -rf "$bouncer_dir"
@@ -73,41 +84,73 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$bouncer_port") 2>/dev/null && break; sleep 0.1; done
 
+unset DATABASE_URL DATABASE_DIRECT_URL FASTAPPKIT_APP_PATH
+export FASTAPPKIT_CACHE_DIR=$work/cache
 project=$work/project
+rm -rf "$project" "$FASTAPPKIT_CACHE_DIR"
 /usr/bin/python3 "$bench_dir/gen_project.py" "$project" --core "$core" --apps 0 --no-alembic >/dev/null
+first=$(grep -l '^-- down_revision: none$' "$project"/core/db/migrations/versions/*.sql)
+first=$(sed -n 's/^-- revision: //p' "$first")
+sleep 2.1  # files younger than 2 s are not indexed
 
-base_db=$(url_of "$host:$port" bench_pool_base)
-direct_db=$(url_of "$host:$port" bench_pool_direct)
-pooled_db=$(url_of "127.0.0.1:$bouncer_port" bench_pool_pooled)
-reset_all="$runner -q --database-url $base_db db reset; $runner -q --database-url $direct_db db reset; \
-$runner -q --database-url $(url_of "$host:$port" bench_pool_pooled) db reset; sync"
-commands=()
+# name, runner, URL of each row (the URL the runner is given; resets and the first revision go
+# to the server directly, by the same runner).
+rows=()
 if [[ -n $base ]]; then
-  commands+=(-n "before: direct, advisory lock" "$base --project-root $project --database-url $base_db -q migrate all")
+  rows+=("before: direct, advisory lock, no fence" "$base" "$(url_of "$host:$port" bench_pool_base)")
 fi
-commands+=(-n "now: direct, lease and fence" "$runner --project-root $project --database-url $direct_db -q migrate all"
-           -n "now: through PgBouncer (transaction)" "$runner --project-root $project --database-url $pooled_db -q migrate all")
+rows+=("now: direct, lock auto (lease), fenced" "$runner" "$(url_of "$host:$port" bench_pool_direct)"
+       "now: direct, lock advisory, fenced" "$runner" "$(url_of "$host:$port" bench_pool_advisory)?fastappkit_lock=advisory"
+       "now: through PgBouncer (transaction), lock auto" "$runner" "$(url_of "127.0.0.1:$bouncer_port" bench_pool_pooled)")
+commands=()
+index=0
+for ((i = 0; i < ${#rows[@]}; i += 3)); do
+  name=${rows[$i]} fk=${rows[$((i + 1))]} url=${rows[$((i + 2))]}
+  db=${url##*/} db=${db%%\?*}
+  direct=$(url_of "$host:$port" "$db")
+  # Each run's prepare resets only that command's database (interleaved.py names it in
+  # INTERLEAVED_COMMAND): a database created just before a run is slower to migrate than one
+  # created a moment earlier (up to 1.5x here), so every run starts the same way. Retried: an
+  # autovacuum worker may still be connected right after a run.
+  reset="for t in \$(seq 20); do $runner -q --database-url $direct db reset 2>/dev/null && break; sleep 0.5; done"
+  echo "$reset; sync" >"$work/fresh-$index.sh"
+  echo "$reset; $fk --project-root $project --database-url $direct -q migrate upgrade $first; sync" \
+    >"$work/apply-$index.sh"
+  commands+=(-n "$name" "$fk --project-root $project --database-url $url -q migrate all")
+  index=$((index + 1))
+done
 
-echo "== (a) apply $core migrations to an empty database"
-/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 --prepare "$reset_all" \
-  --export-json "$work/apply.json" --export-markdown "$results/pooler-apply.md" "${commands[@]}"
+echo "== (b) fresh apply: $core migrations onto an empty database"
+/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
+  --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/pooler-fresh.md" "${commands[@]}"
 
-echo "== (b) no-op migrate all"
-bash -c "$reset_all"
+echo "== (c) per-migration path: $((core - 1)) migrations onto a database at its first revision"
+/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
+  --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/pooler-apply.md" "${commands[@]}"
+
+echo "== (a) no-op migrate all"
 for ((i = 2; i < ${#commands[@]}; i += 3)); do ${commands[$i]} >/dev/null; done
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs $((runs * 3)) --warmup 3 \
   --export-json "$work/noop.json" --export-markdown "$results/pooler-noop.md" "${commands[@]}"
 
-/usr/bin/python3 - "$work" "$results" <<'PY'
+/usr/bin/python3 - "$work" "$results" "$core" "$runs" "$(nproc)" "$(uptime)" <<'PY'
 import json, sys
-work, results = sys.argv[1:]
-lines = ["| | apply (median) | ratio | no-op (median) | ratio |", "|---|---:|---:|---:|---:|"]
-apply = json.load(open(f"{work}/apply.json"))["results"]
-noop = json.load(open(f"{work}/noop.json"))["results"]
-first_apply, first_noop = apply[0]["median"], noop[0]["median"]
-for a, n in zip(apply, noop):
-    lines.append(f"| {a['command']} | {a['median'] * 1000:.1f} ms | {a['median'] / first_apply:.3f} | "
-                 f"{n['median'] * 1000:.2f} ms | {n['median'] / first_noop:.3f} |")
+work, results, core, runs, cpus, uptime = sys.argv[1:]
+core, runs = int(core), int(runs)
+def load(name):
+    return json.load(open(f"{work}/{name}.json"))["results"]
+noop, fresh, apply = load("noop"), load("fresh"), load("apply")
+lines = [f"| | no-op (median) | ratio | fresh apply {core} (median) | ratio | "
+         f"per-migration apply {core - 1} (median) | ratio |",
+         "|:---|---:|---:|---:|---:|---:|---:|"]
+for n, f, a in zip(noop, fresh, apply):
+    lines.append(f"| {n['command']} | {n['median'] * 1000:.2f} ms | {n['median'] / noop[0]['median']:.3f} | "
+                 f"{f['median'] * 1000:.1f} ms | {f['median'] / fresh[0]['median']:.3f} | "
+                 f"{a['median'] * 1000:.1f} ms | {a['median'] / apply[0]['median']:.3f} |")
+lines += ["", f"Ratios to the first row, medians of interleaved runs in one run of bench/pooler.sh: "
+          f"{runs * 3} of each no-op, {runs} of each apply. {cpus} CPUs; load at the end: "
+          f"{uptime.split('load average:')[-1].strip()}. The test server (tests/support/pg-start.sh) "
+          f"runs with fsync and synchronous_commit off."]
 summary = "\n".join(lines) + "\n"
 open(f"{results}/pooler-summary.md", "w").write(summary)
 print(summary)

@@ -3,9 +3,12 @@ version table, connection failures (passwords masked), migrations directory not 
 configuration file not found."""
 import os
 import shutil
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from support import (BACKEND, CliTestCase, create_table, drop_table, main, migration,
-                     pg_password, run_runner)
+                     pg_password, pg_url_for, run_runner)
 
 R1, R2 = "aa1111111111", "bb2222222222"
 GHOST = "deadbeef0000"
@@ -227,6 +230,62 @@ class MissingFiles(CliTestCase):
         self.assertFails(["migrate", "all"], 2, "Migrations directory not found: "
                          f"{self.project.path('external', 'pay', 'pay', 'migrations')}", "'pay'")
         self.assertVersions([R1])
+
+
+class DropWhileConnected(CliTestCase):
+    """db drop ends this role's sessions (the FORCE of DROP DATABASE, else by hand and a plain DROP,
+    which also stops autovacuum); a session of another role, which this role may not end, is named
+    in one sentence after a few seconds instead of a long wait."""
+
+    def setUp(self):
+        super().setUp()
+        if BACKEND != "postgresql":
+            self.skipTest("PostgreSQL only")
+        import psycopg2
+        self.psycopg2 = psycopg2
+        self.name = "fk_cli_drop_" + uuid.uuid4().hex[:12]
+        self.url = pg_url_for(self.name)
+        self.assertExit(run_runner(["--database-url", self.url, "db", "reset"]), 0)
+        self.addCleanup(run_runner, ["--database-url", self.url, "db", "drop"])
+
+    def exists(self):
+        return self.db.query(f"SELECT count(*) FROM pg_database WHERE datname = '{self.name}'") == [(1,)]
+
+    def connect(self, url):
+        connection = self.psycopg2.connect(url)
+        self.addCleanup(connection.close)
+        return connection
+
+    def test_sessions_of_this_role_are_ended(self):
+        self.connect(self.url)  # idle
+        busy = self.connect(self.url)
+        busy.cursor().execute("CREATE TABLE held (id INTEGER)")  # a transaction left open
+        res = run_runner(["--database-url", self.url, "db", "drop"])
+        self.assertExit(res, 0)
+        self.assertFalse(self.exists())
+
+    def test_a_session_of_another_role_is_named(self):
+        admin = os.environ.get("FASTAPPKIT_TEST_POSTGRES_ADMIN_URL", "")
+        if not admin:
+            self.skipTest("FASTAPPKIT_TEST_POSTGRES_ADMIN_URL is not set (needed to create a role)")
+        role = "fk_drop_" + uuid.uuid4().hex[:8]
+        administration = self.connect(admin)
+        administration.autocommit = True
+        administration.cursor().execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
+        self.addCleanup(administration.cursor().execute, f"DROP ROLE IF EXISTS {role}")
+        parts = urlsplit(self.url)
+        other = self.connect(urlunsplit((parts.scheme, f"{role}:pw@{parts.hostname}:{parts.port}",
+                                         parts.path, "", "")))
+        started = time.monotonic()
+        res = run_runner(["--database-url", self.url, "db", "drop"])
+        self.assertExit(res, 1, f"1 session of role {role} is connected to \"{self.name}\", which this "
+                                "role may not end; close it (or drop the database as a superuser) and run again")
+        self.assertOneSentence(res)
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertTrue(self.exists())
+        other.close()
+        self.assertExit(run_runner(["--database-url", self.url, "db", "drop"]), 0)
+        self.assertFalse(self.exists())
 
 
 if __name__ == "__main__":

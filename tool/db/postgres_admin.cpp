@@ -31,21 +31,53 @@ std::string first_line_of(std::string message) {
     return message;
 }
 
+// Who else is connected to the database: autovacuum workers (no role), sessions of this role,
+// and sessions of other roles.
+struct Connected {
+    long long autovacuum = 0;
+    long long ours = 0;
+    long long others = 0;
+    std::string others_roles;  // "alice, bob"
+};
+
+Connected connected_to(pqxx::nontransaction& work, const std::string& literal_name) {
+    const auto rows = work.exec(fmt::format(
+        "SELECT count(*) FILTER (WHERE a.usesysid IS NULL), "
+        "count(*) FILTER (WHERE a.usesysid = r.oid), "
+        "count(*) FILTER (WHERE a.usesysid <> r.oid), "
+        "coalesce(string_agg(DISTINCT a.usename::text, ', ') FILTER (WHERE a.usesysid <> r.oid), '') "
+        "FROM pg_stat_activity a, (SELECT oid FROM pg_roles WHERE rolname = current_user) r "
+        "WHERE a.datname = {} AND a.pid <> pg_backend_pid()",
+        literal_name));
+    return {rows[0][0].as<long long>(), rows[0][1].as<long long>(), rows[0][2].as<long long>(),
+            rows[0][3].as<std::string>()};
+}
+
 // DROP DATABASE … WITH (FORCE) ends the sessions of the database first, but a role that is
-// not a superuser may not end an autovacuum worker's (42501), and autovacuum is busy right after
-// heavy use. Then this role's own sessions are ended by hand and a plain DROP DATABASE, which
-// stops autovacuum itself, follows; a session that connects in between (55006) is retried.
+// not a superuser may not end an autovacuum worker's (42501, "must be a member of the role whose
+// process is being terminated"), and autovacuum is busy right after heavy use, on a database of
+// many tables for a good while. A plain DROP DATABASE stops autovacuum workers itself (waiting
+// up to 5 s for them to go), but fails (55006) while any other session is connected. So after a
+// refused FORCE this role's own sessions are ended by hand, the plain DROP follows once
+// pg_stat_activity shows them gone, and the two alternate for up to two minutes while only
+// autovacuum and this role's sessions are in the way. Sessions of another role, which this
+// role may not end, are given a few seconds to leave, then named in the error.
 void drop_database(pqxx::nontransaction& work, const std::string& name,
                    const std::string& literal_name) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (bool force = true;; force = !force) {
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    const auto deadline = started + std::chrono::minutes(2);
+    const auto others_deadline = started + std::chrono::seconds(5);
+    for (;;) {
         try {
-            work.exec("DROP DATABASE IF EXISTS " + name + (force ? " WITH (FORCE)" : ""));
+            work.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             return;
+        } catch (const pqxx::insufficient_privilege&) {
+            // 42501, caught by its type: libpqxx 6.4 leaves this class's sqlstate() empty
         } catch (const pqxx::sql_error& e) {
-            const bool busy = e.sqlstate() == "42501" || e.sqlstate() == "55006";
-            if (!busy || std::chrono::steady_clock::now() >= deadline) throw;
+            if (e.sqlstate() != "55006") throw;
         }
+        Connected left;
         try {
             work.exec(fmt::format(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {} AND "
@@ -53,9 +85,40 @@ void drop_database(pqxx::nontransaction& work, const std::string& name,
                 "= current_user)",
                 literal_name));
         } catch (const pqxx::sql_error&) {
-            // a session ended meanwhile, or is not ours after all: the DROP says what is left
+            // a session ended meanwhile: what is left is counted below
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        // pg_terminate_backend only signals: wait until this role's sessions have exited.
+        const auto settle = Clock::now() + std::chrono::seconds(3);
+        for (;;) {
+            left = connected_to(work, literal_name);
+            if (left.ours == 0 || Clock::now() >= settle) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        const auto now = Clock::now();
+        if (left.others > 0 && now >= others_deadline) {
+            throw failure(fmt::format(
+                "{} session{} of role {} {} connected to {}, which this role may not end; close "
+                "{} (or drop the database as a superuser) and run again",
+                left.others, left.others == 1 ? "" : "s", left.others_roles,
+                left.others == 1 ? "is" : "are", name, left.others == 1 ? "it" : "them"));
+        }
+        if (left.others == 0) {
+            try {
+                work.exec("DROP DATABASE IF EXISTS " + name);
+                return;
+            } catch (const pqxx::sql_error& e) {
+                if (e.sqlstate() != "55006" || Clock::now() >= deadline) throw;
+            }
+        }
+        if (Clock::now() >= deadline) {
+            left = connected_to(work, literal_name);
+            throw failure(fmt::format(
+                "sessions kept connecting to {} for two minutes (still connected: {} autovacuum "
+                "worker{}, {} session{} of this role, {} of other roles); run again later",
+                name, left.autovacuum, left.autovacuum == 1 ? "" : "s", left.ours,
+                left.ours == 1 ? "" : "s", left.others));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
 

@@ -184,6 +184,9 @@ private:
     std::string fenced_table_;          // the version table of the last fence()
     std::map<std::string, Lease> leases_;
     std::unique_ptr<PostgresDatabase> direct_;  // OpenOptions::direct_url, opened on first use
+    // direct_ as interrupt() reads it, from the watcher thread: published once opened (only the
+    // runner's thread writes direct_), and it lives as long as this database.
+    std::atomic<PostgresDatabase*> direct_published_{nullptr};
     std::atomic<bool> interrupted_{false};
     std::atomic<bool> in_statement_{false};  // run() is waiting for the server
 };
@@ -396,6 +399,9 @@ PostgresDatabase& PostgresDatabase::direct_connection() {
         OpenOptions direct;
         direct.lock_mode = LockMode::advisory;  // a direct connection by definition
         direct_ = std::make_unique<PostgresDatabase>(*options_.direct_url, direct);
+        direct_published_.store(direct_.get());
+        // An interruption that came while it was opening stops its first statement too.
+        if (interrupted_.load()) direct_->interrupt();
     }
     return *direct_;
 }
@@ -591,7 +597,7 @@ void PostgresDatabase::ensure_table(const std::string& table, const std::string&
 // earlier request is stopped too.
 void PostgresDatabase::interrupt() noexcept {
     interrupted_.store(true);
-    if (direct_) direct_->interrupt();
+    if (PostgresDatabase* direct = direct_published_.load()) direct->interrupt();
     if (!in_statement_.load()) return;
     try {
         connection_->cancel_query();
