@@ -8,6 +8,9 @@
 #   the same, files deleted:       the replaced files deleted, the checkpoint standing in
 #   fresh replay:                  the same without the checkpoint (one transaction, a savepoint
 #                                  per migration: the fresh path of docs/databases.md)
+#   per-migration replay:          the same revisions one commit each, as a database that has
+#                                  version rows runs them (an empty root revision, r00000, is
+#                                  stamped untimed first), for reference
 #   migrate check --checkpoints:   what the migrate_checkpoint CTest test costs (one replay and
 #                                  one checkpoint run on scratch databases), against the replay
 #
@@ -45,6 +48,9 @@ versions = os.path.join(root, "core", "db", "migrations", "versions")
 os.makedirs(versions)
 open(os.path.join(root, "fastappkit.toml"), "w").write("[tool.fastappkit]\napps = []\n")
 tables = 50
+with open(os.path.join(versions, "r00000_root.sql"), "w") as f:
+    f.write("-- revision: r00000\n-- down_revision: none\n-- message: empty root\n\n"
+            "-- migrate:upgrade\nSELECT 1;\n\n-- migrate:downgrade\n")
 for n in range(1, total + 1):
     t = f"t{n % tables:02d}"
     if n <= tables:
@@ -57,7 +63,7 @@ for n in range(1, total + 1):
         down = f"CREATE INDEX ix_{n - 2} ON t{(n - 2) % tables:02d} (name);"
     else:
         up, down = f"ALTER TABLE {t} ADD COLUMN c{n} TEXT;", f"ALTER TABLE {t} DROP COLUMN c{n};"
-    down_rev = f"r{n - 1:05d}" if n > 1 else "none"
+    down_rev = f"r{n - 1:05d}"
     with open(os.path.join(versions, f"r{n:05d}_m.sql"), "w") as f:
         f.write(f"-- revision: r{n:05d}\n-- down_revision: {down_rev}\n-- message: m{n}\n\n"
                 f"-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n{down}\n")
@@ -84,12 +90,14 @@ rm -rf "$FASTAPPKIT_CACHE_DIR"
 
 step "SQLite: a fresh database, through the checkpoint and by replay"
 db() { echo "$work/$1.db"; }
-clean="rm -f $(db checkpoint)* $(db standing)* $(db replay)*"
-/usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" --prepare "$clean" \
+clean="rm -f $(db checkpoint)* $(db standing)* $(db replay)* $(db per)*"
+/usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
+  --prepare "$clean && $(fk "$replay" "sqlite:///$(db per)") migrate stamp r00000" \
   --export-json "$work/sqlite.json" --export-markdown "$work/sqlite.md" \
   -n "checkpoint" "$(fk "$squashed" "sqlite:///$(db checkpoint)") migrate upgrade" \
   -n "standing" "$(fk "$standing" "sqlite:///$(db standing)") migrate upgrade" \
   -n "replay" "$(fk "$replay" "sqlite:///$(db replay)") migrate upgrade" \
+  -n "per-migration" "$(fk "$replay" "sqlite:///$(db per)") migrate upgrade" \
   -n "check" "$(fk "$squashed" sqlite://) migrate check --checkpoints"
 json+=("SQLite" "$work/sqlite.json")
 schema() { sqlite3 "$1" "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'fastappkit%' ORDER BY 1, 2"; }
@@ -99,16 +107,17 @@ for name in checkpoint standing; do
 done
 
 if [[ -n $server ]]; then
-  trap 'for d in fastappkit_bench_ckpt fastappkit_bench_standing fastappkit_bench_replay; do "$runner" -q --database-url "$(pg $d)" db drop || true; done' EXIT
+  trap 'for d in fastappkit_bench_ckpt fastappkit_bench_standing fastappkit_bench_replay fastappkit_bench_per; do "$runner" -q --database-url "$(pg $d)" db drop || true; done' EXIT
   # Retried: an autovacuum worker may still be connected right after a run.
   reset() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do $runner -q --database-url $(pg "$1") db reset 2>/dev/null && break; sleep 1; done"; }
   step "PostgreSQL: a fresh database, through the checkpoint and by replay"
   /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
-    --prepare "$(reset fastappkit_bench_ckpt); $(reset fastappkit_bench_standing); $(reset fastappkit_bench_replay)" \
+    --prepare "$(reset fastappkit_bench_ckpt); $(reset fastappkit_bench_standing); $(reset fastappkit_bench_replay); $(reset fastappkit_bench_per); $(fk "$replay" "$(pg fastappkit_bench_per)") migrate stamp r00000" \
     --export-json "$work/pg.json" --export-markdown "$work/pg.md" \
     -n "checkpoint" "$(fk "$squashed" "$(pg fastappkit_bench_ckpt)") migrate upgrade" \
     -n "standing" "$(fk "$standing" "$(pg fastappkit_bench_standing)") migrate upgrade" \
     -n "replay" "$(fk "$replay" "$(pg fastappkit_bench_replay)") migrate upgrade" \
+    -n "per-migration" "$(fk "$replay" "$(pg fastappkit_bench_per)") migrate upgrade" \
     -n "check" "$(fk "$squashed" "$server") migrate check --checkpoints"
   json+=("PostgreSQL" "$work/pg.json")
 fi
@@ -116,19 +125,21 @@ fi
 /usr/bin/python3 - "$results/checkpoint.md" "$revisions" "$runs" "$(nproc)" "$(uptime)" "${json[@]}" <<'PY'
 import json, sys
 out, revisions, runs, cpus, uptime, pairs = (*sys.argv[1:6], sys.argv[6:])
-lines = ["| Database | fresh through the checkpoint | the same, replaced files deleted | fresh replay | `migrate check --checkpoints` | checkpoint / replay | deleted / replay | check / replay | Targets |",
-         "|:---|---:|---:|---:|---:|---:|---:|---:|:---|"]
+lines = ["| Database | fresh through the checkpoint | the same, replaced files deleted | fresh replay (one transaction) | replay, a commit per migration | `migrate check --checkpoints` | checkpoint / replay | deleted / replay | checkpoint / per-migration replay | check / replay | Targets |",
+         "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|"]
 ok = True
 def show(seconds):
     return f"{seconds:.3f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
 for title, path in zip(pairs[0::2], pairs[1::2]):
     median = {r["command"]: r["median"] for r in json.load(open(path))["results"]}
     c, s, r, k = median["checkpoint"], median["standing"], median["replay"], median["check"]
+    p = median["per-migration"]
     met = c / r <= 0.05, k / r <= 2
     ok &= all(met)
-    lines.append(f"| {title} | {show(c)} | {show(s)} | {show(r)} | {show(k)} | {c / r:.3f} | "
-                 f"{s / r:.3f} | {k / r:.2f} | checkpoint ≤ 0.05: {'met' if met[0] else 'NOT met'}; "
-                 f"check ≤ 2: {'met' if met[1] else 'NOT met'} |")
+    lines.append(f"| {title} | {show(c)} | {show(s)} | {show(r)} | {show(p)} | {show(k)} | "
+                 f"{c / r:.3f} | {s / r:.3f} | {c / p:.3f} | {k / r:.2f} | checkpoint ≤ 0.05× the "
+                 f"fresh replay: {'met' if met[0] else 'NOT met'}; check ≤ 2: "
+                 f"{'met' if met[1] else 'NOT met'} |")
 lines += ["", f"{revisions} revisions in one history: 50 tables, then columns and indexes added "
           f"to them and some indexes dropped again; the checkpoint at the head. Medians of {runs} "
           f"interleaved runs (interleaved.py). {cpus} CPUs; load at the end: "
