@@ -11,6 +11,8 @@
 #   per-migration replay:          the same revisions one commit each, as a database that has
 #                                  version rows runs them (an empty root revision, r00000, is
 #                                  stamped untimed first), for reference
+#   floor:                         the checkpoint's own SQL run by sqlite3 / psql in one
+#                                  transaction: what the database needs to build that schema
 #   migrate check --checkpoints:   what the migrate_checkpoint CTest test costs (one replay and
 #                                  one checkpoint run on scratch databases), against the replay
 #
@@ -83,6 +85,14 @@ $(fk "$squashed" sqlite://) migrate squash --to "$head"
 [[ -n $server ]] && $(fk "$squashed" "$server") migrate squash --to "$head"
 grep -c '^CREATE' "$squashed/core/db/migrations/versions/${head}_checkpoint.sql" |
   sed 's/^/statements creating objects (all dialects): /'
+checkpoint_sql() {  # the checkpoint's upgrade section for dialect $1, in one transaction
+  echo "BEGIN;"
+  awk -v marker="-- migrate:upgrade dialect:$1" '$0 == marker { p = 1; next } /^-- migrate:/ { p = 0 } p' \
+    "$squashed/core/db/migrations/versions/${head}_checkpoint.sql"
+  echo "COMMIT;"
+}
+checkpoint_sql sqlite >"$work/floor-sqlite.sql"
+[[ -n $server ]] && checkpoint_sql postgresql >"$work/floor-pg.sql"
 cp -r "$squashed" "$standing"
 rm "$standing"/core/db/migrations/versions/r*_m.sql
 sleep 2.1  # files younger than 2 s are not indexed
@@ -90,7 +100,7 @@ rm -rf "$FASTAPPKIT_CACHE_DIR"
 
 step "SQLite: a fresh database, through the checkpoint and by replay"
 db() { echo "$work/$1.db"; }
-clean="rm -f $(db checkpoint)* $(db standing)* $(db replay)* $(db per)*"
+clean="rm -f $(db checkpoint)* $(db standing)* $(db replay)* $(db per)* $(db floor)*"
 /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
   --prepare "$clean && $(fk "$replay" "sqlite:///$(db per)") migrate stamp r00000" \
   --export-json "$work/sqlite.json" --export-markdown "$work/sqlite.md" \
@@ -98,6 +108,7 @@ clean="rm -f $(db checkpoint)* $(db standing)* $(db replay)* $(db per)*"
   -n "standing" "$(fk "$standing" "sqlite:///$(db standing)") migrate upgrade" \
   -n "replay" "$(fk "$replay" "sqlite:///$(db replay)") migrate upgrade" \
   -n "per-migration" "$(fk "$replay" "sqlite:///$(db per)") migrate upgrade" \
+  -n "floor" "$(command -v sqlite3) $(db floor) '.read $work/floor-sqlite.sql'" \
   -n "check" "$(fk "$squashed" sqlite://) migrate check --checkpoints"
 json+=("SQLite" "$work/sqlite.json")
 schema() { sqlite3 "$1" "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'fastappkit%' ORDER BY 1, 2"; }
@@ -107,17 +118,18 @@ for name in checkpoint standing; do
 done
 
 if [[ -n $server ]]; then
-  trap 'for d in fastappkit_bench_ckpt fastappkit_bench_standing fastappkit_bench_replay fastappkit_bench_per; do "$runner" -q --database-url "$(pg $d)" db drop || true; done' EXIT
+  trap 'for d in fastappkit_bench_ckpt fastappkit_bench_standing fastappkit_bench_replay fastappkit_bench_per fastappkit_bench_floor; do "$runner" -q --database-url "$(pg $d)" db drop || true; done' EXIT
   # Retried: an autovacuum worker may still be connected right after a run.
   reset() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do $runner -q --database-url $(pg "$1") db reset 2>/dev/null && break; sleep 1; done"; }
   step "PostgreSQL: a fresh database, through the checkpoint and by replay"
   /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
-    --prepare "$(reset fastappkit_bench_ckpt); $(reset fastappkit_bench_standing); $(reset fastappkit_bench_replay); $(reset fastappkit_bench_per); $(fk "$replay" "$(pg fastappkit_bench_per)") migrate stamp r00000" \
+    --prepare "$(reset fastappkit_bench_ckpt); $(reset fastappkit_bench_standing); $(reset fastappkit_bench_replay); $(reset fastappkit_bench_per); $(reset fastappkit_bench_floor); $(fk "$replay" "$(pg fastappkit_bench_per)") migrate stamp r00000" \
     --export-json "$work/pg.json" --export-markdown "$work/pg.md" \
     -n "checkpoint" "$(fk "$squashed" "$(pg fastappkit_bench_ckpt)") migrate upgrade" \
     -n "standing" "$(fk "$standing" "$(pg fastappkit_bench_standing)") migrate upgrade" \
     -n "replay" "$(fk "$replay" "$(pg fastappkit_bench_replay)") migrate upgrade" \
     -n "per-migration" "$(fk "$replay" "$(pg fastappkit_bench_per)") migrate upgrade" \
+    -n "floor" "$(command -v psql) -q -v ON_ERROR_STOP=1 -f $work/floor-pg.sql $(pg fastappkit_bench_floor)" \
     -n "check" "$(fk "$squashed" "$server") migrate check --checkpoints"
   json+=("PostgreSQL" "$work/pg.json")
 fi
@@ -125,19 +137,20 @@ fi
 /usr/bin/python3 - "$results/checkpoint.md" "$revisions" "$runs" "$(nproc)" "$(uptime)" "${json[@]}" <<'PY'
 import json, sys
 out, revisions, runs, cpus, uptime, pairs = (*sys.argv[1:6], sys.argv[6:])
-lines = ["| Database | fresh through the checkpoint | the same, replaced files deleted | fresh replay (one transaction) | replay, a commit per migration | `migrate check --checkpoints` | checkpoint / replay | deleted / replay | checkpoint / per-migration replay | check / replay | Targets |",
-         "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|"]
+lines = ["| Database | fresh through the checkpoint | the same, replaced files deleted | floor (its SQL by sqlite3/psql) | fresh replay (one transaction) | replay, a commit per migration | `migrate check --checkpoints` | checkpoint / replay | deleted / replay | floor / replay | checkpoint / per-migration replay | check / replay | Targets |",
+         "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|"]
 ok = True
 def show(seconds):
     return f"{seconds:.3f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
 for title, path in zip(pairs[0::2], pairs[1::2]):
     median = {r["command"]: r["median"] for r in json.load(open(path))["results"]}
     c, s, r, k = median["checkpoint"], median["standing"], median["replay"], median["check"]
-    p = median["per-migration"]
+    p, f = median["per-migration"], median["floor"]
     met = c / r <= 0.05, k / r <= 2
     ok &= all(met)
-    lines.append(f"| {title} | {show(c)} | {show(s)} | {show(r)} | {show(p)} | {show(k)} | "
-                 f"{c / r:.3f} | {s / r:.3f} | {c / p:.3f} | {k / r:.2f} | checkpoint ≤ 0.05× the "
+    lines.append(f"| {title} | {show(c)} | {show(s)} | {show(f)} | {show(r)} | {show(p)} | "
+                 f"{show(k)} | {c / r:.3f} | {s / r:.3f} | {f / r:.3f} | {c / p:.3f} | {k / r:.2f} | "
+                 f"checkpoint ≤ 0.05× the "
                  f"fresh replay: {'met' if met[0] else 'NOT met'}; check ≤ 2: "
                  f"{'met' if met[1] else 'NOT met'} |")
 lines += ["", f"{revisions} revisions in one history: 50 tables, then columns and indexes added "
