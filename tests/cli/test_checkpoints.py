@@ -13,9 +13,11 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
+import time
 
-from support import BACKEND, CliTestCase, main
+from support import BACKEND, RUNNER, RUNNER_ENV, CliTestCase, main
 
 ALEMBIC_ENV = """\
 from alembic import context
@@ -412,6 +414,61 @@ class Checkpoints(CliTestCase):
             self.assertEqual(target["status"], "applied", target)
             self.assertEqual([step["revision"] for step in target["applied"]],
                              [r(n) for n in range(15, 21)], target)
+
+    def slow_checkpoint(self):
+        """The sample history squashed, its checkpoint made to take a while (so that a signal
+        can land inside it); returns the schema a replay builds."""
+        self.write_history(SAMPLE_TOTAL)
+        replayed, _ = self.build()
+        self.squash(r(SAMPLE_SQUASH_AT), "--no-data")
+        slow = ("SELECT pg_sleep(0.4);" if BACKEND == "postgresql" else
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000) "
+                "SELECT count(*) FROM c;")
+        path = self.checkpoint_file(r(SAMPLE_SQUASH_AT))
+        with open(path) as f:
+            text = f.read()
+        marker = f"-- migrate:upgrade dialect:{'postgresql' if BACKEND == 'postgresql' else 'sqlite'}\n"
+        with open(path, "w") as f:
+            f.write(text.replace(marker, marker + slow + "\n", 1))
+        return self.schema(replayed), replayed.versions()
+
+    def start(self, database):
+        env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
+        return subprocess.Popen([RUNNER, "--database-url", database.url, "migrate", "upgrade",
+                                 "heads"], cwd=self.project.root, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def assertBuiltOnce(self, database, schema, versions):
+        self.assertEqual(self.schema(database), schema)
+        self.assertEqual(database.versions(), versions)
+        history = database.history_pairs()
+        self.assertEqual([p for p in history if p[1] == "checkpoint"], [(r(SAMPLE_SQUASH_AT), "checkpoint")])
+        self.assertEqual(sorted(history), sorted(set(history)), "a revision recorded twice")
+        self.assertEqual(len(history), 1 + SAMPLE_TOTAL - SAMPLE_SQUASH_AT)
+
+    def test_racing_runners_run_the_checkpoint_once(self):
+        schema, versions = self.slow_checkpoint()
+        database = self.database()
+        runners = [self.start(database) for _ in range(4)]
+        for proc in runners:
+            out, err = proc.communicate(timeout=300)
+            self.assertEqual(proc.returncode, 0, out + err)
+        self.assertBuiltOnce(database, schema, versions)
+
+    def test_killed_and_interrupted_checkpoint_runs_leave_what_the_next_run_completes(self):
+        schema, versions = self.slow_checkpoint()
+        rng = random.Random(int(os.environ.get("CHECKPOINT_SEED", "20")))
+        for round_ in range(6):
+            sig = signal.SIGKILL if round_ % 2 == 0 else signal.SIGINT
+            database = self.database()
+            proc = self.start(database)
+            time.sleep(rng.uniform(0.0, 0.8))
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=300)
+            # killed, interrupted (rolled back), or done before the signal landed
+            self.assertIn(proc.returncode, (0, 130, -signal.SIGKILL, -signal.SIGINT), out + err)
+            self.ok("migrate", "upgrade", "heads", db=database)
+            self.assertBuiltOnce(database, schema, versions)
 
     def test_preview_of_a_fresh_database_shows_the_checkpoint(self):
         self.write_history(SAMPLE_TOTAL)

@@ -21,6 +21,7 @@ using Strings = std::vector<std::string>;
 using test_support::ScopedTempDir;
 using test_support::execute;
 using test_support::query;
+using test_support::url_of;
 
 // The user's objects as SQLite keeps them.
 Strings schema(const fs::path& file) {
@@ -56,7 +57,7 @@ const Strings kReplayedSchema = {
 TEST(EmbeddedCheckpoint, FreshDatabaseRunsTheCheckpointThenTheRest) {
     ScopedTempDir dir;
     const fs::path file = dir.path() / "fresh.db";
-    const auto applied = migrate_all("sqlite:///" + file.string());
+    const auto applied = migrate_all(url_of(file));
     EXPECT_EQ(revisions(applied), (Strings{"c0000000004", "c0000000005", "c0000000006"}));
     EXPECT_EQ(applied.front().message, "checkpoint of 4 revisions, base to c0000000004");
     EXPECT_EQ(schema(file), kReplayedSchema);
@@ -64,7 +65,7 @@ TEST(EmbeddedCheckpoint, FreshDatabaseRunsTheCheckpointThenTheRest) {
     EXPECT_EQ(query(file, "SELECT revision || ' ' || direction FROM fastappkit_history ORDER BY "
                           "applied_at, rowid"),
               (Strings{"c0000000004 checkpoint", "c0000000005 upgrade", "c0000000006 upgrade"}));
-    EXPECT_TRUE(migrate_all("sqlite:///" + file.string()).empty());
+    EXPECT_TRUE(migrate_all(url_of(file)).empty());
 }
 
 TEST(EmbeddedCheckpoint, DatabaseAtAReplacedRevisionGoesOnThroughTheFiles) {
@@ -76,7 +77,7 @@ TEST(EmbeddedCheckpoint, DatabaseAtAReplacedRevisionGoesOnThroughTheFiles) {
             "INTEGER REFERENCES item1(id));"
             "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);"
             "INSERT INTO alembic_version VALUES ('c0000000002');");
-    const auto applied = migrate_all("sqlite:///" + file.string());
+    const auto applied = migrate_all(url_of(file));
     EXPECT_EQ(revisions(applied),
               (Strings{"c0000000003", "c0000000004", "c0000000005", "c0000000006"}));
     EXPECT_EQ(schema(file), kReplayedSchema);

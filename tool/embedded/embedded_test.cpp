@@ -26,7 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using Strings = std::vector<std::string>;
+using test_support::bytes_of;
 using test_support::query;
+using test_support::url_of;
 
 constexpr size_t kRevisions = 14;  // core 9, payments 3, analytics 2
 const Strings kHeads = {"analytics 8d3b6f0a2c71", "core 27ac5b9e0f43", "payments 3c9a8f1e6d24"};
@@ -36,15 +38,6 @@ Strings heads(const fs::path& file) {
                  "SELECT 'analytics ' || version_num FROM alembic_version_analytics UNION ALL "
                  "SELECT 'core ' || version_num FROM alembic_version UNION ALL "
                  "SELECT 'payments ' || version_num FROM alembic_version_payments ORDER BY 1");
-}
-
-std::string url_of(const fs::path& file) { return "sqlite:///" + file.string(); }
-
-std::string bytes_of(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
 }
 
 // "<revision> <checksum>" of every upgrade section of the example's migration files, as the

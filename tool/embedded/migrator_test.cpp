@@ -35,19 +35,12 @@ namespace fs = std::filesystem;
 using Strings = std::vector<std::string>;
 using Kind = MigrationError::Kind;
 using test_support::execute;
+using test_support::bytes_of;
 using test_support::query;
+using test_support::url_of;
 
 constexpr size_t kRevisions = 14;  // core 9, payments 3, analytics 2
 
-
-std::string url_of(const fs::path& file) { return "sqlite:///" + file.string(); }
-
-std::string bytes_of(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
 
 const HistoryStatus& status_of(const Status& status, const std::string& history) {
     for (const auto& one : status.histories) {

@@ -1,15 +1,28 @@
-// Reading and writing a SQLite file directly in tests, beside the runner: one-column queries
-// as text, and statements run as they are.
+// Reading and writing a SQLite file directly in tests, beside the runner: its URL and bytes,
+// one-column queries as text, and statements run as they are.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace fastappkit::test_support {
+
+// The runner's URL of a SQLite file.
+inline std::string url_of(const std::filesystem::path& file) { return "sqlite:///" + file.string(); }
+
+// The file's bytes, to tell that nothing changed it.
+inline std::string bytes_of(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
 
 // The rows of a one-column query on `db`, as text (NULL as "").
 inline std::vector<std::string> query(sqlite3* db, const std::string& sql) {
