@@ -111,18 +111,6 @@ std::vector<std::string> fleet_targets(Session& session, const FleetArgs& args) 
     return targets_from_query(session, args);
 }
 
-// What History's body loader gives for `node`: a node's sections, or past the nodes, the k-th
-// checkpoint that is no node (History::body).
-std::vector<Section> sections_of(const RevisionGraph& graph, RevisionGraph::Node node) {
-    const auto nodes = static_cast<RevisionGraph::Node>(graph.size());
-    if (node < nodes) return graph.script(node).sections;
-    auto k = node - nodes;
-    for (const auto& checkpoint : graph.checkpoints()) {
-        if (!checkpoint.stands_in && k-- == 0) return checkpoint.script.sections;
-    }
-    return {};
-}
-
 // Reads every history of the project and every migration file in full, once: a malformed
 // file stops the fleet here, before any target is touched. Each target then gets Histories
 // over these parsed graphs (read-only from here on, so the workers share them).
@@ -148,7 +136,7 @@ std::function<FleetHistories()> parsed_histories(Session& session) {
             std::shared_ptr<const RevisionGraph> graph(std::shared_ptr<void>(), &master->graph());
             auto& added = set.histories.emplace_back(std::make_unique<History>(
                 master->name(), master->version_table(), graph,
-                [graph](RevisionGraph::Node node) { return sections_of(*graph, node); }));
+                [graph](RevisionGraph::Node index) { return graph->script_at(index).sections; }));
             added->set_settings(master->settings());
             if (project && master != masters.front()) set.conflict_checked.push_back(added.get());
         }

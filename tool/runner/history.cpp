@@ -1,7 +1,5 @@
 #include "runner/history.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -77,11 +75,7 @@ const MigrationScript& History::body(const Step& step) {
     }
     if (script->body_loaded) return *script;
     if (shared_graph_) {
-        const auto& all = graph().checkpoints();
-        const auto before = std::count_if(all.begin(), all.begin() + static_cast<long>(index),
-                                          [](const auto& c) { return !c.stands_in; });
-        script->sections = load_body_(static_cast<RevisionGraph::Node>(graph().size()) +
-                                      static_cast<RevisionGraph::Node>(before));
+        script->sections = load_body_(graph().body_index(index));
     } else {
         MigrationScript full = read_migration_file(script->file, false);
         if (full.checkpoint != script->checkpoint) {

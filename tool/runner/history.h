@@ -26,8 +26,7 @@ public:
     // A history held in memory (a program's embedded migrations): no file is read. The graph
     // is built once and shared, read-only, by every History over it, so that several threads
     // can run at once; each History keeps the bodies it loaded through `load_body` apart.
-    // The checkpoints that are no node follow the nodes: the k-th of them is
-    // load_body(graph.size() + k).
+    // A checkpoint's body is load_body(graph.body_index(i)).
     History(std::string name, std::string version_table, std::shared_ptr<const RevisionGraph> graph,
             BodyLoader load_body);
 

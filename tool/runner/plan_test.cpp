@@ -185,6 +185,10 @@ TEST(CheckpointPlan, FreshUpgradeRunsTheCheckpointThenTheRest) {
     ASSERT_EQ(graph.size(), 5u);  // the checkpoint is no node while c's file is there
     ASSERT_EQ(graph.checkpoints().size(), 1u);
     EXPECT_FALSE(graph.checkpoints()[0].stands_in);
+    // held in memory, its body follows the nodes'
+    EXPECT_EQ(graph.body_index(0), 5);
+    EXPECT_EQ(graph.script_at(5).file, "c_checkpoint.sql");
+    EXPECT_EQ(graph.script_at(graph.find("c")).file, "c.sql");
     const auto steps = plan_fresh_upgrade(graph, "heads", kAnyCheckpoint);
     EXPECT_EQ(step_ids(graph, steps), (Strings{"checkpoint c", "d"}));
     EXPECT_EQ(steps[0].rows, Strings{"c"});
@@ -203,6 +207,7 @@ TEST(CheckpointPlan, DeletedFilesLeaveTheCheckpointStandingIn) {
     const RevisionGraph graph = checkpointed(true, true);
     ASSERT_EQ(graph.size(), 2u);
     EXPECT_TRUE(graph.checkpoints()[0].stands_in);
+    EXPECT_EQ(graph.body_index(0), graph.find("c"));  // a node
     EXPECT_EQ(graph.script(graph.find("c")).file, "c_checkpoint.sql");
     EXPECT_EQ(step_ids(graph, plan_fresh_upgrade(graph, "heads", kAnyCheckpoint)),
               (Strings{"c", "d"}));

@@ -105,6 +105,23 @@ void RevisionGraph::separate_checkpoints() {
     }
 }
 
+RevisionGraph::Node RevisionGraph::body_index(size_t i) const {
+    if (checkpoints_[i].stands_in) return checkpoints_[i].node;
+    const auto before = std::count_if(checkpoints_.begin(),
+                                      checkpoints_.begin() + static_cast<long>(i),
+                                      [](const Checkpoint& c) { return !c.stands_in; });
+    return static_cast<Node>(size()) + static_cast<Node>(before);
+}
+
+const MigrationScript& RevisionGraph::script_at(Node index) const {
+    if (index < static_cast<Node>(size())) return scripts_[index];
+    auto k = index - static_cast<Node>(size());
+    for (const auto& checkpoint : checkpoints_) {
+        if (!checkpoint.stands_in && k-- == 0) return checkpoint.script;
+    }
+    fail(fmt::format("no script at index {}", index));
+}
+
 const MigrationScript* RevisionGraph::replaced_by(const std::string& revision) const {
     auto it = replaced_.find(revision);
     return it == replaced_.end() ? nullptr : &checkpoints_[it->second].script;

@@ -78,6 +78,11 @@ public:
     };
     const std::vector<Checkpoint>& checkpoints() const { return checkpoints_; }
     Checkpoint& checkpoint(size_t i) { return checkpoints_[i]; }
+    // Where a history held in memory keeps the body of checkpoint i: the checkpoints that are
+    // no node follow the nodes (History's BodyLoader, `fastappkit embed`, fleets).
+    Node body_index(size_t i) const;
+    // The script at such an index: a node's, or a checkpoint's past the nodes.
+    const MigrationScript& script_at(Node index) const;
     // The checkpoint standing in for `revision`, one of the revisions it replaced (its file
     // deleted or set aside); nullptr otherwise.
     const MigrationScript* replaced_by(const std::string& revision) const;
