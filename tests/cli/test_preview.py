@@ -120,12 +120,20 @@ class Preview(CliTestCase):
         self.assertIn("BEGIN;", steps[1])
         self.assertIn("COMMIT;", steps[1])
         self.assertTrue(steps[2].startswith(f"upgrade {R3} -> {r4}"), steps[2])
-        # The section runs on its own, then the version and history rows in one transaction.
-        section = steps[2].index("CREATE INDEX t1_idx ON t1 (id);")
-        begin = steps[2].index("BEGIN;")
-        self.assertLess(section, begin)
-        self.assertLess(begin, steps[2].index("UPDATE alembic_version"))
-        self.assertIn("COMMIT;", steps[2][begin:])
+        # The run's statements in the run's order: the unfinished mark commits first, the
+        # section runs on its own, then the version and history rows and the mark's removal.
+        step = steps[2]
+        order = [step.index("BEGIN;"),
+                 step.index("INSERT INTO fastappkit_unfinished"),
+                 step.index("COMMIT;"),
+                 step.index("CREATE INDEX t1_idx ON t1 (id);"),
+                 step.index("BEGIN;", step.index("CREATE INDEX t1_idx")),
+                 step.index("UPDATE alembic_version"),
+                 step.index("INSERT INTO fastappkit_history"),
+                 step.index("DELETE FROM fastappkit_unfinished"),
+                 step.rindex("COMMIT;")]
+        self.assertEqual(order, sorted(order), step)
+        self.assertIn(f"'alembic_version', '{r4}', 'upgrade'", step)
 
     def test_offline_preview_bad_range(self):
         res = self.fk("migrate", "preview", "-r", "base:nope", "--dialect", "sqlite")

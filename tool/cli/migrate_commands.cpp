@@ -154,23 +154,6 @@ void check_edited_migrations(Session& session, const std::vector<History*>& hist
     session.reporter().waiting("warning: " + sentence);
 }
 
-// FROM:TO runs downgrades when TO lies below FROM (head:base, head:-1), like Alembic's
-// `downgrade --sql`; upgrades otherwise.
-Direction offline_direction(History& history, const std::string& range) {
-    const auto colon = range.find(':');
-    const std::string from = range.substr(0, colon), to = range.substr(colon + 1);
-    if (from.empty() || to.empty() || from == "base") return Direction::upgrade;
-    if (to == "base" || to[0] == '-') return Direction::downgrade;
-    const auto& graph = history.graph();
-    const auto start = graph.resolve(from);
-    const auto below = graph.ancestors(start);
-    for (auto n : graph.resolve(to)) {
-        if (!below[n] || std::find(start.begin(), start.end(), n) != start.end())
-            return Direction::upgrade;
-    }
-    return Direction::downgrade;
-}
-
 }  // namespace
 
 int migrate_all(Session& session) {
@@ -221,7 +204,7 @@ int migrate_preview(Session& session, const HistoryArgs& args, const std::string
     std::string sql;
     if (args.revision.find(':') != std::string::npos) {
         Dialect d = dialect.empty() ? session.database_url().dialect : parse_dialect(dialect);
-        sql = render_offline(history, d, offline_direction(history, args.revision), args.revision);
+        sql = render_offline(history, d, args.revision);
     } else {
         Database& db = session.database(true);
         sql = HistoryMigrator(history, db, session.reporter())

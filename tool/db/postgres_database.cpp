@@ -331,22 +331,8 @@ private:
     std::thread renewer_;  // last: started once everything above is ready
 };
 
-// SET statements for `timeouts`; `scope` is "LOCAL " or "".
-std::vector<std::string> timeout_statements(const Timeouts& timeouts, const char* scope) {
-    std::vector<std::string> statements;
-    if (timeouts.lock_timeout) {
-        statements.push_back(
-            fmt::format("SET {}lock_timeout = '{}'", scope, duration_text(*timeouts.lock_timeout)));
-    }
-    if (timeouts.statement_timeout) {
-        statements.push_back(fmt::format("SET {}statement_timeout = '{}'", scope,
-                                         duration_text(*timeouts.statement_timeout)));
-    }
-    return statements;
-}
-
 void PostgresDatabase::limit_transaction(const Timeouts& timeouts) {
-    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) own_query(sql);
+    for (const auto& sql : timeout_sql(Dialect::postgresql, timeouts, true)) own_query(sql);
 }
 
 // A pooled server connection goes on to serve other clients: a session-level SET would stay
@@ -383,7 +369,8 @@ void PostgresDatabase::execute_outside_transaction(std::string_view sql, int fir
         warned_no_timeouts_ = true;
         return execute(sql, first_line);
     }
-    for (const auto& statement : timeout_statements(timeouts, "")) target->own_query(statement);
+    for (const auto& statement : timeout_sql(Dialect::postgresql, timeouts, false))
+        target->own_query(statement);
     struct Reset {
         PostgresDatabase& database;
         ~Reset() {
@@ -412,7 +399,8 @@ void PostgresDatabase::execute_in_session_schema(std::string_view sql, int first
         throw usage_error("A transaction:false section cannot run here: " + refusal);
     PostgresDatabase& target = options_.direct_url ? direct_connection() : *this;
     target.own_query("SET search_path TO " + schema_);
-    for (const auto& statement : timeout_statements(timeouts, "")) target.own_query(statement);
+    for (const auto& statement : timeout_sql(Dialect::postgresql, timeouts, false))
+        target.own_query(statement);
     struct Reset {
         PostgresDatabase& database;
         ~Reset() {
@@ -938,7 +926,7 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
 
     std::string batch = "BEGIN;\n";
     if (!search_path_.empty()) batch += search_path_ + ";\n";
-    for (const auto& sql : timeout_statements(timeouts, "LOCAL ")) batch += sql + ";\n";
+    for (const auto& sql : timeout_sql(Dialect::postgresql, timeouts, true)) batch += sql + ";\n";
     if (lease == leases_.end())
         batch += fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n", table);
     batch += section;

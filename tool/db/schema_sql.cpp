@@ -75,4 +75,19 @@ std::string create_unfinished_table_sql() {
         kUnfinishedTable);
 }
 
+std::vector<std::string> timeout_sql(Dialect dialect, const Timeouts& timeouts, bool local) {
+    std::vector<std::string> statements;
+    if (dialect != Dialect::postgresql) return statements;
+    const char* scope = local ? "LOCAL " : "";
+    if (timeouts.lock_timeout) {
+        statements.push_back(
+            fmt::format("SET {}lock_timeout = '{}'", scope, duration_text(*timeouts.lock_timeout)));
+    }
+    if (timeouts.statement_timeout) {
+        statements.push_back(fmt::format("SET {}statement_timeout = '{}'", scope,
+                                         duration_text(*timeouts.statement_timeout)));
+    }
+    return statements;
+}
+
 }  // namespace fastappkit

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "db/database.h"
 
@@ -36,5 +37,10 @@ std::string insert_history_sql(const HistoryRow& row);
 std::string create_unfinished_table_sql();
 // With `duration_sql` (an SQL expression, when not empty) in place of row.duration_ms.
 std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql);
+
+// The SET statements of a migration's timeouts (PostgreSQL; SQLite has none): `local` for
+// SET LOCAL in its transaction, else session settings (a transaction:false section on a
+// direct connection, reset afterwards).
+std::vector<std::string> timeout_sql(Dialect dialect, const Timeouts& timeouts, bool local);
 
 }  // namespace fastappkit

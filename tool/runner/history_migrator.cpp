@@ -11,6 +11,7 @@
 #include "common/error_reason.h"
 #include "db/schema_sql.h"
 #include "runner/sql_renderer.h"
+#include "runner/step_statements.h"
 #include "runner/unfinished_section.h"
 #include "script/checksum.h"
 
@@ -44,59 +45,80 @@ std::string trimmed(const std::string& sql) {
     return sql.substr(begin, end - begin + 1);
 }
 
-// What a step's fastappkit_history row says it did: "upgrade", "downgrade" or "checkpoint".
-const char* recorded_as(const Step& step) {
-    return step.checkpoint >= 0 ? "checkpoint" : to_string(step.direction);
-}
-
-// Alembic's short_log: "upgrade a, b -> c"; a checkpoint: "checkpoint base -> c".
-std::string step_title(const RevisionGraph& graph, const Step& step) {
-    const std::string& rev = graph.id(step.node);
-    if (step.checkpoint >= 0) return fmt::format("checkpoint base -> {}", rev);
-    std::string downs = join_ids(graph, graph.down(step.node));
-    return step.direction == Direction::upgrade ? fmt::format("upgrade {} -> {}", downs, rev)
-                                                : fmt::format("downgrade {} -> {}", rev, downs);
-}
-
 std::vector<std::string> ids_of(const RevisionGraph& graph, const RevisionGraph::Nodes& nodes) {
     std::vector<std::string> out;
     for (auto n : nodes) out.push_back(graph.id(n));
     return out;
 }
 
-// What a preview prints for `steps`, starting from version rows `heads`.
+// What a preview prints for `steps`, starting from version rows `heads`: the statements
+// StepStatements gives the run, in the transactions the run uses (`fresh`: a history with no
+// version rows, upgraded in batches). The history row's applied_at and duration are the
+// preview's own; the run's are taken when it runs.
 std::string render_steps(History& history, Dialect dialect, const std::vector<std::string>& heads,
                          const std::vector<Step>& steps, bool version_table_exists,
-                         bool history_table_exists) {
+                         bool history_table_exists, bool unfinished_table_exists, bool fresh) {
     const auto& graph = history.graph();
     HeadMaintainer maintainer(graph, heads);
     std::string out;
     auto statement = [&out](const std::string& sql) { out += sql + ";\n\n"; };
-    if (!history_table_exists && !steps.empty()) statement(create_history_table_sql());
-    bool table_exists = version_table_exists;
-    for (const auto& step : steps) {
-        const MigrationScript& script = history.body(step);
-        const Section* section = script.section(step.direction, to_string(dialect));
-        out += fmt::format("-- Running {}\n\n", step_title(graph, step));
-        // A transaction:false section runs on its own; its bookkeeping still gets a transaction.
-        if (section->transactional) statement("BEGIN");
-        if (!table_exists) {
-            statement(create_version_table_sql(history.version_table()));
-            table_exists = true;
-        }
-        if (auto sql = trimmed(section->sql); !sql.empty()) {
+    auto statements = [&statement](const std::vector<std::string>& list) {
+        for (const auto& sql : list) statement(sql);
+    };
+    auto section_text = [&out](const Section& section) {
+        if (auto sql = trimmed(section.sql); !sql.empty()) {
             out += sql;
             out += sql.back() == ';' ? "\n\n" : ";\n\n";
         }
-        if (!section->transactional) statement("BEGIN");
-        for (const auto& op : maintainer.update_to_step(step)) {
-            statement(render_version_op(history.version_table(), op));
+    };
+    if (!history_table_exists && !steps.empty()) statement(create_history_table_sql());
+    bool table_exists = version_table_exists;
+    std::optional<Timeouts> batch;  // the open batch's timeouts, while one is open
+    for (const auto& step : steps) {
+        const StepStatements st(history, step, dialect);
+        if (batch && !joins_batch(*batch, st)) {
+            statement("COMMIT");
+            batch.reset();
         }
-        statement(
-            insert_history_sql({history.version_table(), script.revision, recorded_as(step),
-                                sql_checksum(section->sql), utc_timestamp(), 0}));
+        out += fmt::format("-- Running {}\n\n", step_title(graph, step));
+        const bool opens = !batch;
+        if (opens) {
+            statement("BEGIN");
+            statements(st.limits());
+        }
+        if (!st.section().transactional && !unfinished_table_exists) {
+            statement(create_unfinished_table_sql());
+            unfinished_table_exists = true;
+        }
+        statements(st.prepare(!table_exists));
+        table_exists = true;
+        if (!st.section().transactional) {
+            // Committed first; the section runs on its own, its timeouts as session settings.
+            statement("COMMIT");
+            statements(st.session_limits());
+            section_text(st.section());
+            if (!st.session_limits().empty()) {
+                statement("RESET lock_timeout");
+                statement("RESET statement_timeout");
+            }
+            statement("BEGIN");
+            statements(st.record(maintainer, "0"));
+            statement("COMMIT");
+            continue;
+        }
+        if (fresh) {
+            if (opens) batch = st.timeouts();
+            statement(fmt::format("SAVEPOINT {}", kBatchSavepoint));
+            section_text(st.section());
+            statements(st.record(maintainer, "0"));
+            statement(fmt::format("RELEASE SAVEPOINT {}", kBatchSavepoint));
+            continue;
+        }
+        section_text(st.section());
+        statements(st.record(maintainer, "0"));
         statement("COMMIT");
     }
+    if (batch) statement("COMMIT");
     return out;
 }
 
@@ -264,28 +286,25 @@ bool HistoryMigrator::run_batch_with_retries(const std::vector<Step>& steps, siz
 // the fence's check runs before the one COMMIT, so that the lock must still be held then.
 bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, size_t end,
                          HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
-    static const std::string savepoint = "fastappkit_migration";
     const Step& first = steps[next];
-    const MigrationScript& first_script = history_.body(first);
-    const Section* first_section = first_script.section(first.direction, to_string(db_.dialect()));
-    if (!first_section) check_sections({first});  // throws the sentence pending() gives
-    if (!first_section->transactional) {
-        auto one = run_step(first, heads);
-        if (!one) return false;
-        applied.push_back(std::move(*one));
-        ++next;
-        return true;
+    Timeouts timeouts;
+    {
+        const StepStatements opening(history_, first, db_.dialect());
+        if (!opening.section().transactional) {
+            auto one = run_step(first, heads);
+            if (!one) return false;
+            applied.push_back(std::move(*one));
+            ++next;
+            return true;
+        }
+        timeouts = opening.timeouts();
     }
-    const Timeouts& defaults = history_.settings().timeouts;
-    const Timeouts timeouts = defaults.overridden_by(first_script.timeouts);
     const std::string& version_table = history_.version_table();
     auto tx = db_.begin();
-    db_.limit_transaction(timeouts);
+    for (const auto& sql : timeout_sql(db_.dialect(), timeouts, true)) db_.execute(sql);
     db_.fence(version_table);
     if (heads_moved(heads)) return false;
-    if (heads.heads().empty() && !db_.has_table(version_table)) {
-        db_.execute(create_version_table_sql(version_table));
-    }
+    bool create_version_table = heads.heads().empty() && !db_.has_table(version_table);
     HeadMaintainer after = heads;  // `heads` moves only once the batch committed
     std::vector<AppliedStep> done;
     std::optional<StatementError> failed;
@@ -294,14 +313,12 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
     size_t at = next;
     for (; at < end; ++at) {
         const Step& step = steps[at];
-        const MigrationScript& script = history_.body(step);
-        const Section* section = script.section(step.direction, to_string(db_.dialect()));
-        if (!section) check_sections({step});
-        const Timeouts own = defaults.overridden_by(script.timeouts);
-        if (at > next && (!section->transactional || own.lock_timeout != timeouts.lock_timeout ||
-                          own.statement_timeout != timeouts.statement_timeout)) {
-            break;  // runs in a batch of its own, after this one commits
-        }
+        const StepStatements st(history_, step, db_.dialect());
+        if (at > next && !joins_batch(timeouts, st)) break;  // a batch of its own, after this one
+        for (const auto& sql : st.prepare(create_version_table)) db_.execute(sql);
+        create_version_table = false;
+        const MigrationScript& script = st.script();
+        const Section& section = st.section();
         const auto started = Clock::now();
         auto elapsed_ms = [&] {
             return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
@@ -314,17 +331,10 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
             // The section and its bookkeeping in one call (one round trip on PostgreSQL), the
             // history row timed by the database.
             HeadMaintainer moved = after;
-            std::vector<std::string> bookkeeping;
-            for (const auto& op : moved.update_to_step(step)) {
-                bookkeeping.push_back(render_version_op(version_table, op));
-            }
-            bookkeeping.push_back(
-                insert_history_sql({version_table, script.revision, recorded_as(step),
-                                    sql_checksum(section->sql), utc_timestamp(), 0},
-                                   server_elapsed_ms));
+            const auto bookkeeping = st.record(moved, server_elapsed_ms);
             try {
-                db_.execute_in_savepoint(section->sql, section->marker_line + 1, bookkeeping,
-                                         savepoint);
+                db_.execute_in_savepoint(section.sql, section.marker_line + 1, bookkeeping,
+                                         kBatchSavepoint);
             } catch (const StatementError& e) {
                 failed = e;
                 break;
@@ -332,23 +342,23 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
             after.take_heads_of(moved);
             ms = elapsed_ms();
         } else {
-            db_.savepoint(savepoint);
+            db_.savepoint(kBatchSavepoint);
             try {
-                db_.execute(section->sql, section->marker_line + 1);
+                db_.execute(section.sql, section.marker_line + 1);
             } catch (const StatementError& e) {
                 failed = e;
                 at_savepoint = true;
                 break;
             }
             ms = elapsed_ms();
-            record(step, after, *section, ms);
-            db_.release_savepoint(savepoint);
+            for (const auto& sql : st.record(after, std::to_string(ms))) db_.execute(sql);
+            db_.release_savepoint(kBatchSavepoint);
         }
         done.push_back({history_.name(), script.revision, script.message, step.direction, ms});
         history_.release_body(step);
     }
     if (failed && done.empty()) tx.reset();  // as one migration's transaction: all rolled back
-    if (failed && !done.empty() && at_savepoint && !rolled_back_to(savepoint)) {
+    if (failed && !done.empty() && at_savepoint && !rolled_back_to(kBatchSavepoint)) {
         // The error ended the whole transaction: the steps before the failing one run again
         // (they succeeded once), then it fails alone.
         tx.reset();
@@ -389,15 +399,13 @@ bool HistoryMigrator::heads_moved(const HeadMaintainer& heads) {
 }
 
 std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaintainer& heads) {
-    const MigrationScript& script = history_.body(step);
-    const Section* found = script.section(step.direction, to_string(db_.dialect()));
-    if (!found) check_sections({step});  // throws the sentence pending() gives
-    const Section& section = *found;
-    const Timeouts timeouts = history_.settings().timeouts.overridden_by(script.timeouts);
+    const StepStatements st(history_, step, db_.dialect());
+    const MigrationScript& script = st.script();
+    const Section& section = st.section();
     // With timeouts the statements run one by one, so that a lock timeout is retried.
-    if (section.transactional && !timeouts.any() && db_.history_lock_is_exclusive() &&
+    if (section.transactional && !st.timeouts().any() && db_.history_lock_is_exclusive() &&
         !heads.heads().empty()) {
-        return run_step_at_once(step, heads, section);
+        return run_step_at_once(st, step, heads);
     }
     const std::string& version_table = history_.version_table();
     const auto started = Clock::now();
@@ -406,21 +414,21 @@ std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaint
             .count();
     };
     auto tx = db_.begin();
-    db_.limit_transaction(timeouts);
+    for (const auto& sql : st.limits()) db_.execute(sql);
     db_.fence(version_table);
     if (heads_moved(heads)) return std::nullopt;
     progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
                            section.transactional);
-    if (heads.heads().empty() && !db_.has_table(version_table)) {
-        db_.execute(create_version_table_sql(version_table));
-    }
+    if (!section.transactional) db_.ensure_table(kUnfinishedTable, create_unfinished_table_sql());
+    const bool create_version_table = heads.heads().empty() && !db_.has_table(version_table);
+    for (const auto& sql : st.prepare(create_version_table)) db_.execute(sql);
     if (!section.transactional) {
-        // Claimed heads are re-checked after the statements ran; they must run on their own.
-        mark_section_started(db_, version_table, script.revision, step.direction);
+        // The mark commits first; the statements then run on their own, and the claimed heads
+        // are checked again after them.
         if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
         tx->commit();
         try {
-            db_.execute_outside_transaction(section.sql, section.marker_line + 1, timeouts);
+            db_.execute_outside_transaction(section.sql, section.marker_line + 1, st.timeouts());
         } catch (const StatementError& e) {
             statement_failed(step, section, e);
         }
@@ -435,8 +443,7 @@ std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaint
     } else {
         execute_section(step, section);
     }
-    record(step, heads, section, elapsed_ms());
-    if (!section.transactional) clear_section_mark(db_, version_table);
+    for (const auto& sql : st.record(heads, std::to_string(elapsed_ms()))) db_.execute(sql);
     if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
     tx->commit();
     AppliedStep applied{history_.name(), script.revision, script.message, step.direction,
@@ -450,32 +457,25 @@ std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaint
 // and its history row go to the database together (one round trip on PostgreSQL, fenced by the
 // backend), the history row timed by the database. Should the lock have been lost all the
 // same, the fence finds the heads moved: whatever ran was rolled back, plan again.
-std::optional<AppliedStep> HistoryMigrator::run_step_at_once(const Step& step, HeadMaintainer& heads,
-                                                      const Section& section) {
-    const MigrationScript& script = history_.header(step);
-    const std::string& version_table = history_.version_table();
+std::optional<AppliedStep> HistoryMigrator::run_step_at_once(const StepStatements& st,
+                                                             const Step& step,
+                                                             HeadMaintainer& heads) {
+    const MigrationScript& script = st.script();
+    const Section& section = st.section();
     const auto started = Clock::now();
-    std::vector<std::string> bookkeeping;
     HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
-    for (const auto& op : after.update_to_step(step)) {
-        bookkeeping.push_back(render_version_op(version_table, op));
-    }
-    bookkeeping.push_back(
-        insert_history_sql({version_table, script.revision, recorded_as(step),
-                            sql_checksum(section.sql), utc_timestamp(), 0},
-                           db_.batch_elapsed_ms_sql()));
+    const auto bookkeeping = st.record(after, db_.batch_elapsed_ms_sql());
     progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
                            true);
     try {
         if (!db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
-                                     history_.settings().timeouts.overridden_by(script.timeouts),
-                                     version_table, heads.heads())) {
+                                     st.timeouts(), history_.version_table(), heads.heads())) {
             return std::nullopt;
         }
     } catch (const StatementError& e) {
         statement_failed(step, section, e);
     }
-    heads.update_to_step(step);
+    heads.take_heads_of(after);
     AppliedStep applied{
         history_.name(), script.revision, script.message, step.direction,
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()};
@@ -508,17 +508,6 @@ void HistoryMigrator::statement_failed(const Step& step, const Section& section,
         "{}; the section ran outside a transaction, so the statements before that one stay and "
         "{} marks it as started: check the database, then {}",
         failed, kUnfinishedTable, resolve_advice(history_, script.revision)));
-}
-
-void HistoryMigrator::record(const Step& step, HeadMaintainer& heads, const Section& section,
-                      long long ms) {
-    const MigrationScript& script = history_.header(step);
-    for (const auto& op : heads.update_to_step(step)) {
-        db_.execute(render_version_op(history_.version_table(), op));
-    }
-    db_.execute(
-        insert_history_sql({history_.version_table(), script.revision, recorded_as(step),
-                            sql_checksum(section.sql), utc_timestamp(), ms}));
 }
 
 std::vector<std::string> HistoryMigrator::stamp(const std::string& target, bool purge) {
@@ -565,12 +554,32 @@ std::string HistoryMigrator::preview(Direction direction, const std::string& tar
     auto versions = current();
     auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
     check_sections(steps);
+    const bool fresh = direction == Direction::upgrade && versions.empty();
     return render_steps(history_, db_.dialect(), versions, steps,
-                        db_.has_table(history_.version_table()), db_.has_table(kHistoryTable));
+                        db_.has_table(history_.version_table()), db_.has_table(kHistoryTable),
+                        db_.has_table(kUnfinishedTable), fresh);
 }
 
-std::string render_offline(History& history, Dialect dialect, Direction direction,
-                           const std::string& range) {
+namespace {
+
+// FROM:TO runs downgrades when TO lies below FROM (head:base, head:-1), like Alembic's
+// `downgrade --sql`; upgrades otherwise.
+Direction offline_direction(History& history, const std::string& from, const std::string& to) {
+    if (from == "base") return Direction::upgrade;
+    if (to == "base" || to[0] == '-') return Direction::downgrade;
+    const auto& graph = history.graph();
+    const auto start = graph.resolve(from);
+    const auto below = graph.ancestors(start);
+    for (auto n : graph.resolve(to)) {
+        if (!below[n] || std::find(start.begin(), start.end(), n) != start.end())
+            return Direction::upgrade;
+    }
+    return Direction::downgrade;
+}
+
+}  // namespace
+
+std::string render_offline(History& history, Dialect dialect, const std::string& range) {
     auto colon = range.find(':');
     std::string from = range.substr(0, colon), to = range.substr(colon + 1);
     if (colon == std::string::npos || from.empty() || to.empty()) {
@@ -579,6 +588,7 @@ std::string render_offline(History& history, Dialect dialect, Direction directio
                         history.name(), range));
     }
     const auto& graph = history.graph();
+    const Direction direction = offline_direction(history, from, to);
     auto start = graph.resolve(from);
     auto versions = ids_of(graph, start);
     auto steps = direction == Direction::upgrade
@@ -586,7 +596,8 @@ std::string render_offline(History& history, Dialect dialect, Direction directio
                                       : plan_upgrade(graph, start, to))
                      : plan_downgrade(graph, start, to);
     check_sections_of(history, dialect, steps, {});
-    return render_steps(history, dialect, versions, steps, !versions.empty(), false);
+    const bool fresh = direction == Direction::upgrade && start.empty();
+    return render_steps(history, dialect, versions, steps, !versions.empty(), false, false, fresh);
 }
 
 }  // namespace fastappkit

@@ -15,6 +15,7 @@
 #include "runner/plan.h"
 #include "runner/progress.h"
 #include "runner/run_error.h"
+#include "runner/step_statements.h"
 
 namespace fastappkit {
 
@@ -74,12 +75,11 @@ private:
     // Undoes the open transaction's work since `savepoint`; false when the transaction is gone.
     bool rolled_back_to(const std::string& savepoint);
     bool heads_moved(const HeadMaintainer& heads);
-    std::optional<AppliedStep> run_step_at_once(const Step& step, HeadMaintainer& heads,
-                                                const Section& section);
+    std::optional<AppliedStep> run_step_at_once(const StepStatements& st, const Step& step,
+                                                HeadMaintainer& heads);
     void execute_section(const Step& step, const Section& section);
     [[noreturn]] void statement_failed(const Step& step, const Section& section,
                                        const StatementError& error);
-    void record(const Step& step, HeadMaintainer& heads, const Section& section, long long ms);
 
     History& history_;
     Database& db_;
@@ -87,8 +87,8 @@ private:
 };
 
 // Offline SQL for `range` ("FROM:TO", e.g. "base:head"), like `alembic upgrade --sql`: no
-// database is opened.
-std::string render_offline(History& history, Dialect dialect, Direction direction,
-                           const std::string& range);
+// database is opened. Downgrades when TO lies below FROM (head:base, head:-1), like
+// `alembic downgrade --sql`; upgrades otherwise.
+std::string render_offline(History& history, Dialect dialect, const std::string& range);
 
 }  // namespace fastappkit

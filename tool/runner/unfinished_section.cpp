@@ -32,18 +32,27 @@ std::string resolve_advice(const History& history, const std::string& revision) 
         revision, app_option(history));
 }
 
+std::string section_mark_sql(const std::string& version_table, const std::string& revision,
+                             Direction direction) {
+    return fmt::format(
+        "INSERT INTO {} (version_table, revision, direction, started_at) VALUES ({}, {}, {}, {})",
+        kUnfinishedTable, literal(version_table), literal(revision), literal(to_string(direction)),
+        literal(utc_timestamp()));
+}
+
+std::string clear_section_mark_sql(const std::string& version_table) {
+    return fmt::format("DELETE FROM {} WHERE version_table = {}", kUnfinishedTable,
+                       literal(version_table));
+}
+
 void mark_section_started(Database& db, const std::string& version_table,
                           const std::string& revision, Direction direction) {
     db.ensure_table(kUnfinishedTable, create_unfinished_table_sql());
-    db.execute(fmt::format(
-        "INSERT INTO {} (version_table, revision, direction, started_at) VALUES ({}, {}, {}, {})",
-        kUnfinishedTable, literal(version_table), literal(revision), literal(to_string(direction)),
-        literal(utc_timestamp())));
+    db.execute(section_mark_sql(version_table, revision, direction));
 }
 
 void clear_section_mark(Database& db, const std::string& version_table) {
-    db.execute(fmt::format("DELETE FROM {} WHERE version_table = {}", kUnfinishedTable,
-                           literal(version_table)));
+    db.execute(clear_section_mark_sql(version_table));
 }
 
 std::optional<UnfinishedSection> find_unfinished_section(Database& db,

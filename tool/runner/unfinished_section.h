@@ -21,6 +21,10 @@ struct UnfinishedSection {
     std::string started_at;
 };
 
+// The statements of the two functions below (`migrate preview` prints them).
+std::string section_mark_sql(const std::string& version_table, const std::string& revision,
+                             Direction direction);
+std::string clear_section_mark_sql(const std::string& version_table);
 // In the transaction that commits before the section runs.
 void mark_section_started(Database& db, const std::string& version_table,
                           const std::string& revision, Direction direction);
