@@ -240,7 +240,11 @@ void HistoryMigrator::wait_to_retry(const Step& step, int attempt, const std::st
     progress_.waiting(fmt::format(
         "{}: revision {} could not get its lock; trying again in {} ms (attempt {} of {})",
         history_.name(), script.revision, wait.count(), attempt + 2, retries + 1));
-    std::this_thread::sleep_for(wait);
+    if (sleep_) {
+        sleep_(wait);
+    } else {
+        std::this_thread::sleep_for(wait);
+    }
 }
 
 // The steps before the one stopped by its lock timeout committed: the retry starts a new
