@@ -30,6 +30,13 @@ void Reporter::step_started(const AppliedStep& step, bool transactional) {
     unfinished_.push_back(key);
 }
 
+void Reporter::step_abandoned(const AppliedStep& step) {
+    running_.reset();
+    const auto found =
+        std::find(unfinished_.begin(), unfinished_.end(), step.history + " " + step.revision);
+    if (found != unfinished_.end()) unfinished_.erase(found);
+}
+
 void Reporter::step_finished(const AppliedStep& step) {
     running_.reset();
     ++finished_count_;

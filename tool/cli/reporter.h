@@ -22,6 +22,7 @@ public:
 
     void step_started(const AppliedStep& step, bool transactional) override;
     void step_finished(const AppliedStep& step) override;
+    void step_abandoned(const AppliedStep& step) override;
     // The one sentence of a command stopped by Ctrl-C or SIGTERM: which revision was rolled
     // back (or left half done by a transaction:false section), and how many ran before it.
     std::string interruption_message() const;

@@ -262,7 +262,11 @@ void HistoryMigrator::wait_to_retry(const Step& step, int attempt, const std::st
     progress_.waiting(fmt::format(
         "{}: revision {} could not get its lock; trying again in {} ms (attempt {} of {})",
         history_.name(), script.revision, wait.count(), attempt + 2, retries + 1));
-    std::this_thread::sleep_for(wait);
+    if (sleep_) {
+        sleep_(wait);
+    } else {
+        std::this_thread::sleep_for(wait);
+    }
 }
 
 // The steps before the one stopped by its lock timeout committed: the retry starts a new
@@ -465,11 +469,13 @@ std::optional<AppliedStep> HistoryMigrator::run_step_at_once(const StepStatement
     const auto started = Clock::now();
     HeadMaintainer after = heads;  // `heads` moves only once the step committed (it may be retried)
     const auto bookkeeping = st.record(after, db_.batch_elapsed_ms_sql());
-    progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
-                           true);
+    const AppliedStep started_step{history_.name(), script.revision, script.message,
+                                   step.direction, 0};
+    progress_.step_started(started_step, true);
     try {
         if (!db_.execute_transaction(section.sql, section.marker_line + 1, bookkeeping,
                                      st.timeouts(), history_.version_table(), heads.heads())) {
+            progress_.step_abandoned(started_step);
             return std::nullopt;
         }
     } catch (const StatementError& e) {

@@ -5,6 +5,8 @@
 // instead: one transaction holds consecutive migrations, each under a savepoint.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,12 @@ class HistoryMigrator {
 public:
     HistoryMigrator(History& history, Database& db, Progress& progress)
         : history_(history), db_(db), progress_(progress) {}
+
+    // How the runner waits before trying again a migration its lock timeout stopped
+    // (std::this_thread::sleep_for unless set): tests record the waits instead.
+    void set_sleep(std::function<void(std::chrono::milliseconds)> sleep) {
+        sleep_ = std::move(sleep);
+    }
 
     std::vector<std::string> current() { return db_.read_versions(history_.version_table()); }
 
@@ -84,6 +92,7 @@ private:
     History& history_;
     Database& db_;
     Progress& progress_;
+    std::function<void(std::chrono::milliseconds)> sleep_;
 };
 
 // Offline SQL for `range` ("FROM:TO", e.g. "base:head"), like `alembic upgrade --sql`: no

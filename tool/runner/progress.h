@@ -22,6 +22,9 @@ public:
     // transaction:false section, which an interruption leaves half done. In a fresh
     // database's batch several steps start in one transaction.
     virtual void step_started(const AppliedStep& /*step*/, bool /*transactional*/) {}
+    // A started step was rolled back, no error, because another runner had moved the heads
+    // first: the run plans again from them.
+    virtual void step_abandoned(const AppliedStep& /*step*/) {}
     // A step committed (a batch's steps all at once, when the batch commits).
     virtual void step_finished(const AppliedStep& step) = 0;
     virtual void waiting(const std::string& message) = 0;

@@ -1,4 +1,4 @@
-// In-memory histories for the graph, plan and head-maintainer tests.
+// In-memory histories for the graph, plan, head-maintainer and scripted migrator tests.
 #pragma once
 
 #include <string>
@@ -14,6 +14,7 @@ struct Rev {
     std::vector<std::string> down;
     std::vector<std::string> labels = {};
     std::vector<std::string> depends_on = {};
+    Timeouts timeouts = {};  // its `-- lock_timeout:` / `-- statement_timeout:` headers
 };
 
 inline RevisionGraph graph_of(const std::vector<Rev>& revs) {
@@ -26,6 +27,7 @@ inline RevisionGraph graph_of(const std::vector<Rev>& revs) {
         s.branch_labels = r.labels;
         s.depends_on = r.depends_on;
         s.message = "rev " + r.id;
+        s.timeouts = r.timeouts;
         scripts.push_back(s);
     }
     return RevisionGraph("core", scripts);
