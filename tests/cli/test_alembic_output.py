@@ -4,7 +4,7 @@ labels on the whole labelled branch; `status` listing pending revisions; and a r
 version row, as Alembic can leave one, removed by the next write."""
 import json
 
-from support import BACKEND, CliTestCase, create_table, drop_table, main, pg_password
+from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, pg_password
 
 C1, C2 = "c1c1c1c1c1c1", "c2c2c2c2c2c2"
 X1, X2 = "e1e1e1e1e1e1", "e2e2e2e2e2e2"

@@ -3,7 +3,7 @@ commands and their refusals, app list / validate, the version table conflict, st
 import json
 import os
 
-from support import CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import CliTestCase, create_table, drop_table, main, migration
 
 CORE1, CORE2 = "c1c1c1c1c1c1", "c2c2c2c2c2c2"
 REPORT1 = "e1e1e1e1e1e1"

@@ -5,7 +5,7 @@ rest of what lint warns about carries a reasoned lint:ignore line (docs/safety.m
 import os
 import re
 
-from support import BACKEND, CliTestCase, main
+from fastappkit_testing import BACKEND, CliTestCase, main
 
 INITIAL = """\
 CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT);

@@ -5,7 +5,7 @@ Alembic for each case below.
 """
 import os
 
-from support import CliTestCase, create_table, drop_table, main
+from fastappkit_testing import CliTestCase, create_table, drop_table, main
 
 R0, A1, A2, B1 = "r0aaaaaaaaaa", "a1aaaaaaaaaa", "a2aaaaaaaaaa", "b1bbbbbbbbbb"
 

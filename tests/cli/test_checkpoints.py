@@ -17,7 +17,7 @@ import signal
 import subprocess
 import time
 
-from support import BACKEND, RUNNER, RUNNER_ENV, CliTestCase, main
+from fastappkit_testing import BACKEND, CliTestCase, main, popen_runner
 
 ALEMBIC_ENV = """\
 from alembic import context
@@ -433,10 +433,7 @@ class Checkpoints(CliTestCase):
         return self.schema(replayed), replayed.versions()
 
     def start(self, database):
-        env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
-        return subprocess.Popen([RUNNER, "--database-url", database.url, "migrate", "upgrade",
-                                 "heads"], cwd=self.project.root, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return popen_runner(["migrate", "upgrade", "heads"], url=database.url, cwd=self.project.root)
 
     def assertBuiltOnce(self, database, schema, versions):
         self.assertEqual(self.schema(database), schema)

@@ -4,7 +4,7 @@ external app resolution."""
 import json
 import os
 
-from support import CliTestCase, Project, create_table, drop_table, main, migration
+from fastappkit_testing import CliTestCase, Project, create_table, drop_table, main, migration
 
 REV = "c0ffee000001"
 PAY = "p1p1p1p1p1p1"

@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 
-from support import BACKEND, RUNNER, SOURCE_DIR, CliTestCase, Project, main, migration
+from fastappkit_testing import BACKEND, SOURCE_DIR, CliTestCase, Project, main, migration, popen_runner
 
 SQLITE = BACKEND == "sqlite"
 
@@ -366,8 +366,7 @@ class Concurrency(DriftTestCase):
         self.shop()
         self.project.core_migration("d4d4d4d4d4d4", "b2b2b2b2b2b2", downgrade="DROP TABLE slow;",
                                     upgrade="CREATE TABLE slow (id INTEGER); SELECT pg_sleep(1.5);")
-        upgrade = subprocess.Popen([RUNNER, "--database-url", self.db.url, "migrate", "upgrade"],
-                                   cwd=self.project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        upgrade = popen_runner(["migrate", "upgrade"], url=self.db.url, cwd=self.project.root)
         try:
             while not self.db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(1.5)%%' "
                                     "AND pid <> pg_backend_pid()"):

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 
-from support import BACKEND, RUNNER, CliTestCase, Database, create_table, drop_table, main, migration, run_runner
+from fastappkit_testing import BACKEND, RUNNER, CliTestCase, Database, create_table, drop_table, main, migration, run_runner
 
 REV = "c0ffee000001"
 PAY = "p1p1p1p1p1p1"
@@ -234,9 +234,10 @@ class UnwritableSqlite(ErrorCase):
             if os.path.exists(self.db.sqlite_path + suffix):
                 shutil.copy(self.db.sqlite_path + suffix, os.path.join(copy, "app.sqlite" + suffix))
         path = os.path.join(copy, "app.sqlite")
-        Database("sqlite", "sqlite:///" + path, sqlite_path=path).execute("SELECT count(*) FROM sqlite_master;")
+        copied = Database("sqlite:///" + path)
+        copied.execute("SELECT count(*) FROM sqlite_master;")
         self.assertFalse(os.path.exists(path + "-journal"))
-        return Database("sqlite", "sqlite:///" + path, sqlite_path=path).snapshot()
+        return copied.snapshot()
 
     def test_hot_journal_in_a_read_only_directory(self):
         journal = self.db.sqlite_path + "-journal"

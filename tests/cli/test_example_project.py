@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 
-from support import SOURCE_DIR, CliTestCase, Project, main
+from fastappkit_testing import SOURCE_DIR, CliTestCase, Project, main
 
 CORE_HEAD = "27ac5b9e0f43"
 NEW = "f00d00000001"

@@ -10,11 +10,10 @@ import json
 import os
 import random
 import signal
-import subprocess
 import threading
 import time
 
-from support import (BACKEND, RUNNER, CliTestCase, main, migration, pg_password, run_runner)
+from fastappkit_testing import BACKEND, CliTestCase, main, migration, pg_password, popen_runner, run_runner
 
 if BACKEND == "postgresql":
     import psycopg2
@@ -159,9 +158,7 @@ class FleetTest(CliTestCase):
                            "--targets", self.targets_file, *args], timeout=timeout)
 
     def start_fleet(self, *args):
-        return subprocess.Popen([RUNNER, "--project-root", self.project.root, "migrate", "fleet",
-                                 "--targets", self.targets_file, *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return popen_runner(["migrate", "fleet", "--targets", self.targets_file, *args], root=self.project.root)
 
     def report_lines(self):
         with open(self.report) as f:

@@ -8,10 +8,9 @@ import json
 import os
 import random
 import signal
-import subprocess
 import time
 
-from support import BACKEND, RUNNER, RUNNER_ENV, CliTestCase, create_table, main
+from fastappkit_testing import BACKEND, CliTestCase, create_table, main, popen_runner
 
 
 def rev(n):
@@ -141,10 +140,7 @@ class FreshBatchLockTimeout(CliTestCase):
         self.assertEqual(self.db.columns("account"), ["id"])
 
     def test_retry_succeeds_once_the_lock_is_released(self):
-        env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
-        proc = subprocess.Popen([RUNNER, "--database-url", self.db.url, "migrate", "upgrade"],
-                                cwd=self.project.root, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = popen_runner(["migrate", "upgrade"], url=self.db.url, cwd=self.project.root)
         first_line, during = "", None
         try:  # released once the first attempt ran out of time and the runner waits to retry
             first_line = proc.stderr.readline()
@@ -186,10 +182,7 @@ class FreshBatchInterrupted(CliTestCase):
         self.seed = seed
 
     def start(self):
-        env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
-        return subprocess.Popen([RUNNER, "--database-url", self.db.url, "migrate", "upgrade"],
-                                cwd=self.project.root, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return popen_runner(["migrate", "upgrade"], url=self.db.url, cwd=self.project.root)
 
     def wait_for_server_to_drop_killed_session(self):
         if BACKEND != "postgresql":

@@ -7,10 +7,9 @@ many rows (its pages reach the database file, so the journal is hot), on Postgre
 """
 import os
 import signal
-import subprocess
 import time
 
-from support import BACKEND, RUNNER, RUNNER_ENV, CliTestCase, create_table, drop_table, main
+from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, popen_runner
 
 R0, R1, R2 = "f00000000000", "a10000000001", "b20000000002"
 
@@ -40,9 +39,7 @@ class Interrupted(CliTestCase):
                                                              (f"downgrade{options}", drop_table("big"))])
 
     def start(self, *args):
-        env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
-        return subprocess.Popen([RUNNER, "--database-url", self.db.url, *args], cwd=self.project.root, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return popen_runner(args, url=self.db.url, cwd=self.project.root)
 
     def wait_until_inside_slow_statement(self, proc):
         """Until the runner is in the middle of the slow statement."""

@@ -3,7 +3,7 @@
 import json
 import os
 
-from support import CliTestCase, main, migration
+from fastappkit_testing import CliTestCase, main, migration
 
 CORE = os.path.join("core", "db", "migrations", "versions")
 

@@ -3,7 +3,7 @@ mistyped app or command, `migrate app core`, an empty DATABASE_URL, a hyphenated
 status names the database; app list -v shows requires."""
 import os
 
-from support import CliTestCase, main
+from fastappkit_testing import CliTestCase, main
 
 TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY);"
 

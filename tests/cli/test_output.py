@@ -6,7 +6,7 @@ import pty
 import re
 import subprocess
 
-from support import ANSI, RUNNER, RUNNER_ENV, SOURCE_DIR, CliTestCase, create_table, drop_table, main, run_runner
+from fastappkit_testing import ANSI, SOURCE_DIR, CliTestCase, create_table, drop_table, main, popen_runner, run_runner
 
 R1, R2 = "aa1111111111", "bb2222222222"
 
@@ -24,10 +24,8 @@ HELP_COMMANDS = [
 def run_on_terminal(args, cwd, env_extra=None):
     """Runs the runner with stdout and stderr on a pseudo-terminal; returns (code, bytes)."""
     master, slave = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in RUNNER_ENV}
-    env.update(env_extra or {})
-    proc = subprocess.Popen([RUNNER, *args], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, cwd=cwd,
-                            env=env)
+    proc = popen_runner(args, cwd=cwd, env=env_extra, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
+                        text=False)
     os.close(slave)
     out = b""
     while True:

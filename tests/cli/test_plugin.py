@@ -3,7 +3,7 @@ with the right exit code, and a plugin of another version is refused, naming its
 stand-in plugin (fake_postgres_plugin.cpp) through FASTAPPKIT_PLUGIN; needs no server."""
 import os
 
-from support import CliTestCase, main, migration
+from fastappkit_testing import CliTestCase, main, migration
 
 FAKE = os.environ.get("FASTAPPKIT_FAKE_PLUGIN", "")
 

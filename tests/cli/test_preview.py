@@ -3,7 +3,7 @@ import json
 import os
 import re
 
-from support import BACKEND, CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, migration
 
 R1, R2, R3 = "a10000000001", "b20000000002", "c30000000003"
 

@@ -4,7 +4,7 @@ tables), and the per-app commands keep the required order (docs/configuration.md
 import os
 import re
 
-from support import BACKEND, CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, migration
 
 CORE1 = "c1c1c1c1c1c1"
 ACC1 = "a1a1a1a1a1a1"

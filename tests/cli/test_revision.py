@@ -4,7 +4,7 @@ history --indicate-current, offline downgrade SQL with preview -r head:base."""
 import os
 import re
 
-from support import CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import CliTestCase, create_table, drop_table, main, migration
 
 C1, C2 = "c1c1c1c1c1c1", "c2c2c2c2c2c2"
 

@@ -4,7 +4,7 @@ import os
 import threading
 import time
 
-from support import BACKEND, CliTestCase, main, migration
+from fastappkit_testing import BACKEND, CliTestCase, main, migration
 
 TIMEOUTS = '\n[tool.fastappkit.migration]\nlock_timeout = "1500ms"\nstatement_timeout = "5s"\nlock_retries = 2\n'
 

@@ -2,7 +2,7 @@
 import os
 import sqlite3
 
-from support import CliTestCase, main, migration, run_runner
+from fastappkit_testing import CliTestCase, main, migration, run_runner
 
 REV = "5a0000000001"
 PAY = "5b0000000001"

@@ -1,6 +1,6 @@
 """Migration file sections: dialect sections, transaction:false, empty and missing downgrades,
 statement splitting, and a failing migration."""
-from support import BACKEND, CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, migration
 
 OTHER = "postgresql" if BACKEND == "sqlite" else "sqlite"
 

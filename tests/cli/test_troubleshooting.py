@@ -7,7 +7,7 @@ import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
-from support import (BACKEND, CliTestCase, create_table, drop_table, main, migration,
+from fastappkit_testing import (BACKEND, CliTestCase, create_table, drop_table, main, migration,
                      pg_password, pg_url_for, run_runner)
 
 R1, R2 = "aa1111111111", "bb2222222222"

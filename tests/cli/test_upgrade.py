@@ -3,7 +3,7 @@ import glob
 import os
 import time
 
-from support import CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import CliTestCase, create_table, drop_table, main, migration
 
 REVS = ["1a0000000001", "2b0000000002", "3c0000000003", "4d0000000004"]
 HEAD = REVS[-1]

@@ -3,7 +3,7 @@ refuses ([tool.fastappkit.migration] verify = "warn" | "error" | "off"), `migrat
 what to do (docs/safety.md)."""
 import os
 
-from support import CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import CliTestCase, create_table, drop_table, main, migration
 
 C1, C2, C3 = "c1c1c1c1c1c1", "c2c2c2c2c2c2", "c3c3c3c3c3c3"
 ADVICE = ("revert the edit (the database ran the recorded version), or put the change in a new "

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import unittest
 
-from support import RUNNER, CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import RUNNER, CliTestCase, create_table, drop_table, main, migration
 
 R1 = "aa1111111111"
 P1 = "p1p1p1p1p1p1"

@@ -16,12 +16,89 @@ for line, `current` and `heads` as sets (Alembic prints them in hash order).
 import contextlib
 import io
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_support import (alembic_config, alembic_run, check, fail, log, main,  # noqa: E402
-                             new_database, popen_runner, revision as R, run_runner, scratch_dir, snapshot,
-                             version_rows, version_table_shape, write_alembic_scripts, write_project)
+from fastappkit_testing import (check, fail, log, new_database, popen_runner, revision as R, run_runner,
+                                run_scenarios, scratch_dir, snapshot, version_rows, version_table_shape,
+                                write_project)
+
+# --------------------------------------------------------------------------------------------
+# Revision descriptions (fastappkit_testing.revision) -> Alembic scripts, and Alembic's commands
+
+ALEMBIC_ENV = '''\
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+config = context.config
+engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None,
+                      version_table=config.get_main_option("version_table") or "alembic_version")
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+'''
+
+
+def _py_tuple(values):
+    if not values:
+        return "None"
+    if len(values) == 1:
+        return repr(values[0])
+    return repr(tuple(values))
+
+
+def write_alembic_scripts(script_dir, revisions):
+    versions = os.path.join(script_dir, "versions")
+    os.makedirs(versions, exist_ok=True)
+    with open(os.path.join(script_dir, "env.py"), "w") as f:
+        f.write(ALEMBIC_ENV)
+    for r in revisions:
+        up = "\n".join(f"    op.execute({s!r})" for s in r["up"]) or "    pass"
+        down = "\n".join(f"    op.execute({s!r})" for s in r["downgrade"]) or "    pass"
+        labels = repr(tuple(r["labels"])) if r["labels"] else "None"
+        with open(os.path.join(versions, f"{r['rev']}_{r['rev']}.py"), "w") as f:
+            f.write(f'''"""{r['message']}"""
+from alembic import op
+
+revision = {r['rev']!r}
+down_revision = {_py_tuple(r['down'])}
+branch_labels = {labels}
+depends_on = {_py_tuple(r['depends'])}
+
+
+def upgrade():
+{up}
+
+
+def downgrade():
+{down}
+''')
+
+
+def alembic_config(script_dir, url, version_table="alembic_version"):
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", script_dir)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.set_main_option("version_table", version_table)
+    return cfg
+
+
+def alembic_run(cfg, command, rev):
+    """Runs `alembic <command> <rev>`; returns None on success, else the error's text."""
+    from alembic import command as commands
+    fn = {"upgrade": commands.upgrade, "downgrade": commands.downgrade, "stamp": commands.stamp,
+          "stamp_purge": lambda c, r: commands.stamp(c, r, purge=True)}[command]
+    try:
+        fn(cfg, rev)
+        return None
+    except Exception as e:  # CommandError, and Alembic's own asserts on shapes it cannot do
+        return f"{type(e).__name__}: {e}"
+
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison
 
 
 def fk_args(command, rev, app):
@@ -63,9 +140,9 @@ def alembic_current(script, rows):
 
 
 def runner_output(root, url, command, app):
-    res = run_runner(root, url, "migrate", command, *(["--app", app] if app else []))
-    check(res.returncode == 0, f"`migrate {command}` failed: {res.stderr}")
-    return res.stdout.splitlines()
+    res = run_runner(["migrate", command, *(["--app", app] if app else [])], root=root, url=url)
+    check(res.code == 0, f"`migrate {command}` failed: {res.err}")
+    return res.out.splitlines()
 
 
 def check_output(actual, expected, what, ordered):
@@ -95,7 +172,7 @@ def run_parity(tag, revisions, commands, app=None):
         """Runs the command on every database with its tool: the runner's processes run while
         Alembic works in-process (different databases, so no interference). Returns, per
         database, None on success, else a description of the failure."""
-        procs = {db: popen_runner(root, urls[db], *fk_args(command, rev, app))
+        procs = {db: popen_runner(fk_args(command, rev, app), root=root, url=urls[db])
                  for db in names if tools[db] == "fastappkit"}
         outcomes = {db: alembic_run(cfgs[db], command, rev) for db in names if tools[db] == "alembic"}
         for db, proc in procs.items():
@@ -302,7 +379,7 @@ def external_app_table():
 
 
 if __name__ == "__main__":
-    main([
+    run_scenarios([
         ("linear", linear),
         ("branch + merge", branch_and_merge),
         ("two independent bases with labels", independent_bases),

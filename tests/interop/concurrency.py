@@ -18,14 +18,12 @@ import os
 import re
 import signal
 import sqlite3
-import sys
 import time
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_support import (BACKEND, check, fail, log, main, new_database, popen_runner,  # noqa: E402
-                             query, revision, run_runner, scratch_dir, user_tables, version_rows,
-                             wait_all, write_project)
+from fastappkit_testing import (BACKEND, check, fail, log, new_database, popen_runner, query, revision,
+                                run_runner, run_scenarios, scratch_dir, user_tables, version_rows, wait_all,
+                                write_project)
 
 PROCESS_TIMEOUT = 120
 
@@ -88,7 +86,7 @@ def eight_runners_migrate_all():
     url = new_database("conc_all", work)
 
     for round_ in (1, 2):
-        procs = [popen_runner(root, url, "migrate", "all") for _ in range(8)]
+        procs = [popen_runner(["migrate", "all"], root=root, url=url) for _ in range(8)]
         results = wait_all(procs)
         for i, (rc, out, err) in enumerate(results):
             check(rc == 0, f"round {round_}: runner {i} exited {rc}: {err.strip()}\n{out}")
@@ -119,13 +117,13 @@ def sqlite_blocked_by_connection(mode):
     root = os.path.join(work, "project")
     write_project(root, revs)
     url = new_database(f"conc_{mode.lower()}", work)
-    first = run_runner(root, url, "migrate", "upgrade", "s01")
-    check(first.returncode == 0, f"upgrade s01: {first.stderr}")
+    first = run_runner(["migrate", "upgrade", "s01"], root=root, url=url)
+    check(first.code == 0, f"upgrade s01: {first.err}")
 
     blocker = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
     blocker.execute(f"BEGIN {mode}")
     blocker.execute("INSERT INTO s_log (rev) VALUES ('blocker')")
-    proc = popen_runner(root, url, "migrate", "upgrade")
+    proc = popen_runner(["migrate", "upgrade"], root=root, url=url)
     time.sleep(2.0)
     still_running = proc.poll() is None
     blocker.execute("DELETE FROM s_log WHERE rev = 'blocker'")
@@ -196,9 +194,9 @@ def sleepy_project(tag, seconds=3, sleep_options=""):
 
 def pg_waiting_runner():
     root, revs, url = sleepy_project("wait")
-    holder = popen_runner(root, url, "migrate", "upgrade")
+    holder = popen_runner(["migrate", "upgrade"], root=root, url=url)
     wait_for_sleeper(url, holder)
-    waiter = popen_runner(root, url, "migrate", "upgrade")
+    waiter = popen_runner(["migrate", "upgrade"], root=root, url=url)
     (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, waiter])
     check(rc1 == 0, f"the lock holder exited {rc1}: {err1.strip()}")
     check(rc2 == 0, f"the waiting runner exited {rc2}: {err2.strip()}")
@@ -213,15 +211,15 @@ def pg_waiting_runner():
 
 def pg_kill_lock_holder():
     root, revs, url = sleepy_project("kill")
-    holder = popen_runner(root, url, "migrate", "upgrade")
+    holder = popen_runner(["migrate", "upgrade"], root=root, url=url)
     wait_for_sleeper(url, holder)
     os.kill(holder.pid, signal.SIGKILL)
     holder.communicate()
     check(holder.returncode == -signal.SIGKILL, f"the holder was not killed: {holder.returncode}")
     # A fresh database runs k01-k03 in one transaction: the kill rolled k01 back with k02.
     check(version_rows(url) is None, f"after kill -9 inside k02, alembic_version is {version_rows(url)}")
-    rerun = run_runner(root, url, "migrate", "upgrade", timeout=PROCESS_TIMEOUT)
-    check(rerun.returncode == 0, f"the rerun after kill -9 exited {rerun.returncode}: {rerun.stderr.strip()}")
+    rerun = run_runner(["migrate", "upgrade"], root=root, url=url, timeout=PROCESS_TIMEOUT)
+    check(rerun.code == 0, f"the rerun after kill -9 exited {rerun.code}: {rerun.err.strip()}")
     check_applied_once(url, "alembic_version", "k_log", revs)
     check(version_rows(url) == {"k03"}, f"alembic_version: {version_rows(url)}")
     check_no_advisory_lock(url)
@@ -240,9 +238,9 @@ def pg_concurrent_index():
     root = os.path.join(work, "project")
     write_project(root, revs)
     url = new_database("conc_cic", work)
-    holder = popen_runner(root, url, "migrate", "upgrade")
+    holder = popen_runner(["migrate", "upgrade"], root=root, url=url)
     wait_for_sleeper(url, holder)
-    waiter = popen_runner(root, url, "migrate", "upgrade")
+    waiter = popen_runner(["migrate", "upgrade"], root=root, url=url)
     (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, waiter])
     check(rc1 == 0, f"the runner creating the index concurrently exited {rc1}: {err1.strip()}")
     check(rc2 == 0, f"the waiting runner exited {rc2}: {err2.strip()}")
@@ -264,4 +262,4 @@ if __name__ == "__main__":
         scenarios += [("second runner waits for pg_sleep holder", pg_waiting_runner),
                       ("kill -9 of the lock holder", pg_kill_lock_holder),
                       ("CREATE INDEX CONCURRENTLY while another runner waits", pg_concurrent_index)]
-    main(scenarios)
+    run_scenarios(scenarios)

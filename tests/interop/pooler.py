@@ -29,16 +29,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_support import (BACKEND, PG_URL, check, fail, log, main, new_database,  # noqa: E402
-                             popen_runner, query, revision, run_runner, scratch_dir, version_rows,
-                             wait_all, write_project)
+from fastappkit_testing import (BACKEND, POSTGRES_URL, check, fail, log, new_database, popen_runner, query,
+                                revision, run_runner, run_scenarios, scratch_dir, version_rows, wait_all,
+                                write_project)
 
 RUNS = int(os.environ.get("FASTAPPKIT_POOLER_RUNS", "20"))
 ROUNDS = int(os.environ.get("FASTAPPKIT_POOLER_ROUNDS", "10"))
@@ -58,7 +56,7 @@ class PgBouncer:
     refuses to run as root); every database of the server is reachable through it."""
 
     def __init__(self):
-        server = urllib.parse.urlsplit(PG_URL)
+        server = urllib.parse.urlsplit(POSTGRES_URL)
         self.user = urllib.parse.unquote(server.username)
         self.password = urllib.parse.unquote(server.password)
         self.port = free_port()
@@ -262,13 +260,13 @@ def runs_through_the_pooler():
         pooled = BOUNCER.url(direct)
         if n == 0:
             defaults = server_defaults(direct)
-        result = run_runner(root, pooled, "migrate", "all", timeout=PROCESS_TIMEOUT)
-        check(result.returncode == 0, f"run {n + 1}: exit {result.returncode}: {result.stderr.strip()}")
-        check("runs without its lock_timeout/statement_timeout" in result.stderr,
+        result = run_runner(["migrate", "all"], root=root, url=pooled, timeout=PROCESS_TIMEOUT)
+        check(result.code == 0, f"run {n + 1}: exit {result.code}: {result.err.strip()}")
+        check("runs without its lock_timeout/statement_timeout" in result.err,
               f"run {n + 1}: no warning that the transaction:false section runs without timeouts: "
-              f"{result.stderr!r}")
-        status = run_runner(root, pooled, "migrate", "status")
-        check(status.returncode == 0, f"status through the pooler: {status.stderr.strip()}")
+              f"{result.err!r}")
+        status = run_runner(["migrate", "status"], root=root, url=pooled)
+        check(status.code == 0, f"status through the pooler: {status.err.strip()}")
         check_applied_once(direct, revs)
         check_no_leak(pooled, direct, defaults)
         # The application goes on writing through the pooler after a read-only command.
@@ -289,7 +287,7 @@ def racers(url_of=None, tag="race", rounds=None, prepare=None):
         if prepare:
             prepare(direct)
         target = (url_of or BOUNCER.url)(direct)
-        results = wait_all([popen_runner(root, target, "migrate", "all") for _ in range(8)],
+        results = wait_all([popen_runner(["migrate", "all"], root=root, url=target) for _ in range(8)],
                            PROCESS_TIMEOUT)
         for i, (rc, out, err) in enumerate(results):
             if rc != 0:
@@ -322,12 +320,12 @@ def wait_for_sleeper(direct, proc, timeout=300):
 
 def kill_the_holder():
     revs, root, direct, pooled = sleepy("kill", 'lock_ttl = "2s"\n')
-    holder = popen_runner(root, pooled, "migrate", "all")
+    holder = popen_runner(["migrate", "all"], root=root, url=pooled)
     wait_for_sleeper(direct, holder)
     os.kill(holder.pid, signal.SIGKILL)
     holder.communicate()
     started = time.time()
-    (rc, out, err), = wait_all([popen_runner(root, pooled, "migrate", "all")], PROCESS_TIMEOUT)
+    (rc, out, err), = wait_all([popen_runner(["migrate", "all"], root=root, url=pooled)], PROCESS_TIMEOUT)
     took = time.time() - started
     check(rc == 0, f"the runner after kill -9 exited {rc}: {err.strip()}")
     check_applied_once(direct, revs)
@@ -338,11 +336,11 @@ def stop_the_holder():
     # With a lock timeout the section runs statement by statement: frozen after its pg_sleep,
     # the holder's transaction waits, open, until it is resumed.
     revs, root, direct, pooled = sleepy("stop", 'lock_ttl = "2s"\nlock_timeout = "30s"\n')
-    holder = popen_runner(root, pooled, "migrate", "all")
+    holder = popen_runner(["migrate", "all"], root=root, url=pooled)
     wait_for_sleeper(direct, holder)
     os.kill(holder.pid, signal.SIGSTOP)
     time.sleep(4)  # past the lease's lifetime
-    taker = popen_runner(root, pooled, "migrate", "all")
+    taker = popen_runner(["migrate", "all"], root=root, url=pooled)
     time.sleep(4)  # the taker holds the lease and waits for the frozen transaction
     os.kill(holder.pid, signal.SIGCONT)
     (rc1, out1, err1), (rc2, out2, err2) = wait_all([holder, taker], PROCESS_TIMEOUT)
@@ -359,7 +357,7 @@ def admin_url():
     url = os.environ.get("FASTAPPKIT_TEST_POSTGRES_ADMIN_URL")
     if url:
         return url
-    parts = urllib.parse.urlsplit(PG_URL)
+    parts = urllib.parse.urlsplit(POSTGRES_URL)
     return f"postgresql://postgres:fk_admin_pw@{parts.hostname}:{parts.port}/postgres"
 
 
@@ -372,7 +370,7 @@ def revoke_advisory_locks(direct):
     conn.autocommit = True
     with conn.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s",
-                       (urllib.parse.unquote(urllib.parse.urlsplit(PG_URL).username),))
+                       (urllib.parse.unquote(urllib.parse.urlsplit(POSTGRES_URL).username),))
         check(cursor.fetchone() == (False,), "the test role must not be a superuser")
         cursor.execute("SELECT p.oid::regprocedure FROM pg_proc p WHERE p.proname LIKE 'pg%advisory%'")
         for (function,) in cursor.fetchall():
@@ -387,9 +385,9 @@ def without_advisory_locks():
     work, root = project("noadv-advisory", revs, 'lock = "advisory"\n')
     direct = new_database("pool_noadv", work)
     revoke_advisory_locks(direct)
-    refused = run_runner(root, direct, "migrate", "all")
-    check(refused.returncode == 1, f"lock = advisory exited {refused.returncode}: {refused.stderr.strip()}")
-    lines = refused.stderr.strip().splitlines()
+    refused = run_runner(["migrate", "all"], root=root, url=direct)
+    check(refused.code == 1, f"lock = advisory exited {refused.code}: {refused.err.strip()}")
+    lines = refused.err.strip().splitlines()
     check(len(lines) == 1 and 'lock = "advisory" needs pg_try_advisory_lock' in lines[0]
           and "permission denied" in lines[0], f"lock = advisory should refuse in one sentence: {lines}")
     check(not version_rows(direct), f"lock = advisory changed alembic_version: {version_rows(direct)}")
@@ -406,10 +404,10 @@ if __name__ == "__main__":
         fail("the pooler tests run on PostgreSQL only")
     setup()
     try:
-        main([("migrate all through PgBouncer in transaction mode", runs_through_the_pooler),
-              ("8 racing runners through the pooler", racers),
-              ("kill -9 of the lease holder", kill_the_holder),
-              ("a holder frozen past its lease", stop_the_holder),
-              ("a server without advisory locks", without_advisory_locks)])
+        run_scenarios([("migrate all through PgBouncer in transaction mode", runs_through_the_pooler),
+                       ("8 racing runners through the pooler", racers),
+                       ("kill -9 of the lease holder", kill_the_holder),
+                       ("a holder frozen past its lease", stop_the_holder),
+                       ("a server without advisory locks", without_advisory_locks)])
     finally:
         teardown()

@@ -1,7 +1,9 @@
 // SHA-256 through OpenSSL's EVP interface (the SHA256_* functions are deprecated in 3.0).
 // libcrypto is opened on the first checksum instead of being linked: it is bound eagerly
 // (BIND_NOW, some 3,400 symbols), which cost more at every start than a whole no-op run's own
-// work, and a run that applies nothing needs no checksum.
+// work, and a run that applies nothing needs no checksum. So `ldd fastappkit` does not list it
+// and an image built from ldd's list lacks it: the README's run-time requirements name it, and
+// tests/cmake/scenario_runtime_libraries.sh runs the runner with exactly those libraries.
 #include "script/checksum.h"
 
 #include <dlfcn.h>
@@ -44,8 +46,9 @@ std::string normalise_line_endings(std::string_view text) {
 
 #define FASTAPPKIT_STRINGIFY2(x) #x
 #define FASTAPPKIT_STRINGIFY(x) FASTAPPKIT_STRINGIFY2(x)
-// OpenSSL 3 and later name the library after their major version.
+// OpenSSL 3 and later name the library after their major version, and Debian its package.
 constexpr const char* kLibcrypto = "libcrypto.so." FASTAPPKIT_STRINGIFY(OPENSSL_VERSION_MAJOR);
+constexpr const char* kLibcryptoPackage = "libssl" FASTAPPKIT_STRINGIFY(OPENSSL_VERSION_MAJOR);
 
 struct Libcrypto {
     decltype(&EVP_Digest) digest = nullptr;
@@ -56,8 +59,10 @@ const Libcrypto& libcrypto() {
     static const Libcrypto loaded = [] {
         void* handle = dlopen(kLibcrypto, RTLD_NOW | RTLD_LOCAL);
         if (!handle)
-            throw failure(
-                fmt::format("Cannot load {} for SHA-256 checksums: {}", kLibcrypto, dlerror()));
+            throw failure(fmt::format(
+                "Cannot load {}, which fastappkit needs for migration checksums: install "
+                "OpenSSL's libcrypto (Debian and Ubuntu: apt-get install {}) ({})",
+                kLibcrypto, kLibcryptoPackage, dlerror()));
         Libcrypto library;
         library.digest = reinterpret_cast<decltype(&EVP_Digest)>(dlsym(handle, "EVP_Digest"));
         auto fetch = reinterpret_cast<decltype(&EVP_MD_fetch)>(dlsym(handle, "EVP_MD_fetch"));
