@@ -3,7 +3,7 @@ commands and their refusals, app list / validate, the version table conflict, st
 import json
 import os
 
-from fastappkit_testing import CliTestCase, create_table, drop_table, main, migration
+from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, migration
 
 CORE1, CORE2 = "c1c1c1c1c1c1", "c2c2c2c2c2c2"
 REPORT1 = "e1e1e1e1e1e1"
@@ -236,6 +236,22 @@ class Standalone(CliTestCase):
         self.assertVersions([PAY1], "alembic_version_payments")
         res = self.fk("migrate", "app", "other", "upgrade", db=False, cwd=self.checkout_root)
         self.assertExit(res, 2, "App 'other' not found")
+
+    def test_every_command_uses_the_apps_env(self):
+        """lint and test read the standalone app's own .env too, as upgrade does."""
+        with open(os.path.join(self.checkout_root, ".env"), "w") as f:
+            f.write(f"DATABASE_URL={self.db.url}\n")
+        res = self.ok("--json", "migrate", "lint", db=False, cwd=self.checkout_root)
+        self.assertEqual(json.loads(res.out)["dialect"], BACKEND)
+        # A PostgreSQL-only statement round-trips on PostgreSQL, where the .env points; SQLite
+        # would refuse it.
+        if BACKEND == "postgresql":
+            self.project.write(os.path.join(self.checkout, "migrations", "versions", "p3p3p3p3p3p3_rev.sql"),
+                               migration("p3p3p3p3p3p3", PAY2, message="identity",
+                                         upgrade="CREATE TABLE ledger (id INT GENERATED ALWAYS AS IDENTITY);",
+                                         downgrade="DROP TABLE ledger;"))
+            res = self.ok("migrate", "test", db=False, cwd=self.checkout_root)
+            self.assertIn("payments: 3 revisions downgrade and upgrade again to the same schema", res.out)
 
 
 if __name__ == "__main__":

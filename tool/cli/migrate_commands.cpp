@@ -13,7 +13,6 @@
 #include "runner/migration_run.h"
 #include "runner/history_migrator.h"
 #include "runner/run_connection.h"
-#include "runner/verification.h"
 
 namespace fastappkit {
 
@@ -52,16 +51,21 @@ const std::string& or_head(const std::string& revision) {
     return revision.empty() ? head : revision;
 }
 
-// Moves `histories` towards `target` (run_migrations checks everything before writing) and
-// prints the outcome.
-int move_histories(Session& session, const std::vector<History*>& histories, Direction direction,
-                   const std::string& target) {
+RunRequest run_request(std::vector<History*> histories, Direction direction, std::string target) {
+    RunRequest request;
+    request.histories = std::move(histories);
+    request.direction = direction;
+    request.target = std::move(target);
+    return request;
+}
+
+// Runs `request` (run_migrations checks everything before writing) and prints the outcome.
+int move_histories(Session& session, RunRequest request) {
     const auto started = Clock::now();
     auto& out = session.reporter();
-    RunRequest request{histories, direction, target, {}};
     // A downgrade records no revision anywhere: nothing to check.
-    if (direction == Direction::upgrade)
-        request.conflict_checked = conflict_checked(histories, session.standalone());
+    if (request.direction == Direction::upgrade)
+        request.conflict_checked = conflict_checked(request.histories, session.standalone());
     const RunResult result = run_migrations(
         request, [&session](bool read_only) -> Database& { return session.database(read_only); },
         out);
@@ -81,91 +85,49 @@ int move_histories(Session& session, const std::vector<History*>& histories, Dir
                          .dump(2)
                   << "\n";
     } else if (total > 0) {
-        const char* verb = direction == Direction::upgrade ? "Applied" : "Reverted";
+        const char* verb = request.direction == Direction::upgrade ? "Applied" : "Reverted";
         out.line(out.green(fmt::format("{} {} migration{} in {} ms", verb, total,
                                        total == 1 ? "" : "s", elapsed_ms(started))));
     }
     return 0;
 }
 
-std::vector<std::string> version_rows(Database& db, const History& history) {
-    if (!db.has_table(history.version_table())) return {};
-    auto rows = db.read_versions(history.version_table());
-    std::sort(rows.begin(), rows.end());
-    return rows;
-}
-
-bool at_heads(Database& db, History& history) {
-    const auto& graph = history.graph();
-    std::vector<std::string> heads;
-    for (auto node : graph.heads()) heads.push_back(graph.id(node));
-    std::sort(heads.begin(), heads.end());
-    return version_rows(db, history) == heads;
-}
-
-// An external app moves in `requires` order (docs/configuration.md): it upgrades only once
-// every app it requires is at its heads, and downgrades an app only while no app requiring it
-// is applied. Checked on a read-only connection, before anything is written.
-void check_requires(Session& session, const HistoryArgs& args, Direction direction) {
-    if (args.app.empty() || args.ignore_requires || session.standalone()) return;
-    const AppManifest& manifest = *session.project_app(args.app).manifest;
+// What --app moves in `requires` order (none with --ignore-requires, or standalone: a
+// standalone app has no project around it). An upgrade reads the app's manifest only, a
+// downgrade every external app's.
+RequiresOrder requires_order(Session& session, const HistoryArgs& args, Direction direction) {
+    RequiresOrder order;
+    if (args.app.empty() || args.ignore_requires || session.standalone()) return order;
+    order.app = args.app;
     if (direction == Direction::upgrade) {
-        for (const auto& name : manifest.requires_apps.value_or(std::vector<std::string>{})) {
-            History& required = session.app_history(name);
-            if (at_heads(session.database(true), required)) continue;
-            throw usage_error(fmt::format(
-                "App '{}' requires '{}', which is not at its head: migrate '{}' first ('fastappkit "
-                "migrate app {} upgrade', or 'fastappkit migrate all'), or pass --ignore-requires",
-                args.app, name, name, name));
-        }
-        return;
+        const AppManifest& manifest = *session.project_app(args.app).manifest;
+        for (const auto& name : manifest.requires_apps.value_or(std::vector<std::string>{}))
+            order.required.push_back(&session.app_history(name));
+        return order;
     }
     for (const App* app : session.project().external_apps()) {
         const auto& requires_apps = app->manifest->requires_apps;
-        if (!requires_apps || std::find(requires_apps->begin(), requires_apps->end(), args.app) ==
-                                  requires_apps->end()) {
-            continue;
+        if (requires_apps && std::find(requires_apps->begin(), requires_apps->end(), args.app) !=
+                                 requires_apps->end()) {
+            order.required_by.push_back(&session.app_history(app->name));
         }
-        const auto rows = version_rows(session.database(true), session.app_history(app->name));
-        if (rows.empty()) continue;
-        throw usage_error(fmt::format(
-            "App '{}' requires '{}' and is applied (at {}): downgrade '{}' first ('fastappkit "
-            "migrate app {} downgrade base'), or pass --ignore-requires",
-            app->name, args.app, heads_text(rows), app->name, app->name));
     }
-}
-
-// [tool.fastappkit.migration] verify (docs/safety.md): an applied migration whose file changed
-// since it ran is named in one warning line, or refuses the run before anything is written.
-void check_edited_migrations(Session& session, const std::vector<History*>& histories) {
-    const VerifyMode mode = session.standalone() ? VerifyMode::warn : session.project().verify;
-    if (mode == VerifyMode::off) return;
-    std::vector<std::string> edited;
-    for (const auto& e : find_edited_migrations(histories, session.database(true)))
-        edited.push_back(fmt::format("{} {} ({})", e.history, e.revision, e.file));
-    if (edited.empty()) return;
-    const std::string sentence =
-        fmt::format("{} applied migration{} changed since {} ran: {}; {}", edited.size(),
-                    edited.size() == 1 ? "" : "s", edited.size() == 1 ? "it" : "they",
-                    fmt::join(edited, ", "), kEditedMigrationAdvice);
-    if (mode == VerifyMode::error) {
-        throw usage_error(sentence + " (verify = \"error\" in [tool.fastappkit.migration])");
-    }
-    session.reporter().waiting("warning: " + sentence);
+    return order;
 }
 
 }  // namespace
 
 int migrate_all(Session& session) {
-    auto histories = session.all_histories();
-    check_edited_migrations(session, histories);
-    return move_histories(session, histories, Direction::upgrade, "head");
+    RunRequest request = run_request(session.all_histories(), Direction::upgrade, "head");
+    request.verify = session.standalone() ? VerifyMode::warn : session.project().verify;
+    return move_histories(session, std::move(request));
 }
 
 int migrate_upgrade(Session& session, const HistoryArgs& args) {
-    History& history = session.history_for(args.app);
-    check_requires(session, args, Direction::upgrade);
-    return move_histories(session, {&history}, Direction::upgrade, or_head(args.revision));
+    RunRequest request =
+        run_request({&session.history_for(args.app)}, Direction::upgrade, or_head(args.revision));
+    request.requires_order = requires_order(session, args, Direction::upgrade);
+    return move_histories(session, std::move(request));
 }
 
 int migrate_downgrade(Session& session, const HistoryArgs& args) {
@@ -173,9 +135,10 @@ int migrate_downgrade(Session& session, const HistoryArgs& args) {
         throw usage_error(
             "migrate downgrade needs a target revision (for example -1, base, or a revision id)");
     }
-    History& history = session.history_for(args.app);
-    check_requires(session, args, Direction::downgrade);
-    return move_histories(session, {&history}, Direction::downgrade, args.revision);
+    RunRequest request =
+        run_request({&session.history_for(args.app)}, Direction::downgrade, args.revision);
+    request.requires_order = requires_order(session, args, Direction::downgrade);
+    return move_histories(session, std::move(request));
 }
 
 int migrate_stamp(Session& session, const HistoryArgs& args, bool purge) {

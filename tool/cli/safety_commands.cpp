@@ -10,7 +10,6 @@
 #include "autogen/round_trip.h"
 #include "cli/commands.h"
 #include "common/error.h"
-#include "config/env_file.h"
 #include "db/database_admin.h"
 #include "lint/linter.h"
 
@@ -29,12 +28,11 @@ std::string shown_path(const std::string& file, const fs::path& root) {
     return relative.string();
 }
 
-// The configured database URL (--database-url, DATABASE_URL, .env), or nothing: these
-// commands also work without one, on SQLite.
+// The configured database URL (--database-url, DATABASE_URL, the project's .env, a standalone
+// app's own .env: the one every command uses), or nothing: these commands also work without
+// one, on SQLite.
 std::optional<DatabaseUrl> configured_url(Session& session) {
-    if (!session.options().database_url.empty() || lookup_setting("DATABASE_URL", session.root())) {
-        return session.database_url();
-    }
+    if (session.configured_database_url()) return session.database_url();
     return std::nullopt;
 }
 

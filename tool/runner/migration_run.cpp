@@ -4,9 +4,12 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "common/error.h"
 #include "config/version_table.h"
 #include "runner/history_migrator.h"
+#include "runner/verification.h"
 
 namespace fastappkit {
 
@@ -54,10 +57,72 @@ std::optional<RunResult> nothing_pending(const RunRequest& request, Database& re
     return result;
 }
 
+std::vector<std::string> version_rows(Database& db, const History& history) {
+    if (!db.has_table(history.version_table())) return {};
+    auto rows = db.read_versions(history.version_table());
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
+std::string heads_text(const std::vector<std::string>& rows) {
+    return rows.empty() ? std::string("base") : fmt::format("{}", fmt::join(rows, ", "));
+}
+
+bool at_heads(Database& db, History& history) {
+    const auto& graph = history.graph();
+    std::vector<std::string> heads;
+    for (auto node : graph.heads()) heads.push_back(graph.id(node));
+    std::sort(heads.begin(), heads.end());
+    return version_rows(db, history) == heads;
+}
+
+void check_requires_order(const RequiresOrder& order, Direction direction, Database& db) {
+    if (order.app.empty()) return;
+    if (direction == Direction::upgrade) {
+        for (History* required : order.required) {
+            if (at_heads(db, *required)) continue;
+            const std::string& name = required->name();
+            throw usage_error(fmt::format(
+                "App '{}' requires '{}', which is not at its head: migrate '{}' first ('fastappkit "
+                "migrate app {} upgrade', or 'fastappkit migrate all'), or pass --ignore-requires",
+                order.app, name, name, name));
+        }
+        return;
+    }
+    for (History* dependent : order.required_by) {
+        const auto rows = version_rows(db, *dependent);
+        if (rows.empty()) continue;
+        const std::string& name = dependent->name();
+        throw usage_error(fmt::format(
+            "App '{}' requires '{}' and is applied (at {}): downgrade '{}' first ('fastappkit "
+            "migrate app {} downgrade base'), or pass --ignore-requires",
+            name, order.app, heads_text(rows), name, name));
+    }
+}
+
+void check_edited(const std::vector<History*>& histories, VerifyMode mode, Database& db,
+                  Progress& progress) {
+    if (mode == VerifyMode::off) return;
+    std::vector<std::string> edited;
+    for (const auto& e : find_edited_migrations(histories, db))
+        edited.push_back(fmt::format("{} {} ({})", e.history, e.revision, e.file));
+    if (edited.empty()) return;
+    const std::string sentence =
+        fmt::format("{} applied migration{} changed since {} ran: {}; {}", edited.size(),
+                    edited.size() == 1 ? "" : "s", edited.size() == 1 ? "it" : "they",
+                    fmt::join(edited, ", "), kEditedMigrationAdvice);
+    if (mode == VerifyMode::error) {
+        throw usage_error(sentence + " (verify = \"error\" in [tool.fastappkit.migration])");
+    }
+    progress.waiting("warning: " + sentence);
+}
+
 }  // namespace
 
 RunResult run_migrations(const RunRequest& request, const DatabaseOpener& database,
                          Progress& progress) {
+    check_requires_order(request.requires_order, request.direction, database(true));
+    check_edited(request.histories, request.verify, database(true), progress);
     if (auto done = nothing_pending(request, database(true))) return std::move(*done);
     for (History* history : request.histories) history->graph();
     std::vector<HistoryMigrator::Pending> pending;

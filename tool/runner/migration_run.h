@@ -10,12 +10,22 @@
 #include <string>
 #include <vector>
 
+#include "config/project.h"
 #include "db/database.h"
 #include "runner/history.h"
 #include "runner/progress.h"
 #include "runner/run_error.h"
 
 namespace fastappkit {
+
+// An external app moved alone, and the apps around it in `requires` order
+// (docs/configuration.md): it upgrades only once every app it requires is at its heads, and
+// downgrades only while no app requiring it is applied.
+struct RequiresOrder {
+    std::string app;
+    std::vector<History*> required;     // the apps `app` requires
+    std::vector<History*> required_by;  // the external apps that require `app`
+};
 
 struct RunRequest {
     std::vector<History*> histories;  // in the order they run
@@ -24,6 +34,12 @@ struct RunRequest {
     // External apps' histories whose revisions must not be recorded in the shared
     // alembic_version table (see check_version_table_conflicts).
     std::vector<History*> conflict_checked;
+    // [tool.fastappkit.migration] verify (docs/safety.md): an applied migration of
+    // `histories` whose file changed since it ran is named in a warning (Progress::waiting),
+    // or refuses the run; `off`, the default here, does not look.
+    VerifyMode verify = VerifyMode::off;
+    // Checked before anything runs, unless empty (`app` empty).
+    RequiresOrder requires_order;
 };
 
 struct HistoryOutcome {
@@ -42,8 +58,9 @@ struct RunResult {
 // only when there is something to run.
 using DatabaseOpener = std::function<Database&(bool read_only)>;
 
-// Runs `request`. Throws Error for bad input or state found by the checks (nothing changed),
-// RunError when a step fails. `progress` hears of each step as it finishes.
+// Runs `request`. Throws Error for bad input or state found by the checks (the requires
+// order, edited migrations, version table conflicts, the files: nothing changed), RunError
+// when a step fails. `progress` hears of each step as it finishes.
 RunResult run_migrations(const RunRequest& request, const DatabaseOpener& database,
                          Progress& progress);
 
