@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "common/timeouts.h"
 #include "config/database_url.h"
 
@@ -85,6 +86,8 @@ public:
     // Rows of a version table in table order; empty when the table does not exist.
     virtual std::vector<std::string> read_versions(const std::string& version_table) = 0;
     // fastappkit_history rows of one version table, oldest first; empty without the table.
+    // SQLite: as written (rowid); PostgreSQL, where rows have no such order: by applied_at,
+    // rows of one instant as written (docs/databases.md).
     virtual std::vector<HistoryRow> read_history(const std::string& version_table) = 0;
 
     // Creates fastappkit_history when missing (safe when runners race).
@@ -146,20 +149,29 @@ public:
 
     // One migration of a batch in the open transaction, under savepoint `name`: `section` (as
     // execute() runs it, `first_line` likewise), then each of `bookkeeping`, then the
-    // savepoint released. When a statement fails, everything since the savepoint is undone,
-    // the transaction stays usable, and StatementError names the statement (lock_not_available
-    // set when the lock timeout ran out). PostgreSQL sends it all in one round trip; the
-    // runner uses it when batch_elapsed_ms_sql() can time the history row.
+    // savepoint released. When a statement fails, everything since the savepoint is undone and
+    // the transaction stays usable; a statement of the section is named by StatementError
+    // (lock_not_available set when the lock timeout ran out), a bookkeeping statement by
+    // fastappkit::Error, as in execute_transaction(). PostgreSQL sends it all in one round
+    // trip; the runner uses it when batch_elapsed_ms_sql() can time the history row.
     virtual void execute_in_savepoint(std::string_view section, int first_line,
                                       const std::vector<std::string>& bookkeeping,
                                       const std::string& name) {
         savepoint(name);
-        try {
-            execute(section, first_line);
-            for (const auto& statement : bookkeeping) execute(statement);
-        } catch (const StatementError&) {
+        const auto undo = [&] {
             rollback_to_savepoint(name);
             release_savepoint(name);
+        };
+        try {
+            execute(section, first_line);
+        } catch (const StatementError&) {
+            undo();
+            throw;
+        }
+        try {
+            execute_bookkeeping(bookkeeping);
+        } catch (const Error&) {
+            undo();
             throw;
         }
         release_savepoint(name);
@@ -196,7 +208,7 @@ public:
         std::sort(expected.begin(), expected.end());
         if (heads != expected) return false;  // rolled back
         execute(section, first_line);
-        for (const auto& statement : bookkeeping) execute(statement);
+        execute_bookkeeping(bookkeeping);
         transaction->commit();
         return true;
     }
@@ -219,6 +231,19 @@ public:
     // needs one) and otherwise runs without them, saying so once through on_warning.
     virtual void execute_outside_transaction(std::string_view sql, int first_line,
                                              const Timeouts& timeouts) = 0;
+
+protected:
+    // The runner's own statements after a migration's section (version rows, history row). A
+    // failure is no error of the migration's file, so it names the database, not a line.
+    void execute_bookkeeping(const std::vector<std::string>& bookkeeping) {
+        for (const auto& statement : bookkeeping) {
+            try {
+                execute(statement);
+            } catch (const StatementError& error) {
+                throw failure(display_url() + ": " + error.message + ".");
+            }
+        }
+    }
 };
 
 // False when the dialect has no lock or statement timeouts to apply (SQLite).

@@ -21,6 +21,7 @@ struct fastappkit_plugin_error {
     char* message;
     char* statement;
     int lock_not_available;  // StatementError: the lock timeout ran out
+    int reason;              // fastappkit::Error: its fastappkit::ErrorReason
 };
 
 typedef void (*fastappkit_plugin_body)(void* context);

@@ -855,6 +855,9 @@ void PostgresDatabase::execute_in_savepoint(std::string_view section, int first_
         } catch (const StatementError&) {
             undo();
             throw;
+        } catch (const Error&) {  // a bookkeeping statement: undone all the same
+            undo();
+            throw;
         }
         undo();
         // Statement by statement, nothing failed. A lock that was busy then may be free now:

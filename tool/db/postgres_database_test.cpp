@@ -1,6 +1,8 @@
-// The PostgreSQL backend against a real server. Tests that need one run when
+// What only the PostgreSQL backend has, against a real server: leases, poolers, session
+// settings, lost connections, server-side statements. Tests that need one run when
 // FASTAPPKIT_TEST_POSTGRES_URL names it (eval "$(bash tests/support/pg-start.sh)") and are
 // skipped otherwise. Each test works in a schema of its own, so tests can run in parallel.
+// What every backend must do alike is tested in database_contract_test.cpp.
 #include "db/database.h"  // PostgreSQL through open_database: the plugin, as the runner loads it
 
 #include <arpa/inet.h>
@@ -8,12 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,40 +101,6 @@ protected:
     std::unique_ptr<Database> admin_;
 };
 
-TEST_F(PostgresDatabaseTest, VersionTableRoundTrip) {
-    auto database = open();
-    EXPECT_EQ(Dialect::postgresql, database->dialect());
-    EXPECT_FALSE(database->has_table("alembic_version_payments"));
-    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
-
-    database->execute(create_version_table);
-    database->execute("INSERT INTO alembic_version_payments (version_num) VALUES ('1a2b3c4d5e6f')");
-    EXPECT_TRUE(database->has_table("alembic_version_payments"));
-    EXPECT_FALSE(database->has_table("alembic_version_payments_pkc"));  // an index, not a table
-    EXPECT_EQ(Strings{"1a2b3c4d5e6f"}, database->read_versions("alembic_version_payments"));
-
-    auto transaction = database->begin();
-    database->execute("UPDATE alembic_version_payments SET version_num='ffeeddccbbaa'");
-    transaction->commit();
-    EXPECT_EQ(Strings{"ffeeddccbbaa"}, open()->read_versions("alembic_version_payments"));
-}
-
-TEST_F(PostgresDatabaseTest, DestructorRollsBackUncommittedTransaction) {
-    auto database = open();
-    database->execute(create_version_table);
-    {
-        auto transaction = database->begin();
-        database->execute("INSERT INTO alembic_version_payments VALUES ('aaaa')");
-        EXPECT_EQ(Strings{"aaaa"}, database->read_versions("alembic_version_payments"));
-    }
-    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
-
-    auto transaction = database->begin();  // the connection is usable again
-    database->execute("INSERT INTO alembic_version_payments VALUES ('bbbb')");
-    transaction->commit();
-    EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
-}
-
 TEST_F(PostgresDatabaseTest, CommitAfterFailedStatementSaysItRolledBack) {
     auto database = open();
     database->execute(create_version_table);
@@ -146,102 +112,6 @@ TEST_F(PostgresDatabaseTest, CommitAfterFailedStatementSaysItRolledBack) {
                     url_.masked()),
         error_message([&] { transaction->commit(); }));
     EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
-}
-
-TEST_F(PostgresDatabaseTest, StatementErrorNamesFailingStatementAndItsLine) {
-    auto database = open();
-    std::string sql =
-        "CREATE TABLE t (version_num VARCHAR(32));\n"
-        "\n"
-        "INSERT INTO t VALUES ('one');\n"
-        "-- the next one fails\n"
-        "INSERT INTO\n"
-        "  nope VALUES ('two');\n"
-        "INSERT INTO t VALUES ('three');\n";
-    const auto error = test_support::thrown<StatementError>([&] { database->execute(sql, 10); });
-    ASSERT_TRUE(error);
-    EXPECT_EQ(14, error->line);  // the statement's own line, not the comment above it
-    EXPECT_EQ("INSERT INTO\n  nope VALUES ('two')", error->statement);
-    EXPECT_EQ("relation \"nope\" does not exist", error->message);
-    // Outside a transaction each statement commits on its own.
-    EXPECT_EQ(Strings{"one"}, database->read_versions("t"));
-}
-
-TEST_F(PostgresDatabaseTest, ExecuteTransactionCommitsSectionAndBookkeepingTogether) {
-    auto database = open();
-    database->execute(create_version_table);
-    EXPECT_TRUE(database->history_lock_is_exclusive());
-    database->execute("CREATE TABLE timing (ms INTEGER)");
-    database->execute_transaction(
-        "CREATE TABLE account (id INTEGER);\nINSERT INTO account VALUES (1);\n-- a trailing "
-        "comment",
-        5,
-        {"INSERT INTO alembic_version_payments VALUES ('aaaa')",
-         "INSERT INTO timing VALUES (" + database->batch_elapsed_ms_sql() + ")"},
-        Timeouts{}, "alembic_version_payments", {});
-    auto other = open();
-    EXPECT_EQ(Strings{"aaaa"}, other->read_versions("alembic_version_payments"));
-    const auto accounts = other->query("SELECT id FROM account");
-    ASSERT_EQ(1u, accounts.size());
-    EXPECT_EQ("1", *accounts[0][0]);
-    const auto ms = other->query("SELECT ms FROM timing");
-    ASSERT_EQ(1u, ms.size());
-    EXPECT_GE(std::stoi(*ms[0][0]), 0);
-}
-
-TEST_F(PostgresDatabaseTest, ExecuteTransactionNamesTheFailingStatementAndChangesNothing) {
-    auto database = open();
-    database->execute(create_version_table);
-    const std::string section =
-        "CREATE TABLE account (version_num VARCHAR(32));\n"
-        "INSERT INTO account VALUES ('one');\n"
-        "INSERT INTO\n"
-        "  nope VALUES ('two');\n";
-    const auto error = test_support::thrown<StatementError>([&] {
-        database->execute_transaction(section, 10,
-                                      {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
-                                      Timeouts{}, "alembic_version_payments", {});
-    });
-    ASSERT_TRUE(error);
-    EXPECT_EQ(12, error->line);
-    EXPECT_EQ("INSERT INTO\n  nope VALUES ('two')", error->statement);
-    EXPECT_EQ("relation \"nope\" does not exist", error->message);
-    EXPECT_FALSE(database->has_table("account"));  // rolled back, the re-run too
-    EXPECT_EQ(Strings{}, database->read_versions("alembic_version_payments"));
-
-    // A failing bookkeeping statement: a failure naming the database; nothing committed.
-    EXPECT_EQ(fmt::format("{}: relation \"nope\" does not exist.", url_.masked()),
-              error_message([&] {
-                  database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
-                                                {"INSERT INTO nope VALUES ('aaaa')"}, Timeouts{},
-                                                "alembic_version_payments", {});
-              }));
-    EXPECT_FALSE(database->has_table("account"));
-
-    // The connection is usable again.
-    database->execute_transaction("CREATE TABLE account (version_num VARCHAR(32))", 1,
-                                  {"INSERT INTO alembic_version_payments VALUES ('bbbb')"},
-                                  Timeouts{}, "alembic_version_payments", {});
-    EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
-}
-
-// The fence: version rows that are not the ones the step was planned from (another runner
-// moved them, its lock notwithstanding) run nothing.
-TEST_F(PostgresDatabaseTest, ExecuteTransactionRunsNothingWhenTheHeadsMoved) {
-    auto database = open();
-    database->execute(create_version_table);
-    database->execute("INSERT INTO alembic_version_payments VALUES ('bbbb')");
-    EXPECT_FALSE(database->execute_transaction(
-        "CREATE TABLE account (id INTEGER)", 1,
-        {"UPDATE alembic_version_payments SET version_num = 'cccc' WHERE version_num = 'aaaa'"},
-        Timeouts{}, "alembic_version_payments", {"aaaa"}));
-    EXPECT_FALSE(database->has_table("account"));
-    EXPECT_EQ(Strings{"bbbb"}, database->read_versions("alembic_version_payments"));
-    EXPECT_TRUE(database->execute_transaction(
-        "CREATE TABLE account (id INTEGER)", 1,
-        {"UPDATE alembic_version_payments SET version_num = 'cccc' WHERE version_num = 'bbbb'"},
-        Timeouts{}, "alembic_version_payments", {"bbbb"}));
-    EXPECT_EQ(Strings{"cccc"}, open()->read_versions("alembic_version_payments"));
 }
 
 // A lease that expired while its holder was stopped, and was taken over: the holder's next
@@ -359,49 +229,6 @@ TEST_F(PostgresDatabaseTest, DollarQuotedFunctionBodyIsOneStatement) {
     EXPECT_EQ(Strings{"a;b;a;b"}, database->read_versions("t"));
 }
 
-TEST_F(PostgresDatabaseTest, HistoryTableRoundTripInApplicationOrder) {
-    auto database = open();
-    EXPECT_TRUE(database->read_history("alembic_version").empty());
-    database->ensure_history_table();
-    database->ensure_history_table();
-    EXPECT_TRUE(database->has_table("fastappkit_history"));
-    // Same instant: the order of insertion; an earlier instant first whenever it was written.
-    database->execute(
-        "INSERT INTO fastappkit_history VALUES "
-        "('alembic_version', 'bbbb', 'upgrade', 'c1', '2024-05-01T10:00:00.000Z', 5);\n"
-        "INSERT INTO fastappkit_history VALUES "
-        "('alembic_version', 'aaaa', 'upgrade', 'c2', '2024-05-01T10:00:00.000Z', 7);\n"
-        "INSERT INTO fastappkit_history VALUES "
-        "('alembic_version_payments', 'pppp', 'upgrade', 'c3', '2024-05-01T09:00:00.000Z', 1);\n"
-        "INSERT INTO fastappkit_history VALUES "
-        "('alembic_version', 'cccc', 'downgrade', 'c4', '2024-05-01T09:59:59.999Z', 3);\n");
-    auto rows = database->read_history("alembic_version");
-    ASSERT_EQ(3u, rows.size());
-    EXPECT_EQ("cccc", rows[0].revision);
-    EXPECT_EQ("downgrade", rows[0].direction);
-    EXPECT_EQ("bbbb", rows[1].revision);
-    EXPECT_EQ("aaaa", rows[2].revision);
-    EXPECT_EQ("alembic_version", rows[2].version_table);
-    EXPECT_EQ("c2", rows[2].checksum);
-    EXPECT_EQ("2024-05-01T10:00:00.000Z", rows[2].applied_at);
-    EXPECT_EQ(7, rows[2].duration_ms);
-}
-
-TEST_F(PostgresDatabaseTest, EnsureHistoryTableIsSafeWhenRunnersRace) {
-    std::vector<std::unique_ptr<Database>> runners;
-    for (int i = 0; i < 6; ++i) runners.push_back(open());
-    std::atomic<bool> go{false};
-    std::vector<std::future<void>> done;
-    for (auto& runner : runners)
-        done.push_back(std::async(std::launch::async, [&go, &runner] {
-            while (!go) std::this_thread::yield();
-            runner->ensure_history_table();
-        }));
-    go = true;
-    for (auto& each : done) EXPECT_NO_THROW(each.get());
-    EXPECT_TRUE(runners[0]->has_table("fastappkit_history"));
-}
-
 // Nothing a runner does stays on its session: a pooled server connection serves others next.
 TEST_F(PostgresDatabaseTest, LeavesNoSessionSettingBehind) {
     auto settings = [](Database& database) {
@@ -489,67 +316,6 @@ TEST_F(PostgresDatabaseTest, WaitForHistoryWaitsForALeaseWithoutTakingIt) {
     EXPECT_EQ(before, leases());
 }
 
-TEST_F(PostgresDatabaseTest, SecondRunnerTimesOutWhileLockIsHeld) {
-    auto first = open();
-    auto lock = first->lock_history("alembic_version_payments");
-
-    int waits = 0;
-    std::string waited;
-    OpenOptions options;
-    options.lock_timeout = 300ms;
-    options.on_wait = [&](const std::string& message) {
-        ++waits;
-        waited = message;
-    };
-    auto second = open(options);
-    auto started = std::chrono::steady_clock::now();
-    EXPECT_EQ(
-        "Timed out after 0.3 s waiting for the migration lock on alembic_version_payments; "
-        "another runner may be stuck.",
-        error_message([&] { second->lock_history("alembic_version_payments"); }));
-    EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
-    EXPECT_EQ(1, waits);
-    EXPECT_EQ(
-        "Waiting for another fastappkit runner holding the migration lock on "
-        "alembic_version_payments...",
-        waited);
-
-    // Another history of the same database is not locked.
-    EXPECT_NE(nullptr, second->lock_history("alembic_version"));
-    EXPECT_EQ(1, waits);
-}
-
-TEST_F(PostgresDatabaseTest, LockIsReleasedWhenHolderDropsIt) {
-    auto first = open();
-    auto lock = first->lock_history("alembic_version_payments");
-    lock.reset();
-
-    int waits = 0;
-    OpenOptions options;
-    options.lock_timeout = 0ms;
-    options.on_wait = [&](const std::string&) { ++waits; };
-    EXPECT_NE(nullptr, open(options)->lock_history("alembic_version_payments"));
-    EXPECT_EQ(0, waits);
-}
-
-TEST_F(PostgresDatabaseTest, WaitingRunnerGetsLockOnceReleased) {
-    auto first = open();
-    auto lock = first->lock_history("alembic_version");
-
-    std::atomic<int> waits{0};
-    OpenOptions options;
-    options.lock_timeout = 10s;
-    options.on_wait = [&](const std::string&) { ++waits; };
-    auto second = open(options);
-    auto waiter =
-        std::async(std::launch::async, [&] { return second->lock_history("alembic_version"); });
-    while (waits == 0) std::this_thread::sleep_for(10ms);
-    std::this_thread::sleep_for(500ms);  // several polls
-    lock.reset();
-    EXPECT_NE(nullptr, waiter.get());
-    EXPECT_EQ(1, waits);
-}
-
 TEST_F(PostgresDatabaseTest, LostConnectionIsNotSilentlyReopened) {
     auto database = open();
     auto lock = database->lock_history("alembic_version");
@@ -593,36 +359,6 @@ TEST(PostgresDatabaseConnectTest, AuthenticationFailureIsOneSentenceWithoutPassw
         << message;
     EXPECT_EQ(std::string::npos, message.find("wrong-s3cret-pw")) << message;
     EXPECT_EQ(std::string::npos, message.find('\n')) << message;
-}
-
-// A fresh database's batch: each migration under a savepoint in one round trip. A failing one
-// is undone alone, named by its statement and line, and the transaction goes on to commit the
-// others.
-TEST_F(PostgresDatabaseTest, ExecuteInSavepointUndoesOnlyTheFailingMigration) {
-    auto database = open();
-    database->execute(create_version_table);
-    auto transaction = database->begin();
-    database->execute_in_savepoint("CREATE TABLE a (id INTEGER)", 1,
-                                   {"INSERT INTO alembic_version_payments VALUES ('aaaa')"},
-                                   "fastappkit_migration");
-    const auto error = test_support::thrown<StatementError>([&] {
-        database->execute_in_savepoint(
-            "CREATE TABLE b (id INTEGER);\nINSERT INTO nope VALUES (1);", 7,
-            {"UPDATE alembic_version_payments SET version_num = 'bbbb'"}, "fastappkit_migration");
-    });
-    ASSERT_TRUE(error);
-    EXPECT_EQ(8, error->line);
-    EXPECT_EQ("INSERT INTO nope VALUES (1)", error->statement);
-    EXPECT_FALSE(error->lock_not_available);
-    database->execute_in_savepoint("CREATE TABLE c (id INTEGER)", 1,
-                                   {"UPDATE alembic_version_payments SET version_num = 'cccc'"},
-                                   "fastappkit_migration");
-    transaction->commit();
-    auto other = open();
-    EXPECT_TRUE(other->has_table("a"));
-    EXPECT_FALSE(other->has_table("b"));
-    EXPECT_TRUE(other->has_table("c"));
-    EXPECT_EQ(Strings{"cccc"}, other->read_versions("alembic_version_payments"));
 }
 
 // The batch's one COMMIT is fenced like a single migration's: a lease lost while the batch

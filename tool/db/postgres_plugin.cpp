@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/error_reason.h"
 #include "db/plugin_abi.h"
 
 #ifndef FASTAPPKIT_PLUGIN_RELATIVE_DIR
@@ -109,10 +110,15 @@ const Plugin& plugin() {
             failed.lock_not_available = error.lock_not_available != 0;
             throw failed;
         }
-        case FASTAPPKIT_PLUGIN_ERROR:
-            throw Error(error.exit_code == static_cast<int>(ExitCode::usage) ? ExitCode::usage
-                                                                             : ExitCode::failure,
-                        message);
+        case FASTAPPKIT_PLUGIN_ERROR: {
+            const Error plain(error.exit_code == static_cast<int>(ExitCode::usage)
+                                  ? ExitCode::usage
+                                  : ExitCode::failure,
+                              message);
+            // The reason too: a program embedding the runner tells a lock timeout apart by it.
+            if (error.reason != 0) throw with_reason(static_cast<ErrorReason>(error.reason), plain);
+            throw plain;
+        }
         default:
             throw failure(fmt::format("The PostgreSQL plugin {} failed: {}", plugin().file.string(),
                                       message));

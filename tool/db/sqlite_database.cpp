@@ -454,7 +454,7 @@ public:
 private:
     void require_not_interrupted() const {
         if (interrupted_.load())
-            throw failure(fmt::format("Interrupted while working on {}", display_url_));
+            throw failure(fmt::format("Interrupted while working on {}.", display_url_));
     }
 
     // Polled by SQLite while a statement runs: closes the window in which sqlite3_interrupt
@@ -599,6 +599,7 @@ private:
     // next try, so a changed schema is tried again.
     bool prepare_reading_table(const std::string& sql, PreparedStatement& out) const {
         if (!db_) return false;
+        require_not_interrupted();
         for (int attempt = 0;; ++attempt) {
             sqlite3_stmt* raw = nullptr;
             const int result = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
@@ -611,7 +612,11 @@ private:
         }
     }
 
+    // After interrupt() every statement fails, short ones too: sqlite3_interrupt() stops only
+    // the statements running when it is called, and the progress handler none that finish
+    // within its first thousand steps.
     PreparedStatement prepare(const std::string& sql, const std::string& context) const {
+        require_not_interrupted();
         sqlite3_stmt* statement = nullptr;
         const int result = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &statement, nullptr);
         PreparedStatement owned(statement);
