@@ -29,7 +29,7 @@ public:
     std::string display_url() const override { return "postgresql://fake/statement"; }
     bool has_table(const std::string&) override { return false; }
     std::vector<std::string> read_versions(const std::string&) override { return {}; }
-    std::vector<HistoryRow> read_history(const std::string&) override { return {}; }
+    std::vector<LogEntry> read_log(const std::string&) override { return {}; }
     void ensure_history_table() override {}
     std::unique_ptr<HistoryLock> lock_history(const std::string&) override {
         return std::make_unique<NoLock>();

@@ -33,8 +33,10 @@ public:
     bool lock_not_available = false;  // the lock timeout ran out (PostgreSQL SQLSTATE 55P03)
 };
 
-// A row of fastappkit_history.
-struct HistoryRow {
+// An entry of the applied-migration log, fastappkit_history: one row per migration run
+// (docs/architecture.md, "Words"). Not to be confused with a history, a version table and
+// the revisions that fill it.
+struct LogEntry {
     std::string version_table;
     std::string revision;
     std::string direction;  // "upgrade" / "downgrade"
@@ -85,10 +87,11 @@ public:
     virtual bool has_table(const std::string& table) = 0;
     // Rows of a version table in table order; empty when the table does not exist.
     virtual std::vector<std::string> read_versions(const std::string& version_table) = 0;
-    // fastappkit_history rows of one version table, oldest first; empty without the table.
+    // The log's entries (fastappkit_history) of one version table, oldest first; empty without
+    // the table.
     // SQLite: as written (rowid); PostgreSQL, where rows have no such order: by applied_at,
     // rows of one instant as written (docs/databases.md).
-    virtual std::vector<HistoryRow> read_history(const std::string& version_table) = 0;
+    virtual std::vector<LogEntry> read_log(const std::string& version_table) = 0;
 
     // Creates fastappkit_history when missing (safe when runners race).
     virtual void ensure_history_table() = 0;

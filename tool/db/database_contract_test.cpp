@@ -63,7 +63,7 @@ struct Differences {
     bool checks_lock_before_commit = false;  // fence_check_sql() under a held lock
     bool reader_keeps_runners_off = true;    // the lock wait_for_history() returns
     bool warns_without_timeouts = false;     // execute_outside_transaction() with timeouts
-    // read_history(): by applied_at (rows written in one instant as written), or as written.
+    // read_log(): by applied_at (rows written in one instant as written), or as written.
     bool history_by_applied_at = false;
     std::string no_table_nope;   // a statement on table nope, which does not exist
     std::string duplicate_a_x;   // a second 1 in a.x, which is UNIQUE
@@ -316,7 +316,7 @@ TEST_P(DatabaseContract, VersionTableRoundTrip) {
 // where they part: SQLite reads rows as written (rowid), PostgreSQL, which has no such order,
 // by applied_at.
 TEST_P(DatabaseContract, HistoryTableRoundTrip) {
-    EXPECT_TRUE(db_->read_history("alembic_version").empty());
+    EXPECT_TRUE(db_->read_log("alembic_version").empty());
     db_->ensure_history_table();
     db_->ensure_history_table();  // idempotent
     EXPECT_TRUE(db_->has_table("fastappkit_history"));
@@ -329,14 +329,14 @@ TEST_P(DatabaseContract, HistoryTableRoundTrip) {
         "('alembic_version_payments', 'pppp', 'upgrade', 'c3', '2024-05-01T09:00:00.000Z', 1);\n"
         "INSERT INTO fastappkit_history VALUES "
         "('alembic_version', 'cccc', 'downgrade', 'c4', '2024-05-01T09:59:59.999Z', 3);\n");
-    const auto rows = db_->read_history("alembic_version");
+    const auto rows = db_->read_log("alembic_version");
     Strings revisions;
     for (const auto& row : rows) revisions.push_back(row.revision);
     EXPECT_EQ(differ().history_by_applied_at ? (Strings{"cccc", "bbbb", "aaaa"})
                                              : (Strings{"bbbb", "aaaa", "cccc"}),
               revisions);
     const auto aaaa = std::find_if(rows.begin(), rows.end(),
-                                   [](const HistoryRow& row) { return row.revision == "aaaa"; });
+                                   [](const LogEntry& row) { return row.revision == "aaaa"; });
     ASSERT_NE(rows.end(), aaaa);
     EXPECT_EQ("alembic_version", aaaa->version_table);
     EXPECT_EQ("upgrade", aaaa->direction);
@@ -344,19 +344,19 @@ TEST_P(DatabaseContract, HistoryTableRoundTrip) {
     EXPECT_EQ("2024-05-01T10:00:00.000Z", aaaa->applied_at);
     EXPECT_EQ(7, aaaa->duration_ms);
     const auto cccc = std::find_if(rows.begin(), rows.end(),
-                                   [](const HistoryRow& row) { return row.revision == "cccc"; });
+                                   [](const LogEntry& row) { return row.revision == "cccc"; });
     ASSERT_NE(rows.end(), cccc);
     EXPECT_EQ("downgrade", cccc->direction);
     EXPECT_EQ(3, cccc->duration_ms);
-    EXPECT_EQ(1u, db_->read_history("alembic_version_payments").size());
+    EXPECT_EQ(1u, db_->read_log("alembic_version_payments").size());
 }
 
 // The backend reads back what the runner's own insert writes.
 TEST_P(DatabaseContract, HistoryRowOfTheRunnerRoundTrips) {
     db_->ensure_history_table();
-    const HistoryRow row{"alembic_version", "it's", "upgrade", "c0", "2026-01-01T00:00:00.000Z", 3};
+    const LogEntry row{"alembic_version", "it's", "upgrade", "c0", "2026-01-01T00:00:00.000Z", 3};
     db_->execute(insert_history_sql(row));
-    const auto rows = observer().read_history("alembic_version");
+    const auto rows = observer().read_log("alembic_version");
     ASSERT_EQ(1u, rows.size());
     EXPECT_EQ("it's", rows[0].revision);
     EXPECT_EQ("c0", rows[0].checksum);

@@ -46,7 +46,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int lock_namespace = 0x6661706b;
 constexpr std::chrono::milliseconds lock_poll_interval{200};
 
-// fastappkit_history has no id column (both backends hold the same rows), so read_history()
+// fastappkit_history has no id column (both backends hold the same rows), so read_log()
 // orders the rows without one: applied_at is fixed-width ISO 8601 UTC, so it sorts by time as
 // text. Rows written within one clock tick are ordered by the transaction that inserted them
 // (xmin): each history row is written in its migration's own transaction, and runners on one
@@ -90,7 +90,7 @@ public:
 
     bool has_table(const std::string& table) override;
     std::vector<std::string> read_versions(const std::string& version_table) override;
-    std::vector<HistoryRow> read_history(const std::string& version_table) override;
+    std::vector<LogEntry> read_log(const std::string& version_table) override;
     void ensure_history_table() override;
     void ensure_table(const std::string& table, const std::string& create_sql) override;
     void interrupt() noexcept override;
@@ -534,13 +534,13 @@ std::vector<std::string> PostgresDatabase::read_versions(const std::string& vers
     return versions;
 }
 
-std::vector<HistoryRow> PostgresDatabase::read_history(const std::string& version_table) {
-    std::vector<HistoryRow> rows;
+std::vector<LogEntry> PostgresDatabase::read_log(const std::string& version_table) {
+    std::vector<LogEntry> rows;
     if (!has_table(kHistoryTable)) return rows;
     auto sql = fmt::format(read_history_sql, kHistoryColumns, kHistoryTable,
                            connection_->quote(version_table));
     for (const auto& row : own_query(sql)) {
-        rows.push_back(HistoryRow{row[0].as<std::string>(), row[1].as<std::string>(),
+        rows.push_back(LogEntry{row[0].as<std::string>(), row[1].as<std::string>(),
                                   row[2].as<std::string>(), row[3].as<std::string>(),
                                   row[4].as<std::string>(), row[5].as<long long>()});
     }

@@ -266,7 +266,7 @@ TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
     auto database = open(options);
     database->ensure_history_table();
     EXPECT_FALSE(database->has_table("fastappkit_history"));
-    EXPECT_EQ(0u, database->read_history("alembic_version").size());
+    EXPECT_EQ(0u, database->read_log("alembic_version").size());
     const auto error =
         test_support::thrown<StatementError>([&] { database->execute(create_version_table); });
     ASSERT_TRUE(error);

@@ -176,8 +176,8 @@ public:
     std::vector<std::string> read_versions(const std::string& version_table) override {
         return guarded([&] { return inner_->read_versions(version_table); });
     }
-    std::vector<HistoryRow> read_history(const std::string& version_table) override {
-        return guarded([&] { return inner_->read_history(version_table); });
+    std::vector<LogEntry> read_log(const std::string& version_table) override {
+        return guarded([&] { return inner_->read_log(version_table); });
     }
     void ensure_history_table() override {
         guarded([&] { inner_->ensure_history_table(); });

@@ -57,11 +57,11 @@ std::string create_history_table_sql() {
         kHistoryTable);
 }
 
-std::string insert_history_sql(const HistoryRow& row) {
+std::string insert_history_sql(const LogEntry& row) {
     return insert_history_sql(row, std::to_string(row.duration_ms));
 }
 
-std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql) {
+std::string insert_history_sql(const LogEntry& row, const std::string& duration_sql) {
     return fmt::format("INSERT INTO {} ({}) VALUES ({}, {}, {}, {}, {}, {})", kHistoryTable,
                        kHistoryColumns, literal(row.version_table), literal(row.revision),
                        literal(row.direction), literal(row.checksum), literal(row.applied_at),

@@ -12,7 +12,7 @@
 namespace fastappkit {
 
 inline constexpr const char* kHistoryTable = "fastappkit_history";
-// The columns of fastappkit_history, in HistoryRow's order.
+// The columns of fastappkit_history, in LogEntry's order.
 inline constexpr const char* kHistoryColumns =
     "version_table, revision, direction, checksum, applied_at, duration_ms";
 
@@ -33,10 +33,10 @@ inline constexpr const char* kLockTable = "fastappkit_lock";
 std::string select_history_times_sql();
 // CREATE TABLE IF NOT EXISTS fastappkit_history (…).
 std::string create_history_table_sql();
-std::string insert_history_sql(const HistoryRow& row);
+std::string insert_history_sql(const LogEntry& row);
 std::string create_unfinished_table_sql();
 // With `duration_sql` (an SQL expression, when not empty) in place of row.duration_ms.
-std::string insert_history_sql(const HistoryRow& row, const std::string& duration_sql);
+std::string insert_history_sql(const LogEntry& row, const std::string& duration_sql);
 
 // The SET statements of a migration's timeouts (PostgreSQL; SQLite has none): `local` for
 // SET LOCAL in its transaction, else session settings (a transaction:false section on a

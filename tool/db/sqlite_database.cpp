@@ -315,8 +315,8 @@ public:
         return versions;
     }
 
-    std::vector<HistoryRow> read_history(const std::string& version_table) override {
-        std::vector<HistoryRow> rows;
+    std::vector<LogEntry> read_log(const std::string& version_table) override {
+        std::vector<LogEntry> rows;
         if (!has_table(kHistoryTable)) return rows;
         const std::string context = "Cannot read fastappkit_history";
         auto statement =
@@ -673,8 +673,8 @@ private:
         return text ? reinterpret_cast<const char*>(text) : std::string();
     }
 
-    static HistoryRow history_row(sqlite3_stmt* statement) {
-        HistoryRow row;
+    static LogEntry history_row(sqlite3_stmt* statement) {
+        LogEntry row;
         row.version_table = column_text(statement, 0);
         row.revision = column_text(statement, 1);
         row.direction = column_text(statement, 2);

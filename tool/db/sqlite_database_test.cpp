@@ -74,7 +74,7 @@ TEST_F(SqliteDatabaseTest, ReadOnlyOpenOfAMissingFileCreatesNothing) {
     const auto db = open_read_only(path_);
     EXPECT_FALSE(db->has_table("alembic_version"));
     EXPECT_TRUE(db->read_versions("alembic_version").empty());
-    EXPECT_TRUE(db->read_history("alembic_version").empty());
+    EXPECT_TRUE(db->read_log("alembic_version").empty());
     EXPECT_NE(nullptr, db->lock_history("alembic_version"));
     EXPECT_EQ("Cannot run migration SQL in sqlite:///" + path_.string() +
                   ": the database does not exist and was opened read-only",

@@ -158,7 +158,7 @@ TEST_F(ScriptedMigratorTest, UpgradeSendsEachMigrationAsOneTransactionCall) {
 
     EXPECT_EQ(Strings{"c"}, db_.versions());
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), db_.history());
-    for (const auto& row : db_.read_history("alembic_version")) {
+    for (const auto& row : db_.read_log("alembic_version")) {
         EXPECT_EQ(ScriptedDatabase::kDatabaseElapsedMs, row.duration_ms) << row.revision;
         EXPECT_EQ(64u, row.checksum.size()) << row.revision;
     }
@@ -367,7 +367,7 @@ TEST_F(ScriptedMigratorTest, FreshHistoryRunsAsOneTransactionOfSavepoints) {
     EXPECT_EQ(Strings{"e"}, db_.versions());
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c", "upgrade d", "upgrade e"}),
               db_.history());
-    for (const auto& row : db_.read_history("alembic_version"))
+    for (const auto& row : db_.read_log("alembic_version"))
         EXPECT_EQ(ScriptedDatabase::kDatabaseElapsedMs, row.duration_ms) << row.revision;
 }
 

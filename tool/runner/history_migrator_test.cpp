@@ -67,7 +67,7 @@ protected:
     // fastappkit_history as "upgrade a" lines, oldest first.
     Strings history_rows() {
         Strings rows;
-        for (const auto& row : connect()->read_history("alembic_version")) {
+        for (const auto& row : connect()->read_log("alembic_version")) {
             rows.push_back(row.direction + " " + row.revision);
         }
         return rows;
@@ -92,7 +92,7 @@ TEST_F(MigratorTest, UpgradeRunsEachStepWithItsVersionAndHistoryRows) {
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), history_rows());
     EXPECT_TRUE(has_table("t_a") && has_table("t_b") && has_table("t_c"));
 
-    const auto rows = connect()->read_history("alembic_version");
+    const auto rows = connect()->read_log("alembic_version");
     EXPECT_EQ(64u, rows.front().checksum.size());
     EXPECT_EQ("alembic_version", rows.front().version_table);
 
@@ -176,7 +176,7 @@ TEST_F(MigratorTest, FreshHistoryCommitsItsMigrationsTogether) {
     EXPECT_EQ(Strings{"c"}, seen);
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), progress_.finished);
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), history_rows());
-    const auto rows = connect()->read_history("alembic_version");
+    const auto rows = connect()->read_log("alembic_version");
     ASSERT_EQ(3u, rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
         EXPECT_EQ(result.applied[i].duration_ms, rows[i].duration_ms);

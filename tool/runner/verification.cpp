@@ -84,7 +84,7 @@ void record(LastRows& last, const std::string& revision, const std::string& dire
 // A database built through a checkpoint has no rows for the revisions it replaced: they count
 // as applied when the checkpoint ran (the full check finds them unverified, not edited). Reads
 // the header of each checkpoint file that ran, named after its revision as squash names it.
-void record_checkpoints(History& history, const std::vector<HistoryRow>& rows, LastRows& last) {
+void record_checkpoints(History& history, const std::vector<LogEntry>& rows, LastRows& last) {
     for (const auto& row : rows) {
         if (row.direction != "checkpoint") continue;
         const auto file = history.versions_dir() / (row.revision + "_checkpoint.sql");
@@ -122,7 +122,7 @@ bool untouched_since_applied(History& history, const LastRows& last) {
 
 Verification verify_history(History& history, Database& db, bool quick) {
     Verification result;
-    std::vector<HistoryRow> rows = db.read_history(history.version_table());
+    std::vector<LogEntry> rows = db.read_log(history.version_table());
     if (quick) {
         LastRows last;
         for (const auto& row : rows) record(last, row.revision, row.direction, row.applied_at);
@@ -132,7 +132,7 @@ Verification verify_history(History& history, Database& db, bool quick) {
     const auto& graph = history.graph();
     const auto applied =
         graph.ancestors(heads_from_versions(graph, db.read_versions(history.version_table())));
-    std::map<std::string, HistoryRow> recorded;  // revision -> its last upgrade
+    std::map<std::string, LogEntry> recorded;  // revision -> its last upgrade
     for (auto& row : rows) {
         if (row.direction == "upgrade") recorded[row.revision] = std::move(row);
     }

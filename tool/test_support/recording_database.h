@@ -27,8 +27,8 @@ public:
     std::vector<std::string> read_versions(const std::string& table) override {
         return inner_->read_versions(table);
     }
-    std::vector<HistoryRow> read_history(const std::string& table) override {
-        return inner_->read_history(table);
+    std::vector<LogEntry> read_log(const std::string& table) override {
+        return inner_->read_log(table);
     }
     void ensure_history_table() override {
         if (!inner_->has_table(kHistoryTable)) written_.push_back(create_history_table_sql());

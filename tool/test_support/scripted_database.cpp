@@ -15,7 +15,7 @@ namespace {
 
 // Calls that change nothing; trace() leaves them out.
 bool is_read(const std::string& call) {
-    return call == "has_table" || call == "read_versions" || call == "read_history" ||
+    return call == "has_table" || call == "read_versions" || call == "read_log" ||
            call == "query";
 }
 
@@ -219,9 +219,9 @@ std::vector<std::string> ScriptedDatabase::read_versions(const std::string& vers
     return found == model().version_tables.end() ? std::vector<std::string>{} : found->second;
 }
 
-std::vector<HistoryRow> ScriptedDatabase::read_history(const std::string& version_table) {
-    record("read_history", version_table);
-    std::vector<HistoryRow> rows;
+std::vector<LogEntry> ScriptedDatabase::read_log(const std::string& version_table) {
+    record("read_log", version_table);
+    std::vector<LogEntry> rows;
     for (const auto& row : model().history) {
         if (row.version_table == version_table) rows.push_back(row);
     }

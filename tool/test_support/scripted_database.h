@@ -76,7 +76,7 @@ public:
     std::string display_url() const override { return "postgresql://scripted/app"; }
     bool has_table(const std::string& table) override;
     std::vector<std::string> read_versions(const std::string& version_table) override;
-    std::vector<HistoryRow> read_history(const std::string& version_table) override;
+    std::vector<LogEntry> read_log(const std::string& version_table) override;
     void ensure_history_table() override;
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
     std::unique_ptr<Transaction> begin() override;
@@ -107,7 +107,7 @@ private:
     struct Model {
         std::map<std::string, std::vector<std::string>> version_tables;  // rows in table order
         std::set<std::string> tables;  // fastappkit's own tables that exist
-        std::vector<HistoryRow> history;
+        std::vector<LogEntry> history;
         std::vector<std::vector<std::string>> unfinished;  // fastappkit_unfinished's rows
     };
     struct Failure {
