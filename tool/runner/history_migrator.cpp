@@ -416,13 +416,16 @@ std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaint
     }
     if (!section.transactional) {
         // Claimed heads are re-checked after the statements ran; they must run on their own.
-        mark_section_started(db_, version_table, script.revision, step.direction);
+        SectionProgressRecorder progress(
+            db_, version_table,
+            mark_section_started(db_, version_table, script.revision, step.direction, section));
         if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
         tx->commit();
         try {
-            db_.execute_outside_transaction(section.sql, section.marker_line + 1, timeouts);
+            db_.execute_outside_transaction(section.sql, section.marker_line + 1, timeouts,
+                                            progress.callback());
         } catch (const StatementError& e) {
-            statement_failed(step, section, e);
+            statement_failed(step, section, e, &progress);
         }
         tx = db_.begin();
         db_.fence(version_table);
@@ -492,7 +495,9 @@ void HistoryMigrator::execute_section(const Step& step, const Section& section) 
     }
 }
 
-void HistoryMigrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
+void HistoryMigrator::statement_failed(const Step& step, const Section& section,
+                                       const StatementError& e,
+                                       const SectionProgressRecorder* outside) {
     const MigrationScript& script = history_.header(step);
     if (e.lock_not_available && section.transactional) {
         throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
@@ -504,10 +509,10 @@ void HistoryMigrator::statement_failed(const Step& step, const Section& section,
     if (section.transactional) throw failure(failed);
     // Outside a transaction the statements before the failing one stay, and the mark taken
     // before the section keeps the history refused until the user says what is left.
+    const SectionProgress progress = outside ? outside->progress() : SectionProgress{};
     throw failure(fmt::format(
-        "{}; the section ran outside a transaction, so the statements before that one stay and "
-        "{} marks it as started: check the database, then {}",
-        failed, kUnfinishedTable, resolve_advice(history_, script.revision)));
+        "{}; the section ran outside a transaction, so {}: check the database, then {}", failed,
+        what_a_failed_section_left(outside), resolve_advice(history_, script.revision, progress)));
 }
 
 void HistoryMigrator::record(const Step& step, HeadMaintainer& heads, const Section& section,

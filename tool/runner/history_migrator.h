@@ -18,6 +18,8 @@
 
 namespace fastappkit {
 
+class SectionProgressRecorder;
+
 struct MigrationResult {
     std::vector<AppliedStep> applied;  // steps run, in order (each also went to Progress)
     std::vector<std::string> heads;    // version rows afterwards
@@ -77,8 +79,10 @@ private:
     std::optional<AppliedStep> run_step_at_once(const Step& step, HeadMaintainer& heads,
                                                 const Section& section);
     void execute_section(const Step& step, const Section& section);
+    // `outside`: how far a transaction:false section got before `error`.
     [[noreturn]] void statement_failed(const Step& step, const Section& section,
-                                       const StatementError& error);
+                                       const StatementError& error,
+                                       const SectionProgressRecorder* outside = nullptr);
     void record(const Step& step, HeadMaintainer& heads, const Section& section, long long ms);
 
     History& history_;
