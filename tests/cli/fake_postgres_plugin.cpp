@@ -39,7 +39,9 @@ public:
         return std::make_unique<NoTransaction>();
     }
     void limit_transaction(const Timeouts&) override {}
-    void execute_outside_transaction(std::string_view, int, const Timeouts&) override {}
+    bool has_column(const std::string&, const std::string&) override { return false; }
+    void execute_outside_transaction(std::string_view, int, const Timeouts&,
+                                     const StatementCompleted&) override {}
     void execute(std::string_view sql, int first_line) override {
         if (sql.find("CREATE TABLE t ") == std::string_view::npos)
             return;  // version-table statements

@@ -435,12 +435,13 @@ class BadInput(DriftTestCase):
 
     def test_an_unfinished_section_is_refused(self):
         self.shop()
-        self.project.core_migration("d4d4d4d4d4d4", "b2b2b2b2b2b2", sections=[
+        path = self.project.core_migration("d4d4d4d4d4d4", "b2b2b2b2b2b2", sections=[
             ("upgrade transaction:false", "CREATE TABLE half (id INTEGER); CREATE TABLE half (id INTEGER);"),
             ("downgrade", "DROP TABLE half;")])
         self.assertExit(self.fk("migrate", "upgrade"), 1)
         self.assertFails(["migrate", "drift"], 1, "core: the transaction:false upgrade section of revision "
-                         "d4d4d4d4d4d4 started at ", "'fastappkit migrate resolve d4d4d4d4d4d4 --applied'")
+                         f"d4d4d4d4d4d4 ({path}) started at ", "after statement 1 of 2",
+                         "'fastappkit migrate resolve d4d4d4d4d4d4 --applied'")
 
     def test_bad_url(self):
         self.shop()

@@ -35,8 +35,9 @@ class Interrupted(CliTestCase):
     # helpers ---------------------------------------------------------------------------------
     def slow_migration(self, sql=SLOW, transactional=True):
         options = "" if transactional else " transaction:false"
-        return self.project.core_migration(R2, R1, sections=[(f"upgrade{options}", sql),
-                                                             (f"downgrade{options}", drop_table("big"))])
+        self.path = self.project.core_migration(R2, R1, sections=[(f"upgrade{options}", sql),
+                                                                  (f"downgrade{options}", drop_table("big"))])
+        return self.path
 
     def start(self, *args):
         return popen_runner(args, url=self.db.url, cwd=self.project.root)
@@ -185,7 +186,7 @@ class Interrupted(CliTestCase):
 
     # transaction:false ------------------------------------------------------------------------
     def refusal(self):
-        return (f"core: the transaction:false upgrade section of revision {R2} started at ")
+        return (f"core: the transaction:false upgrade section of revision {R2} ({self.path}) started at ")
 
     def check_refused(self):
         res = self.assertFails(["migrate", "upgrade"], 1, self.refusal(),
@@ -202,10 +203,12 @@ class Interrupted(CliTestCase):
         self.assertVersions([R1])
         res = self.ok("migrate", "status")
         self.assertIn(f"the transaction:false section of {R2} started at ", res.out)
+        self.assertIn("has not finished: statement 1 of 2 (line 9) completed so far", res.out)
         # the user checks, undoes what the section left, and records it
         self.db.execute("DROP TABLE big")
         res = self.ok("migrate", "resolve", R2, "--rolled-back")
-        self.assertEqual(res.out.strip(), f"Recorded the upgrade of core revision {R2} as rolled back")
+        self.assertEqual(res.out.strip(), f"Recorded the upgrade of core revision {R2} as rolled back; "
+                                          "its mark said statement 1 of 2 (line 9) completed")
         self.assertVersions([R1])
         self.slow_migration(FAST, transactional=False)
         self.ok("migrate", "upgrade")
@@ -231,6 +234,37 @@ class Interrupted(CliTestCase):
         # it downgrades like any applied revision
         self.ok("migrate", "downgrade", "-1")
         self.assertVersions([R1])
+
+    def test_kill_in_the_middle_of_a_transaction_false_section_names_the_statements(self):
+        """Killed while statement 2 of 3 runs: the refusal names statement 1 as completed and
+        statement 2 as the one that may have run in part; resolve --applied records it."""
+        slow = KILLED_SLOW.splitlines()[1]
+        self.slow_migration(f"CREATE TABLE big (n INTEGER, pad TEXT);\n{slow}\nCREATE TABLE after_big (n INTEGER);",
+                            transactional=False)
+        self.ok("migrate", "upgrade", R1)
+        self.kill_and_recover(self.start("migrate", "upgrade"))
+        self.assertEqual(self.db.query("SELECT completed_statements, statement_count, completed_line, next_line "
+                                       "FROM fastappkit_unfinished"), [(1, 3, 9, 10)])
+        self.check_refused()
+        self.assertFails(["migrate", "upgrade"], 1, self.refusal(),
+                         " but never recorded its outcome: it stopped after statement 1 of 3 (line 9) completed, "
+                         "so statement 2 (line 10) may have run partly or not at all; check the database, then "
+                         f"run 'fastappkit migrate resolve {R2} --applied' if the section completed (finish it "
+                         "by hand from statement 2 first if needed) or '--rolled-back' if it left nothing behind "
+                         "(undo statement 1 first)")
+        self.assertIn("has not finished: statement 1 of 3 (line 9) completed so far",
+                      self.ok("migrate", "status").out)
+        # the user finishes the section by hand and records it as applied
+        self.db.execute("CREATE TABLE after_big (n INTEGER)")
+        res = self.ok("migrate", "resolve", R2, "--applied")
+        self.assertEqual(res.out.strip(), f"Recorded the upgrade of core revision {R2} as applied; "
+                                          "its mark said statement 1 of 3 (line 9) completed")
+        self.assertVersions([R2])
+        self.assertEqual(self.db.history_pairs(), [(R1, "upgrade"), (R2, "upgrade")])
+        self.assertEqual(self.db.query("SELECT count(*) FROM fastappkit_unfinished"), [(0,)])
+        self.assertEqual(self.db.user_tables(), ["after_big", "big", "small"])
+        self.ok("migrate", "upgrade")
+        self.assertVersions([R2])
 
     def test_sigint_inside_transaction_false_section(self):
         self.slow_migration(transactional=False)

@@ -1,5 +1,7 @@
 """Migration file sections: dialect sections, transaction:false, empty and missing downgrades,
 statement splitting, and a failing migration."""
+import json
+
 from fastappkit_testing import BACKEND, CliTestCase, create_table, drop_table, main, migration
 
 OTHER = "postgresql" if BACKEND == "sqlite" else "sqlite"
@@ -151,11 +153,11 @@ class NonTransactional(CliTestCase):
         self.assertExit(res, 1, f"core: upgrade of revision c3c3c3c3c3c3 failed at {path}:{line_of(path, 'broken_idx')}: ",
                         "no_such_table",
                         "(statement: CREATE INDEX broken_idx ON no_such_table (x)",
-                        "); the section ran outside a "
-                        "transaction, so the statements before that one stay and fastappkit_unfinished marks it "
-                        "as started: check the database, then run 'fastappkit migrate resolve c3c3c3c3c3c3 "
-                        "--applied' if the section completed (finish it by hand first if needed) or "
-                        "'--rolled-back' if it left nothing behind")
+                        "); the section ran outside a transaction, so statement 1 of 2 "
+                        f"(line {line_of(path, 'item_name_idx')}) completed and stays, and fastappkit_unfinished "
+                        "marks it as started: check the database, then run 'fastappkit migrate resolve "
+                        "c3c3c3c3c3c3 --applied' if the section completed (finish it by hand from statement 2 "
+                        "first if needed) or '--rolled-back' if it left nothing behind (undo statement 1 first)")
         self.assertOneSentence(res)
         self.assertEqual(self.db.query("SELECT revision, direction FROM fastappkit_unfinished"),
                          [("c3c3c3c3c3c3", "upgrade")])
@@ -168,6 +170,89 @@ class NonTransactional(CliTestCase):
         self.db.execute("DROP INDEX item_name_idx")
         self.ok("migrate", "resolve", "c3c3c3c3c3c3", "--rolled-back")
         self.assertExit(self.fk("migrate", "upgrade"), 1, f"{path}:{line_of(path, 'broken_idx')}", "no_such_table")
+
+    def test_an_older_unfinished_table_gains_the_progress_columns(self):
+        """A database whose fastappkit_unfinished an older fastappkit created (no progress
+        columns): its mark still refuses, and the next section's mark adds the columns."""
+        self.ok("migrate", "upgrade")
+        path = self.project.core_migration("c5c5c5c5c5c5", "b0b0b0b0b0b0", sections=[
+            ("upgrade transaction:false", "CREATE INDEX item_name_idx ON item (name);\nCREATE INDEX x ON nope (x);"),
+            ("downgrade transaction:false", "DROP INDEX item_name_idx;"),
+        ])
+        self.db.execute("CREATE TABLE fastappkit_unfinished (version_table VARCHAR(64) NOT NULL, revision "
+                        "VARCHAR(32) NOT NULL, direction VARCHAR(10) NOT NULL, started_at VARCHAR(32) NOT NULL)")
+        self.db.execute("INSERT INTO fastappkit_unfinished VALUES ('alembic_version', 'c5c5c5c5c5c5', "
+                        "'upgrade', '2026-01-01T00:00:00Z')")
+        self.assertFails(["migrate", "upgrade"], 1,
+                         f"core: the transaction:false upgrade section of revision c5c5c5c5c5c5 ({path}) started "
+                         "at 2026-01-01T00:00:00Z but never recorded its outcome (the runner was stopped or failed "
+                         "part-way), so the schema may be partly changed; check the database, then run 'fastappkit "
+                         "migrate resolve c5c5c5c5c5c5 --applied' if the section completed (finish it by hand first "
+                         "if needed) or '--rolled-back' if it left nothing behind")
+        self.assertIn("c5c5c5c5c5c5 started at 2026-01-01T00:00:00Z has not finished (running",
+                      self.ok("migrate", "status").out)
+        res = self.ok("migrate", "resolve", "c5c5c5c5c5c5", "--rolled-back")
+        self.assertEqual(res.out.strip(), "Recorded the upgrade of core revision c5c5c5c5c5c5 as rolled back")
+        self.assertExit(self.fk("migrate", "upgrade"), 1, "statement 1 of 2")
+        self.assertEqual(self.db.query("SELECT revision, completed_statements, statement_count, completed_line, "
+                                       "next_line FROM fastappkit_unfinished"),
+                         [("c5c5c5c5c5c5", 1, 2, line_of(path, "item_name_idx ON"), line_of(path, "nope"))])
+
+    def test_transaction_false_failure_names_the_statements_that_completed(self):
+        """Statement 3 of 3 fails: the failure, the refusal, `migrate status` (text and JSON) and
+        `migrate resolve` name the 2 of 3 that completed."""
+        path = self.project.core_migration("c4c4c4c4c4c4", "b0b0b0b0b0b0", sections=[
+            ("upgrade transaction:false",
+             "CREATE INDEX item_name_idx ON item (name);\n"
+             "-- the second one\n"
+             "CREATE INDEX item_id_name_idx ON item (id, name);\n\n"
+             "INSERT INTO no_such_table VALUES (1);"),
+            ("downgrade transaction:false", "DROP INDEX item_id_name_idx;\nDROP INDEX item_name_idx;"),
+        ])
+        second, third = line_of(path, "item_id_name_idx ON"), line_of(path, "no_such_table")
+        self.ok("migrate", "upgrade", "b0b0b0b0b0b0")
+        res = self.fk("migrate", "upgrade")
+        self.assertExit(res, 1, f"core: upgrade of revision c4c4c4c4c4c4 failed at {path}:{third}: ",
+                        "; the section ran outside a transaction, so statements 1 to 2 of 3 (the last at line "
+                        f"{second}) completed and stay, and fastappkit_unfinished marks it as started: check "
+                        "the database, then run 'fastappkit migrate resolve c4c4c4c4c4c4 --applied' if the "
+                        "section completed (finish it by hand from statement 3 first if needed) or "
+                        "'--rolled-back' if it left nothing behind (undo statements 1 to 2 first)")
+        self.assertOneSentence(res)
+        self.assertEqual(self.db.query("SELECT revision, completed_statements, statement_count, completed_line, "
+                                       "next_line FROM fastappkit_unfinished"),
+                         [("c4c4c4c4c4c4", 2, 3, second, third)])
+        res = self.assertFails(["migrate", "upgrade"], 1,
+                               "core: the transaction:false upgrade section of revision c4c4c4c4c4c4 "
+                               f"({path}) started at ",
+                               " but never recorded its outcome: it stopped after statement 2 of 3 "
+                               f"(line {second}) completed, so statement 3 (line {third}) may have run partly "
+                               "or not at all; check the database, then run 'fastappkit migrate resolve "
+                               "c4c4c4c4c4c4 --applied' if the section completed (finish it by hand from "
+                               "statement 3 first if needed) or '--rolled-back' if it left nothing behind "
+                               "(undo statements 1 to 2 first)")
+        res = self.ok("migrate", "status")
+        self.assertIn("the transaction:false section of c4c4c4c4c4c4 started at ", res.out)
+        self.assertIn(f"has not finished: statement 2 of 3 (line {second}) completed so far (running, or "
+                      "interrupted: see 'fastappkit migrate resolve')", res.out)
+        core = json.loads(self.ok("--json", "migrate", "status").out)["histories"][0]
+        self.assertEqual(core["unfinished"], "c4c4c4c4c4c4")
+        section = core["unfinished_section"]
+        self.assertTrue(section.pop("started_at"))
+        self.assertEqual(section, {"revision": "c4c4c4c4c4c4", "direction": "upgrade",
+                                   "completed_statements": 2, "statements": 3,
+                                   "completed_line": second, "next_line": third})
+        # the user undoes the two indexes and records that nothing is left
+        self.db.execute("DROP INDEX item_id_name_idx")
+        self.db.execute("DROP INDEX item_name_idx")
+        res = self.ok("migrate", "resolve", "c4c4c4c4c4c4", "--rolled-back")
+        self.assertEqual(res.out.strip(), "Recorded the upgrade of core revision c4c4c4c4c4c4 as rolled back; "
+                                          f"its mark said statement 2 of 3 (line {second}) completed")
+        self.assertEqual(self.db.query("SELECT count(*) FROM fastappkit_unfinished"), [(0,)])
+        self.assertVersions(["b0b0b0b0b0b0"])
+        self.assertEqual(self.db.indexes(), [])
+        self.assertIsNone(json.loads(self.ok("--json", "migrate", "status").out)["histories"][0]
+                          ["unfinished_section"])
 
 
 class Downgrades(CliTestCase):

@@ -164,6 +164,19 @@ int migrate_status(Session& session, bool exit_code) {
         }
         // A runner may be running it now; otherwise `migrate resolve` is due.
         const auto& unfinished = status.unfinished;
+        Json section;  // null without a mark
+        if (unfinished) {
+            const SectionProgress& progress = unfinished->progress;
+            auto known = [&](int value) { return progress.known() ? Json(value) : Json(); };
+            section = {
+                {"revision", unfinished->revision},
+                {"direction", to_string(unfinished->direction)},
+                {"started_at", unfinished->started_at},
+                {"completed_statements", known(progress.completed)},
+                {"statements", known(progress.statements)},
+                {"completed_line", progress.completed > 0 ? Json(progress.completed_line) : Json()},
+                {"next_line", progress.next_line > 0 ? Json(progress.next_line) : Json()}};
+        }
         histories.push_back({{"name", history->name()},
                              {"version_table", history->version_table()},
                              {"current", rows},
@@ -171,15 +184,18 @@ int migrate_status(Session& session, bool exit_code) {
                              {"pending", pending},
                              {"pending_revisions", pending_revisions},
                              {"revisions", status.revisions},
-                             {"unfinished", unfinished ? Json(unfinished->revision) : Json()}});
+                             {"unfinished", unfinished ? Json(unfinished->revision) : Json()},
+                             {"unfinished_section", section}});
         std::string at = rows.empty() ? "base" : fmt::format("{}", fmt::join(rows, ", "));
         std::string state =
             pending == 0 ? out.green("up to date") : out.yellow(fmt::format("{} pending", pending));
         if (unfinished) {
-            state += out.yellow(
-                fmt::format(", the transaction:false section of {} started at {} has not "
-                            "finished (running, or interrupted: see 'fastappkit migrate resolve')",
-                            unfinished->revision, unfinished->started_at));
+            const std::string so_far = completed_statements(unfinished->progress);
+            state += out.yellow(fmt::format(
+                ", the transaction:false section of {} started at {} has not finished{} "
+                "(running, or interrupted: see 'fastappkit migrate resolve')",
+                unfinished->revision, unfinished->started_at,
+                so_far.empty() ? "" : ": " + so_far + " so far"));
         }
         out.output(fmt::format("{:<20} {:<32} at {:<14} {} applied, {}\n", history->name(),
                                history->version_table(), at, status.applied, state));

@@ -22,17 +22,25 @@ int migrate_resolve(Session& session, const HistoryArgs& args, bool applied, boo
     const auto resolved =
         resolve_unfinished_section(session.database(false), history, args.revision, applied);
     const char* outcome = applied ? "applied" : "rolled back";
+    const SectionProgress& progress = resolved.progress;
     if (session.reporter().json()) {
-        std::cout << nlohmann::ordered_json{{"name", history.name()},
-                                            {"revision", resolved.revision},
-                                            {"direction", to_string(resolved.direction)},
-                                            {"resolved", outcome}}
+        using Json = nlohmann::ordered_json;
+        auto known = [&](int value) { return progress.known() ? Json(value) : Json(); };
+        std::cout << Json{{"name", history.name()},
+                          {"revision", resolved.revision},
+                          {"direction", to_string(resolved.direction)},
+                          {"resolved", outcome},
+                          {"completed_statements", known(progress.completed)},
+                          {"statements", known(progress.statements)}}
                          .dump(2)
                   << "\n";
     } else {
-        session.reporter().line(fmt::format("Recorded the {} of {} revision {} as {}",
+        // What the mark said, so that the record shows what the user decided on.
+        const std::string so_far = completed_statements(progress);
+        session.reporter().line(fmt::format("Recorded the {} of {} revision {} as {}{}",
                                             to_string(resolved.direction), history.name(),
-                                            resolved.revision, outcome));
+                                            resolved.revision, outcome,
+                                            so_far.empty() ? "" : "; its mark said " + so_far));
     }
     return 0;
 }

@@ -33,6 +33,17 @@ public:
     bool lock_not_available = false;  // the lock timeout ran out (PostgreSQL SQLSTATE 55P03)
 };
 
+// One statement of a transaction:false section has completed (execute_outside_transaction()).
+// Lines are as StatementError's: in the file, at the statement's first code.
+struct CompletedStatement {
+    int index = 0;      // 1-based, among the section's statements
+    int count = 0;      // the section's statements
+    int line = 0;       // this statement's line
+    int next_line = 0;  // the next statement's line; 0 after the last
+};
+// Called after each statement; it must not throw (the statements run on whatever it does).
+using StatementCompleted = std::function<void(const CompletedStatement&)>;
+
 // An entry of the applied-migration log, fastappkit_history: one row per migration run
 // (docs/architecture.md, "Words"). Not to be confused with a history, a version table and
 // the revisions that fill it.
@@ -99,6 +110,16 @@ public:
     // when missing, in the current transaction if one is open; safe when runners race.
     virtual void ensure_table(const std::string& table, const std::string& create_sql) {
         if (!has_table(table)) execute(create_sql);
+    }
+    // Whether one of fastappkit's own tables has `column` (false without the table).
+    virtual bool has_column(const std::string& table, const std::string& column) = 0;
+    // Adds `column` (`definition`: its type, NOT NULL, DEFAULT) to one of fastappkit's own
+    // tables that an older fastappkit created without it, in the current transaction if one is
+    // open; safe when runners race.
+    virtual void ensure_column(const std::string& table, const std::string& column,
+                               const std::string& definition) {
+        if (!has_column(table, column))
+            execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
     }
 
     // Ctrl-C: stops the running statement and makes every later statement, transaction and
@@ -231,9 +252,12 @@ public:
     // Runs a transaction:false section (execute(), outside any transaction) limited by
     // `timeouts` where that leaves no setting behind on a pooled connection: PostgreSQL applies
     // them on a direct connection only (OpenOptions::direct_url, or the advisory lock, which
-    // needs one) and otherwise runs without them, saying so once through on_warning.
+    // needs one) and otherwise runs without them, saying so once through on_warning. Calls
+    // `completed` (when set) after each statement, between statements, so that it may use
+    // this database (its transaction:false mark records how far the section got).
     virtual void execute_outside_transaction(std::string_view sql, int first_line,
-                                             const Timeouts& timeouts) = 0;
+                                             const Timeouts& timeouts,
+                                             const StatementCompleted& completed) = 0;
 
 protected:
     // The runner's own statements after a migration's section (version rows, history row). A

@@ -659,18 +659,24 @@ TEST_P(DatabaseContract, ExecuteOutsideTransactionCommitsEachStatement) {
     auto runner = open(options);
     EXPECT_EQ("", runner->outside_transaction_refusal());
     const Timeouts timeouts{1500ms, 2500ms};
+    // "index/count line next_line" of each statement that completed, as the callback hears it.
+    Strings completed;
+    const StatementCompleted note = [&completed](const CompletedStatement& c) {
+        completed.push_back(fmt::format("{}/{} {} {}", c.index, c.count, c.line, c.next_line));
+    };
     const auto error = test_support::thrown<StatementError>([&] {
         runner->execute_outside_transaction(
             "CREATE TABLE t (x INT);\nINSERT INTO t VALUES (1);\n\nINSERT INTO nope VALUES (2);\n"
             "INSERT INTO t VALUES (3);\n",
-            7, timeouts);
+            7, timeouts, note);
     });
+    EXPECT_EQ((Strings{"1/4 7 8", "2/4 8 10"}), completed);
     ASSERT_TRUE(error);
     EXPECT_EQ(10, error->line);
     EXPECT_EQ("INSERT INTO nope VALUES (2)", error->statement);
     EXPECT_EQ(differ().no_table_nope, error->message);
     EXPECT_EQ((Rows{{"1"}}), runner->query("SELECT x FROM t"));
-    runner->execute_outside_transaction("INSERT INTO t VALUES (4)", 1, timeouts);
+    runner->execute_outside_transaction("INSERT INTO t VALUES (4)", 1, timeouts, {});
     EXPECT_EQ((Rows{{"1"}, {"4"}}), runner->query("SELECT x FROM t ORDER BY x"));
     if (differ().warns_without_timeouts) {
         ASSERT_EQ(1u, warnings.size());  // once

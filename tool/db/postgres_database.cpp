@@ -93,6 +93,9 @@ public:
     std::vector<LogEntry> read_log(const std::string& version_table) override;
     void ensure_history_table() override;
     void ensure_table(const std::string& table, const std::string& create_sql) override;
+    bool has_column(const std::string& table, const std::string& column) override;
+    void ensure_column(const std::string& table, const std::string& column,
+                       const std::string& definition) override;
     void interrupt() noexcept override;
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override;
     std::unique_ptr<Transaction> begin() override;
@@ -120,8 +123,8 @@ public:
     pqxx::result run(const std::string& sql);
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override;
     void limit_transaction(const Timeouts& timeouts) override;
-    void execute_outside_transaction(std::string_view sql, int first_line,
-                                     const Timeouts& timeouts) override;
+    void execute_outside_transaction(std::string_view sql, int first_line, const Timeouts& timeouts,
+                                     const StatementCompleted& completed) override;
     ~PostgresDatabase() override;
 
     // run() for the backend's own queries, whose errors are failures naming the database.
@@ -163,7 +166,11 @@ private:
     LockMode lock_mode() const;
     // execute_outside_transaction() for a URL naming a schema, on a direct connection: the
     // search_path (and the timeouts) as session settings, reset afterwards.
-    void execute_in_session_schema(std::string_view sql, int first_line, const Timeouts& timeouts);
+    void execute_in_session_schema(std::string_view sql, int first_line, const Timeouts& timeouts,
+                                   const StatementCompleted& completed);
+    // execute(), calling `completed` (when set) after each statement.
+    void execute_statements(std::string_view sql, int first_line,
+                            const StatementCompleted& completed);
     PostgresDatabase& direct_connection();
     // Read-only connections read in a READ ONLY transaction, begun on the first query.
     void begin_read_only_if_needed();
@@ -348,9 +355,10 @@ std::string PostgresDatabase::outside_transaction_refusal() const {
 }
 
 void PostgresDatabase::execute_outside_transaction(std::string_view sql, int first_line,
-                                                   const Timeouts& timeouts) {
-    if (!schema_.empty()) return execute_in_session_schema(sql, first_line, timeouts);
-    if (!timeouts.any()) return execute(sql, first_line);
+                                                   const Timeouts& timeouts,
+                                                   const StatementCompleted& completed) {
+    if (!schema_.empty()) return execute_in_session_schema(sql, first_line, timeouts, completed);
+    if (!timeouts.any()) return execute_statements(sql, first_line, completed);
     PostgresDatabase* target = nullptr;
     if (options_.direct_url) {
         target = &direct_connection();
@@ -367,7 +375,7 @@ void PostgresDatabase::execute_outside_transaction(std::string_view sql, int fir
                 display_url()));
         }
         warned_no_timeouts_ = true;
-        return execute(sql, first_line);
+        return execute_statements(sql, first_line, completed);
     }
     for (const auto& statement : timeout_sql(Dialect::postgresql, timeouts, false))
         target->own_query(statement);
@@ -378,7 +386,7 @@ void PostgresDatabase::execute_outside_transaction(std::string_view sql, int fir
             database.run_quietly("RESET statement_timeout");
         }
     } reset{*target};
-    target->execute(sql, first_line);
+    target->execute_statements(sql, first_line, completed);
 }
 
 PostgresDatabase& PostgresDatabase::direct_connection() {
@@ -394,7 +402,8 @@ PostgresDatabase& PostgresDatabase::direct_connection() {
 }
 
 void PostgresDatabase::execute_in_session_schema(std::string_view sql, int first_line,
-                                                 const Timeouts& timeouts) {
+                                                 const Timeouts& timeouts,
+                                                 const StatementCompleted& completed) {
     if (const std::string refusal = outside_transaction_refusal(); !refusal.empty())
         throw usage_error("A transaction:false section cannot run here: " + refusal);
     PostgresDatabase& target = options_.direct_url ? direct_connection() : *this;
@@ -411,7 +420,7 @@ void PostgresDatabase::execute_in_session_schema(std::string_view sql, int first
         }
     } reset{target};
     target.session_search_path_ = true;
-    target.execute(sql, first_line);
+    target.execute_statements(sql, first_line, completed);
 }
 
 LockMode PostgresDatabase::lock_mode() const {
@@ -524,6 +533,25 @@ bool PostgresDatabase::has_table(const std::string& table) {
                               "AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))",
                               connection_->quote(table)));
     return result[0][0].as<bool>();
+}
+
+bool PostgresDatabase::has_column(const std::string& table, const std::string& column) {
+    pqxx::result result = own_query(
+        fmt::format("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a "
+                    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relname = {} AND a.attname = {} "
+                    "AND a.attnum > 0 AND NOT a.attisdropped)",
+                    connection_->quote(table), connection_->quote(column)));
+    return result[0][0].as<bool>();
+}
+
+// IF NOT EXISTS: a runner whose ALTER TABLE waited for another's finds the column there then.
+void PostgresDatabase::ensure_column(const std::string& table, const std::string& column,
+                                     const std::string& definition) {
+    if (options_.read_only || has_column(table, column)) return;
+    own_query(
+        fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}", table, column, definition));
 }
 
 std::vector<std::string> PostgresDatabase::read_versions(const std::string& version_table) {
@@ -874,16 +902,29 @@ void PostgresDatabase::execute_in_savepoint(std::string_view section, int first_
 // Statement by statement, so that the failing one is known and statements that refuse to
 // run in a transaction block (CREATE INDEX CONCURRENTLY) run in autocommit.
 void PostgresDatabase::execute(std::string_view sql, int first_line) {
-    for (const Statement& statement : split_sql(sql)) {
+    execute_statements(sql, first_line, StatementCompleted());
+}
+
+void PostgresDatabase::execute_statements(std::string_view sql, int first_line,
+                                          const StatementCompleted& completed) {
+    const std::vector<Statement> statements = split_sql(sql);
+    const int count = static_cast<int>(statements.size());
+    auto line_of = [&](int index) {
+        return first_line + from_first_code(statements[index]).line - 1;
+    };
+    for (int index = 0; index < count; ++index) {
         try {
-            run(statement.text);
+            run(statements[index].text);
         } catch (const pqxx::sql_error& error) {
-            const Statement code = from_first_code(statement);
+            const Statement code = from_first_code(statements[index]);
             StatementError failed(first_line + code.line - 1, code.text,
                                   server_message(error.what()));
             failed.lock_not_available = error.sqlstate() == "55P03";
             throw failed;
         }
+        if (completed)
+            completed(
+                {index + 1, count, line_of(index), index + 1 < count ? line_of(index + 1) : 0});
     }
 }
 

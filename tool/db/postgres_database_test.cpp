@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -229,6 +231,65 @@ TEST_F(PostgresDatabaseTest, DollarQuotedFunctionBodyIsOneStatement) {
     EXPECT_EQ(Strings{"a;b;a;b"}, database->read_versions("t"));
 }
 
+// A table an older fastappkit created gains a column; runners that find it missing at once add
+// it once, each in its own transaction, as the runner marks a transaction:false section.
+TEST_F(PostgresDatabaseTest, EnsureColumnIsSafeWhenRunnersRace) {
+    auto database = open();
+    database->execute("CREATE TABLE fastappkit_unfinished (version_table VARCHAR(64) NOT NULL)");
+    EXPECT_FALSE(database->has_column("fastappkit_unfinished", "next_line"));
+    EXPECT_FALSE(database->has_column("no_such_table", "next_line"));
+    std::vector<std::unique_ptr<Database>> runners;
+    for (int i = 0; i < 6; ++i) runners.push_back(open());
+    std::atomic<bool> go{false};
+    std::vector<std::future<void>> done;
+    for (auto& runner : runners)
+        done.push_back(std::async(std::launch::async, [&go, &runner] {
+            while (!go) std::this_thread::yield();
+            auto transaction = runner->begin();
+            runner->ensure_column("fastappkit_unfinished", "next_line",
+                                  "INTEGER NOT NULL DEFAULT 0");
+            transaction->commit();
+        }));
+    go = true;
+    for (auto& each : done) EXPECT_NO_THROW(each.get());
+    EXPECT_TRUE(database->has_column("fastappkit_unfinished", "version_table"));
+    EXPECT_TRUE(database->has_column("fastappkit_unfinished", "next_line"));
+}
+
+// After each statement of a transaction:false section the callback hears how far it got, and
+// may use the database meanwhile (the runner updates the section's mark).
+TEST_F(PostgresDatabaseTest, ExecuteOutsideTransactionReportsEachCompletedStatement) {
+    auto database = open();
+    database->execute("CREATE TABLE progress (statement INTEGER)");
+    std::vector<std::string> heard;
+    auto completed = [&](const CompletedStatement& statement) {
+        heard.push_back(fmt::format("{} of {}, line {}, next {}", statement.index, statement.count,
+                                    statement.line, statement.next_line));
+        database->execute(fmt::format("INSERT INTO progress VALUES ({})", statement.index));
+    };
+    const auto error = test_support::thrown<StatementError>([&] {
+        database->execute_outside_transaction(
+            "CREATE TABLE t (id INTEGER);\n-- the index\nCREATE INDEX CONCURRENTLY t_id ON t (id);"
+            "\n\nINSERT INTO nope VALUES (1);\n",
+            10, {}, completed);
+    });
+    ASSERT_TRUE(error);
+    EXPECT_EQ(14, error->line);
+    EXPECT_EQ((Strings{"1 of 3, line 10, next 12", "2 of 3, line 12, next 14"}), heard);
+    const auto rows = database->query("SELECT statement FROM progress ORDER BY statement");
+    ASSERT_EQ(2u, rows.size());
+    EXPECT_EQ("2", rows[1][0].value_or(""));
+
+    // Should the callback throw all the same, the section runs on and the error follows.
+    database->execute("DROP TABLE t");
+    EXPECT_THROW(database->execute_outside_transaction(
+                     "CREATE TABLE t (id INTEGER);\nCREATE INDEX t_id ON t (id);\n", 1, {},
+                     [](const CompletedStatement&) { throw std::runtime_error("callback"); }),
+                 std::runtime_error);
+    EXPECT_TRUE(database->has_table("t"));
+    EXPECT_NO_THROW(database->execute("DROP INDEX t_id"));
+}
+
 // Nothing a runner does stays on its session: a pooled server connection serves others next.
 TEST_F(PostgresDatabaseTest, LeavesNoSessionSettingBehind) {
     auto settings = [](Database& database) {
@@ -252,7 +313,7 @@ TEST_F(PostgresDatabaseTest, LeavesNoSessionSettingBehind) {
     EXPECT_TRUE(writer->execute_transaction("CREATE TABLE account (id INTEGER)", 1, {}, timeouts,
                                             "alembic_version_payments", {}));
     writer->execute_outside_transaction("CREATE INDEX CONCURRENTLY account_id ON account (id)", 1,
-                                        timeouts);
+                                        timeouts, StatementCompleted());
     EXPECT_EQ(defaults, settings(*writer));
     { auto lease = writer->lock_history("alembic_version"); }
     EXPECT_EQ(defaults, settings(*writer));

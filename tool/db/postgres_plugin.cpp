@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <type_traits>
@@ -185,6 +186,13 @@ public:
     void ensure_table(const std::string& table, const std::string& create_sql) override {
         guarded([&] { inner_->ensure_table(table, create_sql); });
     }
+    bool has_column(const std::string& table, const std::string& column) override {
+        return guarded([&] { return inner_->has_column(table, column); });
+    }
+    void ensure_column(const std::string& table, const std::string& column,
+                       const std::string& definition) override {
+        guarded([&] { inner_->ensure_column(table, column, definition); });
+    }
     // From the watcher thread; the plugin's own interrupt() never throws.
     void interrupt() noexcept override { inner_->interrupt(); }
     std::unique_ptr<HistoryLock> lock_history(const std::string& version_table) override {
@@ -247,9 +255,24 @@ public:
     std::string outside_transaction_refusal() const override {
         return guarded([&] { return inner_->outside_transaction_refusal(); });
     }
-    void execute_outside_transaction(std::string_view sql, int first_line,
-                                     const Timeouts& timeouts) override {
-        guarded([&] { inner_->execute_outside_transaction(sql, first_line, timeouts); });
+    // `completed` is called from inside the plugin: should it throw all the same, the
+    // exception is caught here, on the runner's side, and rethrown once the plugin returned.
+    void execute_outside_transaction(std::string_view sql, int first_line, const Timeouts& timeouts,
+                                     const StatementCompleted& completed) override {
+        std::exception_ptr thrown;
+        StatementCompleted contained;
+        if (completed) {
+            contained = [&](const CompletedStatement& statement) {
+                if (thrown) return;
+                try {
+                    completed(statement);
+                } catch (...) {
+                    thrown = std::current_exception();
+                }
+            };
+        }
+        guarded([&] { inner_->execute_outside_transaction(sql, first_line, timeouts, contained); });
+        if (thrown) std::rethrow_exception(thrown);
     }
 
 private:

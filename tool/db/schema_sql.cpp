@@ -69,10 +69,13 @@ std::string insert_history_sql(const LogEntry& row, const std::string& duration_
 }
 
 std::string create_unfinished_table_sql() {
+    std::string progress;
+    for (const auto& column : kUnfinishedProgressColumns)
+        progress += fmt::format(", {} {}", column.name, column.definition);
     return fmt::format(
         "CREATE TABLE IF NOT EXISTS {} (version_table VARCHAR(64) NOT NULL, revision VARCHAR(32) "
-        "NOT NULL, direction VARCHAR(10) NOT NULL, started_at VARCHAR(32) NOT NULL)",
-        kUnfinishedTable);
+        "NOT NULL, direction VARCHAR(10) NOT NULL, started_at VARCHAR(32) NOT NULL{})",
+        kUnfinishedTable, progress);
 }
 
 std::vector<std::string> timeout_sql(Dialect dialect, const Timeouts& timeouts, bool local) {

@@ -25,6 +25,19 @@ std::string delete_all_versions_sql(const std::string& table);
 
 // Holds a row while a transaction:false section runs (docs/databases.md, "Interruption").
 inline constexpr const char* kUnfinishedTable = "fastappkit_unfinished";
+// Its columns after version_table, revision, direction and started_at: how far the section got
+// (runner/unfinished_section.h). A table an older fastappkit created lacks them; they are
+// added, together, before a section is next marked.
+struct ColumnDefinition {
+    const char* name;
+    const char* definition;  // type, NOT NULL, DEFAULT: valid on SQLite and PostgreSQL
+};
+inline constexpr ColumnDefinition kUnfinishedProgressColumns[] = {
+    {"completed_statements", "INTEGER NOT NULL DEFAULT 0"},
+    {"statement_count", "INTEGER NOT NULL DEFAULT 0"},  // 0: not recorded (an older mark)
+    {"completed_line", "INTEGER NOT NULL DEFAULT 0"},
+    {"next_line", "INTEGER NOT NULL DEFAULT 0"},
+};
 // PostgreSQL's lease locks, one row per version table (docs/databases.md, "Behind a pooler").
 inline constexpr const char* kLockTable = "fastappkit_lock";
 
@@ -34,6 +47,7 @@ std::string select_history_times_sql();
 // CREATE TABLE IF NOT EXISTS fastappkit_history (…).
 std::string create_history_table_sql();
 std::string insert_history_sql(const LogEntry& row);
+// CREATE TABLE IF NOT EXISTS fastappkit_unfinished (…), the progress columns included.
 std::string create_unfinished_table_sql();
 // With `duration_sql` (an SQL expression, when not empty) in place of row.duration_ms.
 std::string insert_history_sql(const LogEntry& row, const std::string& duration_sql);

@@ -303,6 +303,15 @@ public:
         return true;
     }
 
+    bool has_column(const std::string& table, const std::string& column) override {
+        if (!db_) return false;
+        const std::string context = "Cannot read the schema";
+        auto statement = prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", context);
+        sqlite3_bind_text(statement.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement.get(), 2, column.c_str(), -1, SQLITE_TRANSIENT);
+        return step(statement.get(), context);
+    }
+
     std::vector<std::string> read_versions(const std::string& version_table) override {
         std::vector<std::string> versions;
         PreparedStatement statement;
@@ -391,23 +400,8 @@ public:
             db_.get(), [this] { throw_error("Cannot end the read transaction"); });
     }
 
-    void execute(std::string_view sql_view, int first_line) override {
-        require_open("Cannot run migration SQL");
-        // One NUL-terminated copy: given a length that ends on the NUL, sqlite3_prepare_v2 parses
-        // in place; given any other length it copies the whole rest of the text for every
-        // statement, which makes a large section quadratic.
-        const std::string text(sql_view);
-        const std::string_view sql(text.c_str(), text.size());
-        std::size_t pos = 0;
-        int line = first_line;  // the line of `pos`
-        while (true) {
-            const std::size_t start = skip_blanks_and_comments(sql, pos);
-            if (start >= sql.size()) return;
-            line += count_lines(sql, pos, start);
-            require_not_interrupted();
-            pos = execute_one(sql, start, line);
-            line += count_lines(sql, start, pos);
-        }
+    void execute(std::string_view sql, int first_line) override {
+        execute_statements(sql, first_line, StatementCompleted());
     }
 
     void savepoint(const std::string& name) override {
@@ -423,9 +417,9 @@ public:
 
     // SQLite has no lock or statement timeouts: its writers wait on the busy timeout.
     void limit_transaction(const Timeouts&) override {}
-    void execute_outside_transaction(std::string_view sql, int first_line,
-                                     const Timeouts&) override {
-        execute(sql, first_line);
+    void execute_outside_transaction(std::string_view sql, int first_line, const Timeouts&,
+                                     const StatementCompleted& completed) override {
+        execute_statements(sql, first_line, completed);
     }
 
     void interrupt() noexcept override {
@@ -640,7 +634,40 @@ private:
     }
 
     // Prepares and runs the statement starting at `start`; returns the offset after it.
-    std::size_t execute_one(std::string_view sql, std::size_t start, int line) {
+    void execute_statements(std::string_view sql_view, int first_line,
+                            const StatementCompleted& completed) {
+        require_open("Cannot run migration SQL");
+        // One NUL-terminated copy: given a length that ends on the NUL, sqlite3_prepare_v2 parses
+        // in place; given any other length it copies the whole rest of the text for every
+        // statement, which makes a large section quadratic.
+        const std::string text(sql_view);
+        const std::string_view sql(text.c_str(), text.size());
+        // Counted as the PostgreSQL backend and `migrate preview` split them; for messages.
+        const int count = completed ? static_cast<int>(split_sql(sql).size()) : 0;
+        std::size_t pos = 0;
+        int line = first_line;  // the line of `pos`
+        for (int index = 0;;) {
+            const std::size_t start = skip_blanks_and_comments(sql, pos);
+            if (start >= sql.size()) return;
+            line += count_lines(sql, pos, start);
+            require_not_interrupted();
+            bool ran = false;
+            pos = execute_one(sql, start, line, ran);
+            const int statement_line = line;
+            line += count_lines(sql, start, pos);
+            if (!ran || !completed) continue;
+            ++index;
+            int next_line = 0;
+            if (index < count) {
+                const std::size_t next = skip_blanks_and_comments(sql, pos);
+                next_line = line + count_lines(sql, pos, next);
+            }
+            completed({index, std::max(count, index), statement_line, next_line});
+        }
+    }
+
+    // `ran` is false for text that holds no statement (a lone semicolon).
+    std::size_t execute_one(std::string_view sql, std::size_t start, int line, bool& ran) {
         const std::string_view rest = sql.substr(start);
         sqlite3_stmt* raw = nullptr;
         const char* tail = nullptr;
@@ -651,6 +678,7 @@ private:
         if (prepared != SQLITE_OK) throw_statement_error(line, statement_text(rest));
         const std::size_t end = start + static_cast<std::size_t>(tail - rest.data());
         if (!statement) return std::max(end, start + 1);
+        ran = true;
         int result;
         while ((result = sqlite3_step(statement.get())) == SQLITE_ROW) {
         }

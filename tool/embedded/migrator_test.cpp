@@ -351,7 +351,13 @@ TEST(MigrationError, UnfinishedSectionIsRefusedAndShownByStatus) {
     EXPECT_EQ(1, refused->exit_code());
     EXPECT_EQ(0u, std::string(refused->what())
                       .find("core: the transaction:false upgrade section of revision "
-                            "a7d2c95e1b34 started at 2026-12-01T00:00:00Z"))
+                            "a7d2c95e1b34 ("))
+        << refused->what();
+    // The mark of an older table says nothing of how far the section got.
+    EXPECT_NE(std::string::npos,
+              std::string(refused->what())
+                  .find(") started at 2026-12-01T00:00:00Z but never recorded its outcome (the "
+                        "runner was stopped or failed part-way)"))
         << refused->what();
     EXPECT_EQ(before, bytes_of(db));
 }

@@ -97,6 +97,7 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
             statement("COMMIT");
             statements(st.session_limits());
             section_text(st.section());
+            statements(st.progress_updates());
             if (!st.session_limits().empty()) {
                 statement("RESET lock_timeout");
                 statement("RESET statement_timeout");
@@ -423,18 +424,20 @@ std::optional<AppliedStep> HistoryMigrator::run_step(const Step& step, HeadMaint
     if (heads_moved(heads)) return std::nullopt;
     progress_.step_started({history_.name(), script.revision, script.message, step.direction, 0},
                            section.transactional);
-    if (!section.transactional) db_.ensure_table(kUnfinishedTable, create_unfinished_table_sql());
+    if (!section.transactional) ensure_unfinished_table(db_);
     const bool create_version_table = heads.heads().empty() && !db_.has_table(version_table);
     for (const auto& sql : st.prepare(create_version_table)) db_.execute(sql);
     if (!section.transactional) {
-        // The mark commits first; the statements then run on their own, and the claimed heads
-        // are checked again after them.
+        // The mark commits first; the statements then run on their own, the mark following
+        // each one that completes, and the claimed heads are checked again after them.
+        SectionProgressRecorder progress(db_, version_table, progress_before(section));
         if (auto check = db_.fence_check_sql(version_table); !check.empty()) db_.execute(check);
         tx->commit();
         try {
-            db_.execute_outside_transaction(section.sql, section.marker_line + 1, st.timeouts());
+            db_.execute_outside_transaction(section.sql, section.marker_line + 1, st.timeouts(),
+                                            progress.callback());
         } catch (const StatementError& e) {
-            statement_failed(step, section, e);
+            statement_failed(step, section, e, &progress);
         }
         tx = db_.begin();
         db_.fence(version_table);
@@ -498,7 +501,9 @@ void HistoryMigrator::execute_section(const Step& step, const Section& section) 
     }
 }
 
-void HistoryMigrator::statement_failed(const Step& step, const Section& section, const StatementError& e) {
+void HistoryMigrator::statement_failed(const Step& step, const Section& section,
+                                       const StatementError& e,
+                                       const SectionProgressRecorder* outside) {
     const MigrationScript& script = history_.header(step);
     if (e.lock_not_available && section.transactional) {
         throw LockNotAvailable{fmt::format("{}:{}", script.file, e.line), first_line(e.statement)};
@@ -510,10 +515,10 @@ void HistoryMigrator::statement_failed(const Step& step, const Section& section,
     if (section.transactional) throw failure(failed);
     // Outside a transaction the statements before the failing one stay, and the mark taken
     // before the section keeps the history refused until the user says what is left.
+    const SectionProgress progress = outside ? outside->progress() : SectionProgress{};
     throw failure(fmt::format(
-        "{}; the section ran outside a transaction, so the statements before that one stay and "
-        "{} marks it as started: check the database, then {}",
-        failed, kUnfinishedTable, resolve_advice(history_, script.revision)));
+        "{}; the section ran outside a transaction, so {}: check the database, then {}", failed,
+        what_a_failed_section_left(outside), resolve_advice(history_, script.revision, progress)));
 }
 
 std::vector<std::string> HistoryMigrator::stamp(const std::string& target, bool purge) {

@@ -21,6 +21,8 @@
 
 namespace fastappkit {
 
+class SectionProgressRecorder;
+
 struct MigrationResult {
     std::vector<AppliedStep> applied;  // steps run, in order (each also went to Progress)
     std::vector<std::string> heads;    // version rows afterwards
@@ -86,8 +88,10 @@ private:
     std::optional<AppliedStep> run_step_at_once(const StepStatements& st, const Step& step,
                                                 HeadMaintainer& heads);
     void execute_section(const Step& step, const Section& section);
+    // `outside`: how far a transaction:false section got before `error`.
     [[noreturn]] void statement_failed(const Step& step, const Section& section,
-                                       const StatementError& error);
+                                       const StatementError& error,
+                                       const SectionProgressRecorder* outside = nullptr);
 
     History& history_;
     Database& db_;

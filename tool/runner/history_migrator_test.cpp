@@ -280,10 +280,11 @@ TEST_F(MigratorTest, FailingTransactionFalseSectionKeepsItsEarlierStatements) {
         " transaction:false");
     EXPECT_EQ("core: upgrade of revision a failed at " + file_of("a") +
                   ":7: no such table: nope (statement: INSERT INTO nope VALUES (1)); the section "
-                  "ran outside a transaction, so the statements before that one stay and "
-                  "fastappkit_unfinished marks it as started: check the database, then run "
+                  "ran outside a transaction, so statement 1 of 2 (line 6) completed and stays, "
+                  "and fastappkit_unfinished marks it as started: check the database, then run "
                   "'fastappkit migrate resolve a --applied' if the section completed (finish it "
-                  "by hand first if needed) or '--rolled-back' if it left nothing behind",
+                  "by hand from statement 2 first if needed) or '--rolled-back' if it left "
+                  "nothing behind (undo statement 1 first)",
               message_of(ExitCode::failure, [&] { migrator().upgrade("head"); }));
     EXPECT_TRUE(has_table("t_a"));
     EXPECT_TRUE(versions().empty());

@@ -40,7 +40,8 @@ StepStatements::StepStatements(History& history, const Step& step, Dialect diale
       section_(&section_of(history, script_, step, dialect)),
       timeouts_(history.settings().timeouts.overridden_by(script_.timeouts)) {
     if (!section_->transactional)
-        mark_ = section_mark_sql(history.version_table(), script_.revision, step.direction);
+        mark_ = section_mark_sql(history.version_table(), script_.revision, step.direction,
+                                 *section_);
 }
 
 std::vector<std::string> StepStatements::limits() const {
@@ -56,6 +57,11 @@ std::vector<std::string> StepStatements::prepare(bool create_version_table) cons
     if (create_version_table) out.push_back(create_version_table_sql(history_.version_table()));
     if (!mark_.empty()) out.push_back(mark_);
     return out;
+}
+
+std::vector<std::string> StepStatements::progress_updates() const {
+    if (mark_.empty()) return {};
+    return expected_progress_updates(history_.version_table(), *section_);
 }
 
 std::vector<std::string> StepStatements::record(HeadMaintainer& heads,

@@ -5,7 +5,8 @@
 // A step in its own transaction runs
 //     BEGIN; limits(); <fence>; prepare(); section; record(); COMMIT
 // and a transaction:false section commits prepare() (which holds its unfinished mark) first,
-// runs on its own between session_limits() and their RESET, then records in a second
+// runs on its own between session_limits() and their RESET (its mark updated after each
+// statement: progress_updates()), then records in a second
 // transaction. A fresh history's batch (joins_batch) runs its steps in one transaction, each
 // between SAVEPOINT and RELEASE SAVEPOINT kBatchSavepoint.
 #pragma once
@@ -40,6 +41,9 @@ public:
     // After the fence: the version table when it does not exist yet, and a transaction:false
     // section's mark in fastappkit_unfinished (whose table the caller ensures).
     std::vector<std::string> prepare(bool create_version_table) const;
+    // A transaction:false section's mark updated after each of its statements (autocommit),
+    // as a run that completes them all makes it; empty for a transactional section.
+    std::vector<std::string> progress_updates() const;
     // After the section: the version-row changes (`heads` moves past the step), the history
     // row with `duration_sql` (milliseconds, a number or the database's own expression), and a
     // transaction:false section's mark removed.

@@ -38,6 +38,15 @@ public:
         if (!inner_->has_table(table)) written_.push_back(create_sql);
         inner_->ensure_table(table, create_sql);
     }
+    bool has_column(const std::string& table, const std::string& column) override {
+        return inner_->has_column(table, column);
+    }
+    void ensure_column(const std::string& table, const std::string& column,
+                       const std::string& definition) override {
+        if (!inner_->has_column(table, column))
+            written_.push_back("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
+        inner_->ensure_column(table, column, definition);
+    }
     void interrupt() noexcept override { inner_->interrupt(); }
     std::unique_ptr<HistoryLock> lock_history(const std::string& table) override {
         return inner_->lock_history(table);
@@ -122,7 +131,8 @@ public:
         return inner_->outside_transaction_refusal();
     }
     void execute_outside_transaction(std::string_view sql, int first_line,
-                                     const Timeouts& timeouts) override {
+                                     const Timeouts& timeouts,
+                                     const StatementCompleted& completed) override {
         const auto settings = timeout_sql(dialect(), timeouts, false);
         written_.insert(written_.end(), settings.begin(), settings.end());
         written_.emplace_back(sql);
@@ -130,7 +140,9 @@ public:
             written_.push_back("RESET lock_timeout");
             written_.push_back("RESET statement_timeout");
         }
-        inner_->execute_outside_transaction(sql, first_line, timeouts);
+        // The progress updates the callback makes are recorded as they happen, after the
+        // section's text: preview prints them there too.
+        inner_->execute_outside_transaction(sql, first_line, timeouts, completed);
     }
 
 private:

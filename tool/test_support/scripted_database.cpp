@@ -75,8 +75,8 @@ const std::regex& insert_history() {
 }
 const std::regex& insert_unfinished() {
     static const std::regex re(
-        fmt::format(R"(INSERT INTO {} \(version_table, revision, direction, started_at\) VALUES )"
-                    R"(\('(\w+)', '(\w+)', '(\w+)', '([^']*)'\))",
+        fmt::format(R"(INSERT INTO {} \(version_table, revision, direction, started_at[\w, ]*\) )"
+                    R"(VALUES \('(\w+)', '(\w+)', '(\w+)', '([^']*)'[\d, ]*\))",
                     kUnfinishedTable));
     return re;
 }
@@ -384,7 +384,8 @@ void ScriptedDatabase::limit_transaction(const Timeouts& timeouts) {
 }
 
 void ScriptedDatabase::execute_outside_transaction(std::string_view sql, int first_line,
-                                                   const Timeouts& timeouts) {
+                                                   const Timeouts& timeouts,
+                                                   const StatementCompleted& /*completed*/) {
     record("execute_outside_transaction", std::string(sql)).timeouts = timeouts;
     if (working_) throw failure(fmt::format("A transaction is open on {}.", display_url()));
     run_statements(sql, first_line);

@@ -75,6 +75,10 @@ public:
     Dialect dialect() const override { return Dialect::postgresql; }
     std::string display_url() const override { return "postgresql://scripted/app"; }
     bool has_table(const std::string& table) override;
+    // The model's fastappkit_unfinished is an older fastappkit's: no progress columns, and
+    // none added.
+    bool has_column(const std::string&, const std::string&) override { return false; }
+    void ensure_column(const std::string&, const std::string&, const std::string&) override {}
     std::vector<std::string> read_versions(const std::string& version_table) override;
     std::vector<LogEntry> read_log(const std::string& version_table) override;
     void ensure_history_table() override;
@@ -99,8 +103,11 @@ public:
                              const std::vector<std::string>& expected_heads) override;
     std::vector<std::vector<std::optional<std::string>>> query(std::string_view sql) override;
     void limit_transaction(const Timeouts& timeouts) override;
+    // Progress is not reported (`completed` is not called): the model's mark keeps no
+    // progress columns, as an older fastappkit's table.
     void execute_outside_transaction(std::string_view sql, int first_line,
-                                     const Timeouts& timeouts) override;
+                                     const Timeouts& timeouts,
+                                     const StatementCompleted& completed) override;
 
 private:
     // What the database holds: committed, or as an open transaction sees it.
