@@ -607,8 +607,9 @@ std::string render_offline(History& history, Dialect dialect, const std::string&
                                       : plan_upgrade(graph, start, to))
                      : plan_downgrade(graph, start, to);
     check_sections_of(history, dialect, steps, {});
-    const bool fresh = direction == Direction::upgrade && start.empty();
-    return render_steps(history, dialect, versions, steps, !versions.empty(), false, false, fresh);
+    // A script for another tool keeps one transaction per migration: it has no savepoint to
+    // fall back on when one fails (docs/databases.md).
+    return render_steps(history, dialect, versions, steps, !versions.empty(), false, false, false);
 }
 
 }  // namespace fastappkit
