@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What the fence costs the server per migration, apart from everything else a run does: pgbench
 # sends, as one simple query each (the way the runner sends a migration on the per-migration
-# path), a trivial migration's transaction in three forms, picked at random per transaction so
-# that all three see the same load:
+# path), a trivial migration's transaction in four forms, picked at random per transaction so
+# that all four see the same load:
 #
 #   before  BEGIN; section; version-row UPDATE; history INSERT; COMMIT   (the runner at 4620a9e)
-#   lease   BEGIN; section; the fence's check (version rows as planned, lease row FOR SHARE);
-#           UPDATE; INSERT; COMMIT                                       (lock auto / table)
+#   lease   BEGIN; section; WITH fenced AS (UPDATE … RETURNING 1) SELECT 1 / (count(*) *
+#           (the lease row's count)) FROM fenced; INSERT; COMMIT        (lock auto / table)
+#   share   BEGIN; section; a check (version rows as planned, lease row FOR SHARE); UPDATE;
+#           INSERT; COMMIT                                 (lock auto / table at 026aa71)
 #   advisory  BEGIN; LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE; section; the check (version rows);
 #           UPDATE; INSERT; COMMIT                                       (lock advisory)
 #
@@ -61,16 +63,21 @@ VALUES ('alembic_version', '$version', 'upgrade', '63b92f932fb4fc7010ded91bdc89b
 rows_check="count(*) = 1 AND count(*) FILTER (WHERE version_num IN ('$version')) = 1"
 lease_check="(SELECT count(*) FROM (SELECT 1 FROM fastappkit_lock WHERE version_table = 'alembic_version' AND \
 owner = '$owner' AND token = 1 AND expires_at > clock_timestamp() FOR SHARE) AS held) = 1"
+lease_count="(SELECT count(*) FROM fastappkit_lock WHERE version_table = 'alembic_version' AND \
+owner = '$owner' AND token = 1 AND expires_at > clock_timestamp())"
 echo "BEGIN \\; $section \\; $update \\; $history \\; COMMIT" >"$work/before.sql"
+echo "BEGIN \\; $section \\; WITH fenced AS ($update RETURNING 1) SELECT 1 / (count(*) * $lease_count) \
+FROM fenced \\; $history \\; COMMIT" >"$work/lease.sql"
 echo "BEGIN \\; $section \\; SELECT 1 / (CASE WHEN $rows_check AND $lease_check THEN 1 ELSE 0 END) \
-FROM \"alembic_version\" \\; $update \\; $history \\; COMMIT" >"$work/lease.sql"
+FROM \"alembic_version\" \\; $update \\; $history \\; COMMIT" >"$work/share.sql"
 echo "BEGIN \\; LOCK TABLE \"alembic_version\" IN SHARE ROW EXCLUSIVE MODE \\; $section \\; \
 SELECT 1 / (CASE WHEN $rows_check THEN 1 ELSE 0 END) FROM \"alembic_version\" \\; $update \\; $history \\; COMMIT" \
   >"$work/advisory.sql"
 
 : >"$work/rounds.txt"
 for ((round = 1; round <= rounds; round++)); do
-  pgbench -n -c 1 -t "$transactions" -f "$work/before.sql" -f "$work/lease.sql" -f "$work/advisory.sql" "$url" \
+  pgbench -n -c 1 -t "$transactions" -f "$work/before.sql" -f "$work/lease.sql" -f "$work/share.sql" \
+    -f "$work/advisory.sql" "$url" \
     2>&1 | awk -v round="$round" '/^SQL script/ { name = $4 } /^ - latency average/ { print round, name, $5 }' \
     | tee -a "$work/rounds.txt"
   psql -qX "$url" -c "TRUNCATE core_rows, fastappkit_history" -c "VACUUM alembic_version" -c "VACUUM fastappkit_lock"
@@ -86,11 +93,13 @@ for line in open(rounds_file):
 before = statistics.median(latency["before"])
 lines = ["| Transaction (one simple query, trivial section) | latency, median of rounds | more than before | ratio |",
          "|:---|---:|---:|---:|"]
-for name, title in (("before", "before (4620a9e): no fence"), ("lease", "lease: check with the lease row FOR SHARE"),
+for name, title in (("before", "before (4620a9e): no fence"),
+                    ("lease", "lease: the version-row write fenced, the lease row counted"),
+                    ("share", "lease, before: a check with the lease row FOR SHARE"),
                     ("advisory", "advisory: LOCK TABLE and check")):
     value = statistics.median(latency[name])
     lines.append(f"| {title} | {value * 1000:.0f} µs | {(value - before) * 1000:+.0f} µs | {value / before:.2f} |")
-lines += ["", f"pgbench, one client, the three transactions picked at random, {transactions} per round, "
+lines += ["", f"pgbench, one client, the four transactions picked at random, {transactions} per round, "
           f"{len(latency['before'])} rounds; latency includes the round trip. {cpus} CPUs; load at the end: "
           f"{uptime.split('load average:')[-1].strip()}."]
 open(out, "w").write("\n".join(lines) + "\n")

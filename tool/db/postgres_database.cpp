@@ -928,13 +928,19 @@ void PostgresDatabase::execute_statements(std::string_view sql, int first_line,
     }
 }
 
-// One round trip: BEGIN, the timeouts, the section, the fence's check, the bookkeeping and
-// COMMIT as one simple query. The check divides by zero unless the version rows are still the
-// expected ones and, under a lease, the lease is still this runner's (its row read FOR SHARE,
-// so that nobody takes it over before COMMIT). With a lease nothing else is needed: only one
-// runner holds a valid lease at a time, and a takeover waits for this transaction. Without one
-// (the advisory lock, which a pooler can lose), LOCK TABLE first makes concurrent transactions
-// on the history take turns, so that the check sees the rows as they will be at COMMIT.
+// One round trip: BEGIN, the timeouts, the section, the fenced bookkeeping and COMMIT as one
+// simple query. Under a lease each version-row write is its own check: it runs as
+//   WITH fenced AS (<write> RETURNING 1) SELECT 1 / count(*) FROM fenced
+// so that it divides by zero unless it changed a row (a row another runner moved or deleted is
+// not found again: a concurrent UPDATE waits for that runner's COMMIT and then re-reads the
+// row), and the first one also multiplies by the count of this runner's unexpired lease row.
+// A takeover that commits between that statement and COMMIT cannot make anything run twice:
+// the new holder's own writes of these rows then change nothing and fail the same way, and an
+// added head it would insert again collides with the primary key. Only one runner holds a
+// valid lease at a time, so no one else can have moved the rows twice in between. Without a
+// lease (the advisory lock, which a pooler can lose, so that any number of runners may be
+// writing), LOCK TABLE first makes concurrent transactions on the history take turns, and a
+// check before the bookkeeping compares the version rows with the planned ones.
 // Should the query fail, the transaction is rolled back; when the lease was lost the runner
 // stops, when the heads moved the step is planned again (whatever the section did was rolled
 // back), else it runs again statement by statement (and is rolled back) to name the failing
@@ -953,30 +959,43 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
     std::vector<std::string> quoted;
     for (const auto& head : expected) quoted.push_back(connection_->quote(head));
     const auto lease = leases_.find(version_table);
-    std::string check = fmt::format("SELECT 1 / (CASE WHEN count(*) = {}", expected.size());
-    if (!expected.empty()) {
-        check += fmt::format(" AND count(*) FILTER (WHERE version_num IN ({})) = {}",
-                             fmt::join(quoted, ", "), expected.size());
-    }
-    if (lease != leases_.end()) {
-        check += fmt::format(
-            " AND (SELECT count(*) FROM (SELECT 1 FROM fastappkit_lock WHERE version_table = {} "
-            "AND "
-            "owner = {} AND token = {} AND expires_at > clock_timestamp() FOR SHARE) AS held) = 1",
-            connection_->quote(version_table), connection_->quote(lease->second.owner),
-            lease->second.token);
-    }
-    check += fmt::format(" THEN 1 ELSE 0 END) FROM {}", table);
-
     std::string batch = "BEGIN;\n";
     if (!search_path_.empty()) batch += search_path_ + ";\n";
     for (const auto& sql : timeout_sql(Dialect::postgresql, timeouts, true)) batch += sql + ";\n";
-    if (lease == leases_.end())
+    if (lease == leases_.end()) {
+        std::string check = fmt::format("SELECT 1 / (CASE WHEN count(*) = {}", expected.size());
+        if (!expected.empty()) {
+            check += fmt::format(" AND count(*) FILTER (WHERE version_num IN ({})) = {}",
+                                 fmt::join(quoted, ", "), expected.size());
+        }
+        check += fmt::format(" THEN 1 ELSE 0 END) FROM {}", table);
         batch += fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n", table);
-    batch += section;
-    batch += "\n;\n";  // the section may end in a comment or without a semicolon
-    batch += check + ";\n";
-    for (const auto& statement : bookkeeping) batch += statement + ";\n";
+        batch += section;
+        batch += "\n;\n";  // the section may end in a comment or without a semicolon
+        batch += check + ";\n";
+        for (const auto& statement : bookkeeping) batch += statement + ";\n";
+    } else {
+        batch += section;
+        batch += "\n;\n";
+        std::string lease_factor = fmt::format(
+            " * (SELECT count(*) FROM fastappkit_lock WHERE version_table = {} AND owner = {} AND "
+            "token = {} AND expires_at > clock_timestamp())",
+            connection_->quote(version_table), connection_->quote(lease->second.owner),
+            lease->second.token);
+        for (const auto& statement : bookkeeping) {
+            if (!writes_version_rows(statement, version_table)) {
+                batch += statement + ";\n";
+                continue;
+            }
+            batch += fmt::format(
+                "WITH fenced AS ({} RETURNING 1) SELECT 1 / (count(*){}) FROM fenced;\n",
+                statement, lease_factor);
+            lease_factor.clear();
+        }
+        if (!lease_factor.empty()) {  // no version row written: the lease is checked alone
+            batch += fmt::format("SELECT 1 / (1{});\n", lease_factor);
+        }
+    }
     batch += "COMMIT";
     in_transaction_ = true;
     transaction_failed_ = false;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -31,6 +32,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Strings = std::vector<std::string>;
+using Rows = std::vector<std::vector<std::optional<std::string>>>;
 
 const char* const create_version_table =
     "CREATE TABLE alembic_version_payments (version_num VARCHAR(32) NOT NULL, "
@@ -164,6 +166,73 @@ TEST_F(PostgresDatabaseTest, LeaseTakenOverAfterExpiryFencesTheOldHolderOut) {
                                     taker->fence_check_sql("alembic_version_payments")},
                                    Timeouts{}, "alembic_version_payments", {"aaaa"}));
     EXPECT_EQ(Strings{"bbbb"}, open()->read_versions("alembic_version_payments"));
+}
+
+// Under a lease a migration's version-row writes are their own fence: a write that changes no
+// row (the rows moved after the step was planned, or another transaction was moving them and
+// committed while this one waited) or adds a row that is already there runs nothing, and the
+// step is planned again.
+TEST_F(PostgresDatabaseTest, UnderALeaseVersionRowWritesThatFindNothingRunNothing) {
+    auto holder = open(lease_options(10s));
+    holder->execute(create_version_table);
+    holder->execute("INSERT INTO alembic_version_payments VALUES ('bbbb')");
+    auto lease = holder->lock_history("alembic_version_payments");
+    const auto step = [&](const std::string& table, const std::string& bookkeeping,
+                          const Strings& planned_from) {
+        return holder->execute_transaction("CREATE TABLE " + table + " (id INTEGER)", 1,
+                                           {bookkeeping}, Timeouts{}, "alembic_version_payments",
+                                           planned_from);
+    };
+    auto tables = [&] {
+        return admin_->query(fmt::format(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = '{}' AND "
+            "table_name LIKE 'account%' ORDER BY 1",
+            schema_));
+    };
+
+    // Planned from 'aaaa', which is no longer there.
+    EXPECT_FALSE(step("account_1",
+                      "UPDATE alembic_version_payments SET version_num='cccc' WHERE "
+                      "alembic_version_payments.version_num = 'aaaa'",
+                      {"aaaa"}));
+    EXPECT_FALSE(step("account_1",
+                      "DELETE FROM alembic_version_payments WHERE "
+                      "alembic_version_payments.version_num = 'aaaa'",
+                      {"aaaa"}));
+    EXPECT_FALSE(step("account_1",
+                      "INSERT INTO alembic_version_payments (version_num) VALUES ('bbbb')", {}));
+    EXPECT_TRUE(tables().empty());
+
+    // Another transaction moves 'bbbb' and commits while the step waits for the row: the step
+    // finds the row moved and runs nothing. (Should the other one commit first, the same.)
+    auto other = open();
+    auto moving = other->begin();
+    other->execute("UPDATE alembic_version_payments SET version_num = 'b2b2'");
+    auto waiting = std::async(std::launch::async, [&] {
+        return step("account_2",
+                    "UPDATE alembic_version_payments SET version_num='cccc' WHERE "
+                    "alembic_version_payments.version_num = 'bbbb'",
+                    {"bbbb"});
+    });
+    for (int i = 0; i < 500; ++i) {  // until it waits for the row, or 10 s
+        if (!admin_->query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE wait_event_type = "
+                           "'Lock' AND query LIKE '%account_2%'")
+                 .empty())
+            break;
+        std::this_thread::sleep_for(20ms);
+    }
+    moving->commit();
+    EXPECT_FALSE(waiting.get());
+    EXPECT_TRUE(tables().empty());
+    EXPECT_EQ(Strings{"b2b2"}, open()->read_versions("alembic_version_payments"));
+
+    // Planned from the rows as they are: it runs, once.
+    EXPECT_TRUE(step("account_3",
+                     "UPDATE alembic_version_payments SET version_num='cccc' WHERE "
+                     "alembic_version_payments.version_num = 'b2b2'",
+                     {"b2b2"}));
+    EXPECT_EQ((Rows{{"account_3"}}), tables());
+    EXPECT_EQ(Strings{"cccc"}, open()->read_versions("alembic_version_payments"));
 }
 
 // The lease is renewed while its holder lives, however long the run: nobody takes it over.

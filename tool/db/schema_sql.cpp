@@ -43,6 +43,16 @@ std::string delete_all_versions_sql(const std::string& table) {
     return fmt::format("DELETE FROM {}", table);
 }
 
+bool writes_version_rows(std::string_view statement, const std::string& table) {
+    auto starts = [&](std::string_view head) {
+        return statement.size() > head.size() + table.size() &&
+               statement.substr(0, head.size()) == head &&
+               statement.substr(head.size(), table.size()) == table &&
+               statement[head.size() + table.size()] == ' ';
+    };
+    return starts("INSERT INTO ") || starts("DELETE FROM ") || starts("UPDATE ");
+}
+
 std::string select_history_times_sql() {
     return fmt::format("SELECT version_table, revision, direction, applied_at FROM {}",
                        kHistoryTable);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/database.h"
@@ -22,6 +23,9 @@ std::string delete_version_sql(const std::string& table, const std::string& revi
 std::string update_version_sql(const std::string& table, const std::string& from,
                                const std::string& to);
 std::string delete_all_versions_sql(const std::string& table);
+// Whether `statement`, one of the four above, writes `table`'s version rows (a backend fences
+// those writes: docs/databases.md, "Behind a pooler").
+bool writes_version_rows(std::string_view statement, const std::string& table);
 
 // Holds a row while a transaction:false section runs (docs/databases.md, "Interruption").
 inline constexpr const char* kUnfinishedTable = "fastappkit_unfinished";
