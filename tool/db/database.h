@@ -201,6 +201,19 @@ public:
         release_savepoint(name);
     }
 
+    // One migration of a batch in the open transaction without a savepoint (where
+    // batch_savepoints() of the dialect is false): `section` (as execute() runs it,
+    // `first_line` likewise), then each of `bookkeeping`. A failing statement leaves the
+    // transaction to be rolled back: StatementError (lock_not_available set when the lock
+    // timeout ran out) or, for a bookkeeping statement, fastappkit::Error. The runner then runs
+    // the migrations before this one again and this one alone, which names the statement.
+    // PostgreSQL sends it in one round trip.
+    virtual void execute_batched(std::string_view section, int first_line,
+                                 const std::vector<std::string>& bookkeeping) {
+        execute(section, first_line);
+        execute_bookkeeping(bookkeeping);
+    }
+
     // True when lock_history() keeps every other runner off the history until it is released
     // (PostgreSQL's advisory lock), so that heads read under it cannot move; false when runners
     // serialise per transaction only (SQLite).

@@ -110,6 +110,8 @@ public:
     void execute_in_savepoint(std::string_view section, int first_line,
                               const std::vector<std::string>& bookkeeping,
                               const std::string& name) override;
+    void execute_batched(std::string_view section, int first_line,
+                         const std::vector<std::string>& bookkeeping) override;
     bool history_lock_is_exclusive() const override { return true; }
     std::string batch_elapsed_ms_sql() const override {
         return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
@@ -859,6 +861,22 @@ void PostgresDatabase::release_savepoint(const std::string& name) {
 // One round trip: the savepoint, the section, the bookkeeping and the release as one simple
 // query. When it fails, the work is undone to the savepoint and then run again statement by
 // statement, and undone again, to name the failing statement and its line.
+// One round trip. Which statement failed is not looked for here: the transaction is lost, and
+// the runner names it when it runs the migration again on its own.
+void PostgresDatabase::execute_batched(std::string_view section, int first_line,
+                                       const std::vector<std::string>& bookkeeping) {
+    std::string batch(section);
+    batch += "\n;\n";  // the section may end in a comment or without a semicolon
+    for (const auto& statement : bookkeeping) batch += statement + ";\n";
+    try {
+        run(batch);
+    } catch (const pqxx::sql_error& error) {
+        StatementError failed(first_line, std::string(section), server_message(error.what()));
+        failed.lock_not_available = error.sqlstate() == "55P03";
+        throw failed;
+    }
+}
+
 void PostgresDatabase::execute_in_savepoint(std::string_view section, int first_line,
                                             const std::vector<std::string>& bookkeeping,
                                             const std::string& name) {

@@ -223,6 +223,10 @@ public:
     void release_savepoint(const std::string& name) override {
         guarded([&] { inner_->release_savepoint(name); });
     }
+    void execute_batched(std::string_view section, int first_line,
+                         const std::vector<std::string>& bookkeeping) override {
+        guarded([&] { inner_->execute_batched(section, first_line, bookkeeping); });
+    }
     void execute_in_savepoint(std::string_view section, int first_line,
                               const std::vector<std::string>& bookkeeping,
                               const std::string& name) override {

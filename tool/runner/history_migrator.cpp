@@ -109,10 +109,11 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
         }
         if (fresh) {
             if (opens) batch = st.timeouts();
-            statement(fmt::format("SAVEPOINT {}", kBatchSavepoint));
+            const bool savepoint = batch_savepoints(dialect);
+            if (savepoint) statement(fmt::format("SAVEPOINT {}", kBatchSavepoint));
             section_text(st.section());
             statements(st.record(maintainer, "0"));
-            statement(fmt::format("RELEASE SAVEPOINT {}", kBatchSavepoint));
+            if (savepoint) statement(fmt::format("RELEASE SAVEPOINT {}", kBatchSavepoint));
             continue;
         }
         section_text(st.section());
@@ -314,6 +315,7 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
     std::vector<AppliedStep> done;
     std::optional<StatementError> failed;
     bool at_savepoint = false;  // the failed step's work is not undone yet
+    const bool savepoints = batch_savepoints(db_.dialect());
     const std::string server_elapsed_ms = db_.batch_elapsed_ms_sql();
     size_t at = next;
     for (; at < end; ++at) {
@@ -338,10 +340,18 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
             HeadMaintainer moved = after;
             const auto bookkeeping = st.record(moved, server_elapsed_ms);
             try {
-                db_.execute_in_savepoint(section.sql, section.marker_line + 1, bookkeeping,
-                                         kBatchSavepoint);
+                if (savepoints) {
+                    db_.execute_in_savepoint(section.sql, section.marker_line + 1, bookkeeping,
+                                             kBatchSavepoint);
+                } else {
+                    db_.execute_batched(section.sql, section.marker_line + 1, bookkeeping);
+                }
             } catch (const StatementError& e) {
                 failed = e;
+                break;
+            } catch (const Error&) {
+                if (savepoints) throw;
+                failed = StatementError(0, "", "");  // a bookkeeping statement: named below
                 break;
             }
             after.take_heads_of(moved);
@@ -361,6 +371,12 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
         }
         done.push_back({history_.name(), script.revision, script.message, step.direction, ms});
         history_.release_body(step);
+    }
+    if (failed && !savepoints) {
+        // The failure ended the batch. (Its steps stay started: should the process have been
+        // interrupted, the next statement fails, and the interruption names them all.)
+        tx.reset();
+        return batch_lost(steps, next, at, heads, applied);
     }
     if (failed && done.empty()) tx.reset();  // as one migration's transaction: all rolled back
     if (failed && !done.empty() && at_savepoint && !rolled_back_to(kBatchSavepoint)) {
@@ -384,6 +400,22 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
         statement_failed(
             step, *history_.body(step).section(step.direction, to_string(db_.dialect())), *failed);
     }
+    return true;
+}
+
+// A batch without savepoints lost to the failure of step `at`: rolled back, its steps before
+// `at` run again in a new batch (they succeeded once), then step `at` runs alone, which names
+// the failing statement (or succeeds, when what failed is gone).
+bool HistoryMigrator::batch_lost(const std::vector<Step>& steps, size_t& next, size_t at,
+                                 HeadMaintainer& heads, std::vector<AppliedStep>& applied) {
+    if (at > next) {
+        if (!run_batch(steps, next, at, heads, applied)) return false;
+        if (next != at) return true;  // that batch stopped earlier: go on from there
+    }
+    auto one = run_step(steps[at], heads);
+    if (!one) return false;
+    applied.push_back(std::move(*one));
+    next = at + 1;
     return true;
 }
 

@@ -331,9 +331,10 @@ TEST_F(ScriptedMigratorTest, LockTimeoutAfterTheLastRetryFailsWithItsReason) {
     EXPECT_FALSE(db_.in_transaction());
 }
 
-// A fresh history (no version rows) runs as one transaction, each migration under a
-// savepoint in one call with its bookkeeping; the history rows are timed by the database.
-TEST_F(ScriptedMigratorTest, FreshHistoryRunsAsOneTransactionOfSavepoints) {
+// A fresh history (no version rows) runs as one transaction, each migration in one call with
+// its bookkeeping and without a savepoint (PostgreSQL: batch_savepoints); the history rows are
+// timed by the database.
+TEST_F(ScriptedMigratorTest, FreshHistoryRunsAsOneTransaction) {
     add("a", "");
     add("b", "a");
     add("c", "b");
@@ -347,15 +348,15 @@ TEST_F(ScriptedMigratorTest, FreshHistoryRunsAsOneTransactionOfSavepoints) {
     EXPECT_EQ((Strings{"lock_history alembic_version", "ensure_history_table", "begin",
                        "fence alembic_version",
                        "execute CREATE TABLE alembic_version (",
-                       "execute_in_savepoint CREATE TABLE t_a (id INTEGER);",
-                       "execute_in_savepoint CREATE TABLE t_b (id INTEGER);",
-                       "execute_in_savepoint CREATE TABLE t_c (id INTEGER);",
-                       "execute_in_savepoint CREATE TABLE t_d (id INTEGER);",
-                       "execute_in_savepoint CREATE TABLE t_e (id INTEGER);",
+                       "execute_batched CREATE TABLE t_a (id INTEGER);",
+                       "execute_batched CREATE TABLE t_b (id INTEGER);",
+                       "execute_batched CREATE TABLE t_c (id INTEGER);",
+                       "execute_batched CREATE TABLE t_d (id INTEGER);",
+                       "execute_batched CREATE TABLE t_e (id INTEGER);",
                        "execute SELECT fence_check('alembic_version')", "commit",
                        "unlock_history alembic_version"}),
               db_.trace());
-    const auto calls = db_.calls_named("execute_in_savepoint");
+    const auto calls = db_.calls_named("execute_batched");
     ASSERT_EQ(5u, calls.size());
     EXPECT_EQ("INSERT INTO alembic_version (version_num) VALUES ('a')", calls[0].bookkeeping[0]);
     EXPECT_EQ("UPDATE alembic_version SET version_num='c' WHERE alembic_version.version_num = 'b'",
@@ -371,8 +372,9 @@ TEST_F(ScriptedMigratorTest, FreshHistoryRunsAsOneTransactionOfSavepoints) {
         EXPECT_EQ(ScriptedDatabase::kDatabaseElapsedMs, row.duration_ms) << row.revision;
 }
 
-// The third migration fails: its savepoint undoes it, the two before it commit, the ones
-// after it never run, and the error names its file and line.
+// The third migration fails, which ends the batch: the two before it run again in a new batch
+// and commit, the third runs alone and fails again, the ones after it never run, and the error
+// names its file and line.
 TEST_F(ScriptedMigratorTest, FreshHistoryFailureCommitsTheMigrationsBeforeIt) {
     add("a", "");
     add("b", "a");
@@ -391,31 +393,35 @@ TEST_F(ScriptedMigratorTest, FreshHistoryFailureCommitsTheMigrationsBeforeIt) {
     ASSERT_EQ(2u, error->applied().size());
     EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), progress_.finished);
     EXPECT_EQ((Strings{"CREATE TABLE t_a (id INTEGER);", "CREATE TABLE t_b (id INTEGER);",
-                       "CREATE TABLE t_c (id INTEGER);"}),
-              details_of("execute_in_savepoint"));
-    EXPECT_EQ(1, db_.count("begin"));
+                       "CREATE TABLE t_c (id INTEGER);", "CREATE TABLE t_a (id INTEGER);",
+                       "CREATE TABLE t_b (id INTEGER);"}),
+              details_of("execute_batched"));
+    EXPECT_EQ(Strings{"CREATE TABLE t_c (id INTEGER);"}, details_of("execute_transaction"));
+    EXPECT_EQ(2, db_.count("begin"));
     EXPECT_EQ(1, db_.count("commit"));
-    EXPECT_EQ(0, db_.count("rollback"));
+    EXPECT_EQ(1, db_.count("rollback"));
     EXPECT_EQ(Strings{"b"}, db_.versions());
     EXPECT_EQ((Strings{"upgrade a", "upgrade b"}), db_.history());
 }
 
 // In a fresh history's batch, the migrations before the one stopped by its lock timeout
-// commit; the retry is a new batch from that migration, so no transaction holds locks while
-// the runner waits.
+// commit (in a new batch: the failure ended the first), and that migration is tried alone at
+// once; stopped again, it waits, and the retry is a new batch from that migration, so no
+// transaction holds locks while the runner waits.
 TEST_F(ScriptedMigratorTest, FreshHistoryLockTimeoutRetriesFromTheStoppedMigration) {
     add("a", "");
     add("b", "a");
     add("c", "b", "ALTER TABLE big ADD COLUMN note text;\n");
-    db_.fail_with_lock_timeout("ALTER TABLE big", 1);
+    db_.fail_with_lock_timeout("ALTER TABLE big", 2);
     upgrade();
 
     EXPECT_EQ((std::vector<long long>{500}), slept_ms_);
-    EXPECT_EQ(
-        (Strings{"CREATE TABLE t_a (id INTEGER);", "CREATE TABLE t_b (id INTEGER);",
-                 "ALTER TABLE big ADD COLUMN note text;", "ALTER TABLE big ADD COLUMN note text;"}),
-        details_of("execute_in_savepoint"));
-    EXPECT_EQ(2, db_.count("begin"));
+    EXPECT_EQ((Strings{"CREATE TABLE t_a (id INTEGER);", "CREATE TABLE t_b (id INTEGER);",
+                       "ALTER TABLE big ADD COLUMN note text;", "CREATE TABLE t_a (id INTEGER);",
+                       "CREATE TABLE t_b (id INTEGER);", "ALTER TABLE big ADD COLUMN note text;"}),
+              details_of("execute_batched"));
+    EXPECT_EQ(Strings{"ALTER TABLE big ADD COLUMN note text;"}, details_of("execute_transaction"));
+    EXPECT_EQ(3, db_.count("begin"));
     EXPECT_EQ(2, db_.count("commit"));
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c"}), progress_.finished);
     EXPECT_EQ(Strings{"c"}, db_.versions());

@@ -97,6 +97,12 @@ public:
         written_.push_back("RELEASE SAVEPOINT " + name);
         inner_->release_savepoint(name);
     }
+    void execute_batched(std::string_view section, int first_line,
+                         const std::vector<std::string>& bookkeeping) override {
+        written_.emplace_back(section);
+        written_.insert(written_.end(), bookkeeping.begin(), bookkeeping.end());
+        inner_->execute_batched(section, first_line, bookkeeping);
+    }
     void execute_in_savepoint(std::string_view section, int first_line,
                               const std::vector<std::string>& bookkeeping,
                               const std::string& name) override {

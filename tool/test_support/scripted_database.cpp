@@ -319,6 +319,15 @@ void ScriptedDatabase::execute_in_savepoint(std::string_view section, int first_
     }
 }
 
+// As PostgreSQL: a failing statement aborts the transaction.
+void ScriptedDatabase::execute_batched(std::string_view section, int first_line,
+                                       const std::vector<std::string>& bookkeeping) {
+    record("execute_batched", std::string(section)).bookkeeping = bookkeeping;
+    require_transaction("execute_batched");
+    run_statements(section, first_line);
+    for (const auto& statement : bookkeeping) run_bookkeeping(statement);
+}
+
 // As PostgreSQL's one round trip: the section runs first, then the heads are compared, then
 // the bookkeeping; a failing section of a history whose heads moved means only "plan again".
 bool ScriptedDatabase::execute_transaction(std::string_view section, int first_line,

@@ -34,7 +34,7 @@ public:
         std::string name;    // the method: "execute", "execute_transaction", "begin", …
         std::string detail;  // the SQL passed (the section, for the execute_* calls), a table or
                              // a savepoint's name, the timeouts of limit_transaction
-        std::vector<std::string> bookkeeping;     // execute_transaction, execute_in_savepoint
+        std::vector<std::string> bookkeeping;     // execute_transaction, execute_in_savepoint, execute_batched
         std::vector<std::string> expected_heads;  // execute_transaction
         Timeouts timeouts;                        // execute_transaction, limit_transaction
     };
@@ -95,6 +95,8 @@ public:
     void execute_in_savepoint(std::string_view section, int first_line,
                               const std::vector<std::string>& bookkeeping,
                               const std::string& name) override;
+    void execute_batched(std::string_view section, int first_line,
+                         const std::vector<std::string>& bookkeeping) override;
     bool history_lock_is_exclusive() const override { return true; }
     std::string batch_elapsed_ms_sql() const override { return "scripted_elapsed_ms()"; }
     bool execute_transaction(std::string_view section, int first_line,
