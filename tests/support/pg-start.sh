@@ -11,7 +11,10 @@
 # asks TCP clients for a scram-sha-256 password. It has a role `fastappkit` (CREATEDB) owning a
 # database `fastappkit_test`. Running it again while the cluster runs only prints the variables.
 # Run it as root (the server then runs as the `postgres` user) or as any other user that owns
-# the directory. Everything but the variables goes to stderr.
+# the directory. Everything but the variables goes to stderr. For the tests the cluster skips
+# syncing to disk (fsync, synchronous_commit and full_page_writes off); FASTAPPKIT_PG_DURABLE=1
+# keeps PostgreSQL's durable defaults instead, for benchmarks that must count what a commit
+# costs on a real server.
 set -euo pipefail
 
 pg_bin=${FASTAPPKIT_PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -65,10 +68,11 @@ port = $port
 unix_socket_directories = '$socket'
 unix_socket_permissions = 0700
 password_encryption = 'scram-sha-256'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
+    if [[ ${FASTAPPKIT_PG_DURABLE:-0} != 1 ]]; then
+        printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' |
+            as_owner tee -a "$data/postgresql.conf" >/dev/null
+    fi
 }
 
 start_server() {
