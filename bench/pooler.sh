@@ -20,8 +20,10 @@
 # (retried while an autovacuum worker still holds it) and the page cache written back (sync),
 # so that no run pays for the previous one's writes. Environment: RUNS (interleaved runs of each apply, 10;
 # the no-op gets three times as many), CORE, BENCH_WORK, BENCH_RESULTS, BOUNCER_PORT. Writes
-# <results>/pooler-noop.md, pooler-fresh.md, pooler-apply.md (the per-migration path) and
-# pooler-summary.md.
+# <results>/<name>-noop.md, <name>-fresh.md, <name>-apply.md (the per-migration path) and
+# <name>-summary.md, where <name> is NAME (default pooler). The summary says whether the
+# server syncs its commits to disk (tests/support/pg-start.sh turns that off unless
+# FASTAPPKIT_PG_DURABLE=1).
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +32,7 @@ results=${BENCH_RESULTS:-$bench_dir/results}
 work=${BENCH_WORK:-/tmp/fastappkit-bench-pooler}
 core=${CORE:-500}
 runs=${RUNS:-10}
+name=${NAME:-pooler}
 server=${FASTAPPKIT_TEST_POSTGRES_URL:?set it, e.g. eval \"\$(bash tests/support/pg-start.sh)\"}
 runner=$(realpath "${FASTAPPKIT:-$repo_dir/build/tool/fastappkit}")
 base=${BASE:+$(realpath "$BASE")}
@@ -122,20 +125,22 @@ done
 
 echo "== (b) fresh apply: $core migrations onto an empty database"
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
-  --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/pooler-fresh.md" "${commands[@]}"
+  --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/$name-fresh.md" "${commands[@]}"
 
 echo "== (c) per-migration path: $((core - 1)) migrations onto a database at its first revision"
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
-  --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/pooler-apply.md" "${commands[@]}"
+  --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/$name-apply.md" "${commands[@]}"
 
 echo "== (a) no-op migrate all"
 for ((i = 2; i < ${#commands[@]}; i += 3)); do ${commands[$i]} >/dev/null; done
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs $((runs * 3)) --warmup 3 \
-  --export-json "$work/noop.json" --export-markdown "$results/pooler-noop.md" "${commands[@]}"
+  --export-json "$work/noop.json" --export-markdown "$results/$name-noop.md" "${commands[@]}"
 
-/usr/bin/python3 - "$work" "$results" "$core" "$runs" "$(nproc)" "$(uptime)" <<'PY'
+sync_settings=$(psql -XAtq "$(url_of "$host:$port" postgres)" -c "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')")
+/usr/bin/python3 - "$work" "$results" "$core" "$runs" "$(nproc)" "$(uptime)" "$name" "$sync_settings" <<'PY'
 import json, sys
-work, results, core, runs, cpus, uptime = sys.argv[1:]
+work, results, core, runs, cpus, uptime, name, sync = sys.argv[1:]
+fsync, synchronous_commit = sync.split()
 core, runs = int(core), int(runs)
 def load(name):
     return json.load(open(f"{work}/{name}.json"))["results"]
@@ -149,9 +154,9 @@ for n, f, a in zip(noop, fresh, apply):
                  f"{a['median'] * 1000:.1f} ms | {a['median'] / apply[0]['median']:.3f} |")
 lines += ["", f"Ratios to the first row, medians of interleaved runs in one run of bench/pooler.sh: "
           f"{runs * 3} of each no-op, {runs} of each apply. {cpus} CPUs; load at the end: "
-          f"{uptime.split('load average:')[-1].strip()}. The test server (tests/support/pg-start.sh) "
-          f"runs with fsync and synchronous_commit off."]
+          f"{uptime.split('load average:')[-1].strip()}. The server runs with fsync {fsync} and "
+          f"synchronous_commit {synchronous_commit}."]
 summary = "\n".join(lines) + "\n"
-open(f"{results}/pooler-summary.md", "w").write(summary)
+open(f"{results}/{name}-summary.md", "w").write(summary)
 print(summary)
 PY
