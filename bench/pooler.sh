@@ -32,7 +32,7 @@ results=${BENCH_RESULTS:-$bench_dir/results}
 work=${BENCH_WORK:-/tmp/fastappkit-bench-pooler}
 core=${CORE:-500}
 runs=${RUNS:-10}
-name=${NAME:-pooler}
+results_name=${NAME:-pooler}
 server=${FASTAPPKIT_TEST_POSTGRES_URL:?set it, e.g. eval \"\$(bash tests/support/pg-start.sh)\"}
 runner=$(realpath "${FASTAPPKIT:-$repo_dir/build/tool/fastappkit}")
 base=${BASE:+$(realpath "$BASE")}
@@ -125,19 +125,19 @@ done
 
 echo "== (b) fresh apply: $core migrations onto an empty database"
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
-  --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/$name-fresh.md" "${commands[@]}"
+  --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/$results_name-fresh.md" "${commands[@]}"
 
 echo "== (c) per-migration path: $((core - 1)) migrations onto a database at its first revision"
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
-  --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/$name-apply.md" "${commands[@]}"
+  --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/$results_name-apply.md" "${commands[@]}"
 
 echo "== (a) no-op migrate all"
 for ((i = 2; i < ${#commands[@]}; i += 3)); do ${commands[$i]} >/dev/null; done
 /usr/bin/python3 "$bench_dir/interleaved.py" --runs $((runs * 3)) --warmup 3 \
-  --export-json "$work/noop.json" --export-markdown "$results/$name-noop.md" "${commands[@]}"
+  --export-json "$work/noop.json" --export-markdown "$results/$results_name-noop.md" "${commands[@]}"
 
 sync_settings=$(psql -XAtq "$(url_of "$host:$port" postgres)" -c "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')")
-/usr/bin/python3 - "$work" "$results" "$core" "$runs" "$(nproc)" "$(uptime)" "$name" "$sync_settings" <<'PY'
+/usr/bin/python3 - "$work" "$results" "$core" "$runs" "$(nproc)" "$(uptime)" "$results_name" "$sync_settings" <<'PY'
 import json, sys
 work, results, core, runs, cpus, uptime, name, sync = sys.argv[1:]
 fsync, synchronous_commit = sync.split()
