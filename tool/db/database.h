@@ -122,6 +122,13 @@ public:
             execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
     }
 
+    // Makes a connection opened read-only (OpenOptions::read_only) writable in place, when the
+    // backend can: PostgreSQL, whose read-only work runs in READ ONLY transactions on an
+    // ordinary session, so that a run with work needs no second connection (each costs a
+    // server process and an authentication). False when the database must be opened again:
+    // SQLite opens the file read-only, so that a check never creates a missing file.
+    virtual bool make_writable() { return false; }
+
     // Ctrl-C: stops the running statement and makes every later statement, transaction and
     // lock wait of this connection fail, so that the work unwinds (rolling back). Called from
     // another thread, possibly more than once; never throws.

@@ -112,6 +112,7 @@ public:
                               const std::string& name) override;
     void execute_batched(std::string_view section, int first_line,
                          const std::vector<std::string>& bookkeeping) override;
+    bool make_writable() override;
     bool history_lock_is_exclusive() const override { return true; }
     std::string batch_elapsed_ms_sql() const override {
         return "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
@@ -449,6 +450,18 @@ PostgresDatabase::PostgresDatabase(const DatabaseUrl& url, const OpenOptions& op
 
 PostgresDatabase::~PostgresDatabase() {
     if (in_read_only_transaction_) run_quietly("COMMIT");
+}
+
+// The open READ ONLY transaction ends; from here on statements run as a writable connection's.
+bool PostgresDatabase::make_writable() {
+    if (in_transaction_)
+        throw failure(fmt::format("A transaction is already open on {}.", display_url()));
+    if (in_read_only_transaction_) {
+        in_read_only_transaction_ = false;
+        own_query("COMMIT");
+    }
+    options_.read_only = false;
+    return true;
 }
 
 void PostgresDatabase::begin_read_only_if_needed() {

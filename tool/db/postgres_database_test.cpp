@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "runner/run_connection.h"
 #include "test_support/test_support.h"
 
 namespace fastappkit {
@@ -401,6 +402,34 @@ TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
         test_support::thrown<StatementError>([&] { database->execute(create_version_table); });
     ASSERT_TRUE(error);
     EXPECT_EQ("cannot execute CREATE TABLE in a read-only transaction", error->message);
+}
+
+// A run that finds work makes its read-only connection writable in place: one connection, one
+// authentication. Before that, the server refuses every write.
+TEST_F(PostgresDatabaseTest, ReadOnlyConnectionIsMadeWritableInPlace) {
+    int opened = 0;
+    // The schema by URL: a SET on the session would end with the read-only transaction.
+    const DatabaseUrl url = parse(test_url_text() +
+                                  (test_url_text().find('?') == std::string::npos ? "?" : "&") +
+                                  "options=-csearch_path%3D" + schema_);
+    RunConnection connection([&](bool read_only) {
+        ++opened;
+        OpenOptions options;
+        options.read_only = read_only;
+        return open_database(url, options);
+    });
+    Database& reader = connection(true);
+    EXPECT_FALSE(reader.has_table("alembic_version_payments"));
+    EXPECT_TRUE(test_support::thrown<StatementError>([&] { reader.execute(create_version_table); }));
+    EXPECT_FALSE(reader.has_table("alembic_version_payments"));
+    Database& writer = connection(false);
+    EXPECT_EQ(&reader, &writer);
+    EXPECT_EQ(1, opened);
+    EXPECT_FALSE(connection.read_only());
+    writer.execute(create_version_table);
+    writer.execute("INSERT INTO alembic_version_payments VALUES ('a1')");
+    EXPECT_EQ(Strings{"a1"}, open()->read_versions("alembic_version_payments"));
+    EXPECT_EQ((Rows{{"off"}}), writer.query("SHOW transaction_read_only"));
 }
 
 // migrate drift's reads: one snapshot, in which nothing can be written.

@@ -223,6 +223,9 @@ public:
     void release_savepoint(const std::string& name) override {
         guarded([&] { inner_->release_savepoint(name); });
     }
+    bool make_writable() override {
+        return guarded([&] { return inner_->make_writable(); });
+    }
     void execute_batched(std::string_view section, int first_line,
                          const std::vector<std::string>& bookkeeping) override {
         guarded([&] { inner_->execute_batched(section, first_line, bookkeeping); });

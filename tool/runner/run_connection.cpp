@@ -7,9 +7,13 @@ namespace fastappkit {
 Database& RunConnection::operator()(bool read_only) {
     if (connection_ && (!read_only_ || read_only)) return *connection_;
     if (hooks_.before_open) hooks_.before_open(read_only);
-    connection_.reset();  // a read-only connection is closed before the writable one opens
-    connection_ = open_(read_only);
-    read_only_ = read_only;
+    if (connection_ && !read_only && connection_->make_writable()) {
+        read_only_ = false;  // the same connection, writable now
+    } else {
+        connection_.reset();  // a read-only connection is closed before the writable one opens
+        connection_ = open_(read_only);
+        read_only_ = read_only;
+    }
     if (hooks_.after_open) hooks_.after_open(*connection_);
     return *connection_;
 }

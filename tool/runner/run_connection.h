@@ -25,7 +25,8 @@ public:
     explicit RunConnection(Open open, Hooks hooks = {})
         : open_(std::move(open)), hooks_(std::move(hooks)) {}
 
-    // The connection, opened on first use; a read-only one is reopened writable when asked.
+    // The connection, opened on first use; a read-only one is made writable when asked (in
+    // place where the backend can, Database::make_writable(), else opened again).
     // Usable as run_migrations' DatabaseOpener.
     Database& operator()(bool read_only);
     Database* current() const { return connection_.get(); }
