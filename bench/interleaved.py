@@ -6,6 +6,10 @@ commands then does not depend on what else ran during one command's block of run
     interleaved.py --runs N [--warmup W] [--prepare 'COMMAND'] --export-json F \\
                    --export-markdown F -n NAME 'COMMAND ARGS' [-n NAME 'COMMAND ARGS' ...]
 
+--shuffle runs the commands of each round in a new random order (seeded, so that a run can be
+repeated), so that no command always follows the same one: on a small machine what the
+previous command leaves behind (a server process exiting, say) can slow the next one by 10 %.
+
 --prepare runs (untimed, through the shell) before every run of every command: deleting the
 database an apply run creates, say. It finds the index of the command about to run (0 for the
 first -n) in the environment variable INTERLEAVED_COMMAND, so that it can prepare just that
@@ -19,6 +23,7 @@ seconds) plus cpu_median.
 import argparse
 import json
 import os
+import random
 import shlex
 import statistics
 import sys
@@ -42,6 +47,7 @@ def main():
     parser.add_argument("--runs", type=int, required=True)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--prepare", default="")
+    parser.add_argument("--shuffle", action="store_true")
     parser.add_argument("--export-json", required=True)
     parser.add_argument("--export-markdown", required=True)
     parser.add_argument("-n", "--name", action="append", required=True)
@@ -61,8 +67,13 @@ def main():
             run_once(argv)
     walls = [[] for _ in argvs]
     cpus = [[] for _ in argvs]
+    order = list(range(len(argvs)))
+    shuffled = random.Random(1)
     for _ in range(args.runs):
-        for i, argv in enumerate(argvs):
+        if args.shuffle:
+            shuffled.shuffle(order)
+        for i in order:
+            argv = argvs[i]
             prepare(i)
             wall, cpu = run_once(argv)
             walls[i].append(wall)
@@ -82,7 +93,8 @@ def main():
     fastest = min(result["median"] for result in results)
     ms = lambda seconds: f"{seconds * 1000:.2f}"
     lines = [
-        f"Interleaved runs: {args.runs} of each command, in turn.",
+        f"Interleaved runs: {args.runs} of each command, in turn"
+        f"{' (each round in a random order)' if args.shuffle else ''}.",
         "",
         "| Command | Median [ms] | Mean [ms] | Min [ms] | Max [ms] | CPU median [ms] | Relative (median) |",
         "|:---|---:|---:|---:|---:|---:|---:|",

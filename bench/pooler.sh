@@ -124,16 +124,16 @@ for ((i = 0; i < ${#rows[@]}; i += 3)); do
 done
 
 echo "== (b) fresh apply: $core migrations onto an empty database"
-/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
+/usr/bin/python3 "$bench_dir/interleaved.py" --shuffle --runs "$runs" --warmup 1 \
   --prepare "sh $work/fresh-\$INTERLEAVED_COMMAND.sh" --export-json "$work/fresh.json" --export-markdown "$results/$results_name-fresh.md" "${commands[@]}"
 
 echo "== (c) per-migration path: $((core - 1)) migrations onto a database at its first revision"
-/usr/bin/python3 "$bench_dir/interleaved.py" --runs "$runs" --warmup 1 \
+/usr/bin/python3 "$bench_dir/interleaved.py" --shuffle --runs "$runs" --warmup 1 \
   --prepare "sh $work/apply-\$INTERLEAVED_COMMAND.sh" --export-json "$work/apply.json" --export-markdown "$results/$results_name-apply.md" "${commands[@]}"
 
 echo "== (a) no-op migrate all"
 for ((i = 2; i < ${#commands[@]}; i += 3)); do ${commands[$i]} >/dev/null; done
-/usr/bin/python3 "$bench_dir/interleaved.py" --runs $((runs * 3)) --warmup 3 \
+/usr/bin/python3 "$bench_dir/interleaved.py" --shuffle --runs $((runs * 3)) --warmup 3 \
   --export-json "$work/noop.json" --export-markdown "$results/$results_name-noop.md" "${commands[@]}"
 
 sync_settings=$(psql -XAtq "$(url_of "$host:$port" postgres)" -c "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')")
@@ -152,7 +152,8 @@ for n, f, a in zip(noop, fresh, apply):
     lines.append(f"| {n['command']} | {n['median'] * 1000:.2f} ms | {n['median'] / noop[0]['median']:.3f} | "
                  f"{f['median'] * 1000:.1f} ms | {f['median'] / fresh[0]['median']:.3f} | "
                  f"{a['median'] * 1000:.1f} ms | {a['median'] / apply[0]['median']:.3f} |")
-lines += ["", f"Ratios to the first row, medians of interleaved runs in one run of bench/pooler.sh: "
+lines += ["", f"Ratios to the first row, medians of interleaved runs (each round in a random order) "
+          f"in one run of bench/pooler.sh: "
           f"{runs * 3} of each no-op, {runs} of each apply. {cpus} CPUs; load at the end: "
           f"{uptime.split('load average:')[-1].strip()}. The server runs with fsync {fsync} and "
           f"synchronous_commit {synchronous_commit}."]
