@@ -27,8 +27,9 @@ const HistorySummary* History::summary() {
             summary_ = summarize(graph());
         } else if (auto index_dir = header_index_dir()) {
             std::vector<ListedFile> files;
-            summary_ = read_indexed_summary(versions_dir_, *index_dir, &files);
+            summary_ = read_indexed_summary(versions_dir_, *index_dir, &files, &index_read_);
             if (summary_) indexed_files_ = std::move(files);
+            index_dir_ = *index_dir;
         }
     }
     return summary_ ? &*summary_ : nullptr;
@@ -36,6 +37,11 @@ const HistorySummary* History::summary() {
 
 const RevisionGraph& History::graph() {
     if (shared_graph_) return *shared_graph_;
+    if (!graph_ && index_read_) {
+        graph_ = std::make_unique<RevisionGraph>(
+            name_, read_indexed_headers(versions_dir_, index_dir_, std::chrono::seconds(2),
+                                        std::move(index_read_)));
+    }
     if (!graph_)
         graph_ = std::make_unique<RevisionGraph>(name_, read_script_headers(versions_dir_));
     return *graph_;

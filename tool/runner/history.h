@@ -70,6 +70,8 @@ private:
     std::unique_ptr<RevisionGraph> graph_;
     std::optional<HistorySummary> summary_;
     std::optional<std::vector<ListedFile>> indexed_files_;
+    IndexReadPtr index_read_;  // what the summary read, for graph() to start from
+    std::filesystem::path index_dir_;
     bool summary_looked_up_ = false;
     size_t loaded_body_bytes_ = 0;
     // In memory: the shared graph (headers only) and this History's loaded bodies.

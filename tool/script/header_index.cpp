@@ -65,7 +65,17 @@ struct Index {
     std::optional<HistorySummary> summary;
 };
 
+
 }  // namespace
+
+struct IndexRead {
+    std::string versions_dir;
+    std::string index_file;
+    std::vector<Listed> files;
+    std::string bytes;  // the index file's, checksum good
+};
+
+void IndexReadDeleter::operator()(IndexRead* read) const { delete read; }
 
 // Eight bytes at a time (an index of 10,000 entries is some 2 MB): multiply, rotate, mix.
 uint64_t header_index_checksum(std::string_view bytes) {
@@ -269,13 +279,13 @@ std::optional<HistorySummary> read_summary(Reader& in) {
     return summary;
 }
 
-// Fills `index` (empty before) with the entries of the index file, sorted by name, and its
-// summary; leaves it without entries when the file is missing, corrupt or written for another
-// directory. With `headers` false the entries' headers are skipped (their names and keys are
-// read).
-void load_index(const fs::path& file, const std::string& versions_dir, Index& index,
-                bool headers = true) {
-    index.bytes = read_whole_file(file);
+// Fills `index` (empty before) with the entries of the index file whose contents are `bytes`,
+// sorted by name, and its summary; leaves it without entries when the file is missing, corrupt
+// or written for another directory. With `headers` false the entries' headers are skipped
+// (their names and keys are read); `checked`: the checksum was found good before.
+void load_index(std::string bytes_read, const std::string& versions_dir, Index& index,
+                bool headers = true, bool checked = false) {
+    index.bytes = std::move(bytes_read);
     const std::string& bytes = index.bytes;
     if (bytes.size() < kMagic.size() + sizeof(uint64_t) ||
         std::string_view(bytes).substr(0, kMagic.size()) != kMagic) {
@@ -284,7 +294,7 @@ void load_index(const fs::path& file, const std::string& versions_dir, Index& in
     const std::string_view payload(bytes.data(), bytes.size() - sizeof(uint64_t));
     uint64_t checksum = 0;
     std::memcpy(&checksum, bytes.data() + payload.size(), sizeof checksum);
-    if (checksum != header_index_checksum(payload)) return index.entries.clear();
+    if (!checked && checksum != header_index_checksum(payload)) return index.entries.clear();
 
     Reader in(payload.substr(kMagic.size()));
     if (in.view() != versions_dir) return index.entries.clear();
@@ -398,14 +408,21 @@ fs::path header_index_file(const fs::path& versions_dir, const fs::path& index_d
 // timestamp tick without its key changing: it is parsed every time until it is older.
 std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
                                                   const fs::path& index_dir,
-                                                  std::chrono::nanoseconds racy_window) {
-    const std::vector<Listed> files = list_versions(versions_dir);
-    std::vector<MigrationScript> scripts;
-    if (files.empty()) return scripts;
+                                                  std::chrono::nanoseconds racy_window,
+                                                  IndexReadPtr seen) {
     const fs::path index_file = header_index_file(versions_dir, index_dir);
     const std::string dir_text = versions_dir.string();
+    if (seen && (seen->versions_dir != dir_text || seen->index_file != index_file.string()))
+        seen.reset();
+    const std::vector<Listed> files = seen ? std::move(seen->files) : list_versions(versions_dir);
+    std::vector<MigrationScript> scripts;
+    if (files.empty()) return scripts;
     Index index;
-    load_index(index_file, dir_text, index);
+    if (seen) {
+        load_index(std::move(seen->bytes), dir_text, index, true, true);
+    } else {
+        load_index(read_whole_file(index_file), dir_text, index);
+    }
     std::vector<Entry>& indexed = index.entries;
     // What `versions_dir / name` gives, without building a path per file.
     std::string prefix = (versions_dir / "x").string();
@@ -453,7 +470,9 @@ std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
 
 std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
                                                    const fs::path& index_dir,
-                                                   std::vector<ListedFile>* listed) {
+                                                   std::vector<ListedFile>* listed,
+                                                   IndexReadPtr* read) {
+    if (read) read->reset();
     std::vector<Listed> files;
     try {
         files = list_versions(versions_dir);
@@ -462,7 +481,8 @@ std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
     }
     if (files.empty()) return std::nullopt;
     Index index;
-    load_index(header_index_file(versions_dir, index_dir), versions_dir.string(), index, false);
+    const fs::path index_file = header_index_file(versions_dir, index_dir);
+    load_index(read_whole_file(index_file), versions_dir.string(), index, false);
     if (!index.summary || index.entries.size() != files.size()) return std::nullopt;
     for (size_t i = 0; i < files.size(); ++i) {
         if (index.entries[i].name != files[i].name || !(index.entries[i].key == files[i].key))
@@ -472,7 +492,13 @@ std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
         listed->clear();
         for (const Listed& file : files) listed->push_back({file.name, file.key.mtime_ns});
     }
-    return std::move(index.summary);
+    std::optional<HistorySummary> summary = std::move(index.summary);
+    if (read) {
+        index.entries.clear();  // views into the bytes, which move now
+        read->reset(new IndexRead{versions_dir.string(), index_file.string(), std::move(files),
+                                  std::move(index.bytes)});
+    }
+    return summary;
 }
 
 }  // namespace fastappkit

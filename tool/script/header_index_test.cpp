@@ -219,6 +219,30 @@ TEST_F(HeaderIndexTest, TheSummaryListsTheFilesItVouchesFor) {
               listed[1].mtime_ns);
 }
 
+// Headers read from what a summary listed and read are those a new read gives; they are the
+// files as the summary saw them (a file added since is not listed).
+TEST_F(HeaderIndexTest, HeadersFromWhatASummaryRead) {
+    const auto fresh = read();
+    IndexReadPtr seen;
+    ASSERT_TRUE(read_indexed_summary(versions_, cache_, nullptr, &seen));
+    ASSERT_TRUE(seen);
+    const auto from_summary = read_indexed_headers(versions_, cache_, nanoseconds(0), std::move(seen));
+    ASSERT_EQ(fresh.size(), from_summary.size());
+    for (size_t i = 0; i < fresh.size(); ++i) {
+        EXPECT_EQ(fresh[i].revision, from_summary[i].revision);
+        EXPECT_EQ(fresh[i].message, from_summary[i].message);
+        EXPECT_EQ(fresh[i].file, from_summary[i].file);
+    }
+    ASSERT_TRUE(read_indexed_summary(versions_, cache_, nullptr, &seen));
+    write("0003_c.sql", migration("ccc", "bbb", "third"));
+    EXPECT_EQ(2u, read_indexed_headers(versions_, cache_, nanoseconds(0), std::move(seen)).size());
+    EXPECT_EQ(3u, read().size());
+    // What a summary of another directory read is not used.
+    ASSERT_TRUE(read_indexed_summary(versions_, cache_, nullptr, &seen));
+    EXPECT_TRUE(read_indexed_headers(versions_ / "elsewhere", cache_, nanoseconds(0), std::move(seen))
+                    .empty());
+}
+
 TEST_F(HeaderIndexTest, TheSummaryOfTwoBranchesHasNoSingleHead) {
     write("0003_c.sql", migration("ccc", "aaa", "branch"));
     read();
