@@ -871,9 +871,6 @@ void PostgresDatabase::release_savepoint(const std::string& name) {
     own_query("RELEASE SAVEPOINT " + connection_->quote_name(name));
 }
 
-// One round trip: the savepoint, the section, the bookkeeping and the release as one simple
-// query. When it fails, the work is undone to the savepoint and then run again statement by
-// statement, and undone again, to name the failing statement and its line.
 // One round trip. Which statement failed is not looked for here: the transaction is lost, and
 // the runner names it when it runs the migration again on its own.
 void PostgresDatabase::execute_batched(std::string_view section, int first_line,
@@ -890,6 +887,9 @@ void PostgresDatabase::execute_batched(std::string_view section, int first_line,
     }
 }
 
+// One round trip: the savepoint, the section, the bookkeeping and the release as one simple
+// query. When it fails, the work is undone to the savepoint and then run again statement by
+// statement, and undone again, to name the failing statement and its line.
 void PostgresDatabase::execute_in_savepoint(std::string_view section, int first_line,
                                             const std::vector<std::string>& bookkeeping,
                                             const std::string& name) {

@@ -65,7 +65,6 @@ struct Index {
     std::optional<HistorySummary> summary;
 };
 
-
 }  // namespace
 
 struct IndexRead {
