@@ -1019,8 +1019,8 @@ bool PostgresDatabase::execute_transaction(std::string_view section, int first_l
                 continue;
             }
             batch += fmt::format(
-                "WITH fenced AS ({} RETURNING 1) SELECT 1 / (count(*){}) FROM fenced;\n",
-                statement, lease_factor);
+                "WITH fenced AS ({} RETURNING 1) SELECT 1 / (count(*){}) FROM fenced;\n", statement,
+                lease_factor);
             lease_factor.clear();
         }
         if (!lease_factor.empty()) {  // no version row written: the lease is checked alone

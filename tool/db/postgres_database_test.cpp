@@ -216,8 +216,9 @@ TEST_F(PostgresDatabaseTest, UnderALeaseVersionRowWritesThatFindNothingRunNothin
                     {"bbbb"});
     });
     for (int i = 0; i < 500; ++i) {  // until it waits for the row, or 10 s
-        if (!admin_->query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE wait_event_type = "
-                           "'Lock' AND query LIKE '%account_2%'")
+        if (!admin_
+                 ->query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE wait_event_type = "
+                         "'Lock' AND query LIKE '%account_2%'")
                  .empty())
             break;
         std::this_thread::sleep_for(20ms);
@@ -409,9 +410,9 @@ TEST_F(PostgresDatabaseTest, ReadOnlyCreatesNothing) {
 TEST_F(PostgresDatabaseTest, ReadOnlyConnectionIsMadeWritableInPlace) {
     int opened = 0;
     // The schema by URL: a SET on the session would end with the read-only transaction.
-    const DatabaseUrl url = parse(test_url_text() +
-                                  (test_url_text().find('?') == std::string::npos ? "?" : "&") +
-                                  "options=-csearch_path%3D" + schema_);
+    const DatabaseUrl url =
+        parse(test_url_text() + (test_url_text().find('?') == std::string::npos ? "?" : "&") +
+              "options=-csearch_path%3D" + schema_);
     RunConnection connection([&](bool read_only) {
         ++opened;
         OpenOptions options;
@@ -420,7 +421,8 @@ TEST_F(PostgresDatabaseTest, ReadOnlyConnectionIsMadeWritableInPlace) {
     });
     Database& reader = connection(true);
     EXPECT_FALSE(reader.has_table("alembic_version_payments"));
-    EXPECT_TRUE(test_support::thrown<StatementError>([&] { reader.execute(create_version_table); }));
+    EXPECT_TRUE(
+        test_support::thrown<StatementError>([&] { reader.execute(create_version_table); }));
     EXPECT_FALSE(reader.has_table("alembic_version_payments"));
     Database& writer = connection(false);
     EXPECT_EQ(&reader, &writer);

@@ -316,6 +316,7 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
     std::optional<StatementError> failed;
     bool at_savepoint = false;  // the failed step's work is not undone yet
     const bool savepoints = batch_savepoints(db_.dialect());
+    bool lost = false;  // a failure without a savepoint ended the batch's transaction
     const std::string server_elapsed_ms = db_.batch_elapsed_ms_sql();
     size_t at = next;
     for (; at < end; ++at) {
@@ -347,11 +348,12 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
                     db_.execute_batched(section.sql, section.marker_line + 1, bookkeeping);
                 }
             } catch (const StatementError& e) {
+                lost = !savepoints;
                 failed = e;
                 break;
-            } catch (const Error&) {
+            } catch (const Error&) {  // a bookkeeping statement
                 if (savepoints) throw;
-                failed = StatementError(0, "", "");  // a bookkeeping statement: named below
+                lost = true;
                 break;
             }
             after.take_heads_of(moved);
@@ -372,9 +374,9 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
         done.push_back({history_.name(), script.revision, script.message, step.direction, ms});
         history_.release_body(step);
     }
-    if (failed && !savepoints) {
-        // The failure ended the batch. (Its steps stay started: should the process have been
-        // interrupted, the next statement fails, and the interruption names them all.)
+    if (lost) {
+        // Its steps stay started: should the process have been interrupted, the next statement
+        // fails, and the interruption names them all.
         tx.reset();
         return batch_lost(steps, next, at, heads, applied);
     }

@@ -84,8 +84,8 @@ private:
                                 std::vector<AppliedStep>& applied);
     // Undoes the open transaction's work since `savepoint`; false when the transaction is gone.
     bool rolled_back_to(const std::string& savepoint);
-    bool batch_lost(const std::vector<Step>& steps, size_t& next, size_t at,
-                    HeadMaintainer& heads, std::vector<AppliedStep>& applied);
+    bool batch_lost(const std::vector<Step>& steps, size_t& next, size_t at, HeadMaintainer& heads,
+                    std::vector<AppliedStep>& applied);
     bool heads_moved(const HeadMaintainer& heads);
     std::optional<AppliedStep> run_step_at_once(const StepStatements& st, const Step& step,
                                                 HeadMaintainer& heads);

@@ -346,8 +346,7 @@ TEST_F(ScriptedMigratorTest, FreshHistoryRunsAsOneTransaction) {
     EXPECT_EQ((Strings{"upgrade a", "upgrade b", "upgrade c", "upgrade d", "upgrade e"}),
               progress_.finished);
     EXPECT_EQ((Strings{"lock_history alembic_version", "ensure_history_table", "begin",
-                       "fence alembic_version",
-                       "execute CREATE TABLE alembic_version (",
+                       "fence alembic_version", "execute CREATE TABLE alembic_version (",
                        "execute_batched CREATE TABLE t_a (id INTEGER);",
                        "execute_batched CREATE TABLE t_b (id INTEGER);",
                        "execute_batched CREATE TABLE t_c (id INTEGER);",

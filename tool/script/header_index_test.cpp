@@ -226,7 +226,8 @@ TEST_F(HeaderIndexTest, HeadersFromWhatASummaryRead) {
     IndexReadPtr seen;
     ASSERT_TRUE(read_indexed_summary(versions_, cache_, nullptr, &seen));
     ASSERT_TRUE(seen);
-    const auto from_summary = read_indexed_headers(versions_, cache_, nanoseconds(0), std::move(seen));
+    const auto from_summary =
+        read_indexed_headers(versions_, cache_, nanoseconds(0), std::move(seen));
     ASSERT_EQ(fresh.size(), from_summary.size());
     for (size_t i = 0; i < fresh.size(); ++i) {
         EXPECT_EQ(fresh[i].revision, from_summary[i].revision);
@@ -239,8 +240,9 @@ TEST_F(HeaderIndexTest, HeadersFromWhatASummaryRead) {
     EXPECT_EQ(3u, read().size());
     // What a summary of another directory read is not used.
     ASSERT_TRUE(read_indexed_summary(versions_, cache_, nullptr, &seen));
-    EXPECT_TRUE(read_indexed_headers(versions_ / "elsewhere", cache_, nanoseconds(0), std::move(seen))
-                    .empty());
+    EXPECT_TRUE(
+        read_indexed_headers(versions_ / "elsewhere", cache_, nanoseconds(0), std::move(seen))
+            .empty());
 }
 
 TEST_F(HeaderIndexTest, TheSummaryOfTwoBranchesHasNoSingleHead) {

@@ -34,7 +34,8 @@ public:
         std::string name;    // the method: "execute", "execute_transaction", "begin", …
         std::string detail;  // the SQL passed (the section, for the execute_* calls), a table or
                              // a savepoint's name, the timeouts of limit_transaction
-        std::vector<std::string> bookkeeping;     // execute_transaction, execute_in_savepoint, execute_batched
+        // execute_transaction, execute_in_savepoint, execute_batched
+        std::vector<std::string> bookkeeping;
         std::vector<std::string> expected_heads;  // execute_transaction
         Timeouts timeouts;                        // execute_transaction, limit_transaction
     };
