@@ -10,6 +10,7 @@
 #include "config/version_table.h"
 #include "runner/history_migrator.h"
 #include "runner/verification.h"
+#include "script/checksum.h"
 
 namespace fastappkit {
 
@@ -124,6 +125,7 @@ RunResult run_migrations(const RunRequest& request, const DatabaseOpener& databa
     check_requires_order(request.requires_order, request.direction, database(true));
     check_edited(request.histories, request.verify, database(true), progress);
     if (auto done = nothing_pending(request, database(true))) return std::move(*done);
+    const ChecksumWarmUp warm_up;  // while the headers are read and the database is readied
     for (History* history : request.histories) history->graph();
     std::vector<HistoryMigrator::Pending> pending;
     Database& reader = database(true);

@@ -7,8 +7,13 @@
 #include "script/checksum.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
+
+#include <atomic>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -55,6 +60,8 @@ struct Libcrypto {
     const EVP_MD* sha256 = nullptr;  // fetched once: OpenSSL 3 otherwise looks it up per digest
 };
 
+std::atomic<bool> libcrypto_loaded{false};
+
 const Libcrypto& libcrypto() {
     static const Libcrypto loaded = [] {
         void* handle = dlopen(kLibcrypto, RTLD_NOW | RTLD_LOCAL);
@@ -70,12 +77,39 @@ const Libcrypto& libcrypto() {
             throw failure(fmt::format("{} lacks EVP_Digest or EVP_MD_fetch", kLibcrypto));
         library.sha256 = fetch(nullptr, "SHA256", nullptr);
         if (!library.sha256) throw failure("OpenSSL has no SHA-256 implementation available.");
+        libcrypto_loaded.store(true);
         return library;  // the handle stays open for the life of the process
     }();
     return loaded;
 }
 
 }  // namespace
+
+// Signals are blocked while the thread starts, so that it inherits them blocked: SIGINT and
+// SIGTERM stay with the threads that handle them (cli/interruption.cpp).
+ChecksumWarmUp::ChecksumWarmUp() {
+    if (libcrypto_loaded.load()) return;
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    if (pthread_sigmask(SIG_BLOCK, &all, &previous) != 0) return;
+    try {
+        thread_ = std::thread([] {
+            try {
+                libcrypto();  // C++ runs a static's initialiser once, others wait for it
+            } catch (...) {
+                // Tried again, and reported, by the first checksum.
+            }
+        });
+    } catch (const std::system_error&) {
+        // No thread: libcrypto is loaded at the first checksum, as without this.
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+ChecksumWarmUp::~ChecksumWarmUp() {
+    if (thread_.joinable()) thread_.join();
+}
 
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
