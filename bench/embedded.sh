@@ -48,7 +48,7 @@ step "apply $core migrations to an empty SQLite file"
 # latency drifts over minutes on a shared disk, and a block would catch one phase of it.
 sqlite3=$(command -v sqlite3)
 $python "$bench_dir/interleaved.py" --warmup 1 --runs 10 \
-  --prepare "rm -f $db $db-journal $work/exact.db $work/exact.db-journal $work/floor.db $work/floor.db-journal" \
+  --prepare "case \$INTERLEAVED_COMMAND in 0) rm -f $db $db-journal;; 1) rm -f $work/exact.db $work/exact.db-journal;; 2) rm -f $work/floor.db $work/floor.db-journal;; esac" \
   --export-markdown "$results/embedded-apply.md" --export-json "$results/embedded-apply.json" \
   -n "migrate_all (embedded)" "$programs/bench_migrate sqlite:///$db" \
   -n "sqlite3 exact.db < floor-exact.sql" "$sqlite3 $work/exact.db '.read $project/floor-exact.sql'" \
