@@ -71,7 +71,14 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
             out += sql.back() == ';' ? "\n\n" : ";\n\n";
         }
     };
-    if (!history_table_exists && !steps.empty()) statement(create_history_table_sql());
+    // Created by the first batch, after its BEGIN, where history_table_in_batch(); else first.
+    bool history_table_pending = !history_table_exists && !steps.empty();
+    if (history_table_pending &&
+        !(fresh && history_table_in_batch(dialect) &&
+          StepStatements(history, steps.front(), dialect).section().transactional)) {
+        statement(create_history_table_sql());
+        history_table_pending = false;
+    }
     bool table_exists = version_table_exists;
     std::optional<Timeouts> batch;  // the open batch's timeouts, while one is open
     for (const auto& step : steps) {
@@ -85,6 +92,8 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
         if (opens) {
             statement("BEGIN");
             statements(st.limits());
+            if (history_table_pending) statement(create_history_table_sql());
+            history_table_pending = false;
         }
         if (!st.section().transactional && !unfinished_table_exists) {
             statement(create_unfinished_table_sql());
@@ -212,7 +221,9 @@ MigrationResult HistoryMigrator::run(Direction direction, const std::string& tar
             if (!fresh) fresh = direction == Direction::upgrade && versions.empty();
             auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
             if (steps.empty()) break;
-            if (result.applied.empty()) db_.ensure_history_table();
+            // A fresh SQLite history's batch creates the table in its own transaction.
+            if (result.applied.empty() && !(*fresh && history_table_in_batch(db_.dialect())))
+                db_.ensure_history_table();
             HeadMaintainer heads(history_.graph(), versions);
             replan = false;
             for (size_t next = 0; next < steps.size() && !replan;) {
@@ -297,6 +308,7 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
     {
         const StepStatements opening(history_, first, db_.dialect());
         if (!opening.section().transactional) {
+            db_.ensure_history_table();  // committed first, as its mark is
             auto one = run_step(first, heads);
             if (!one) return false;
             applied.push_back(std::move(*one));
@@ -310,6 +322,8 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
     for (const auto& sql : timeout_sql(db_.dialect(), timeouts, true)) db_.execute(sql);
     db_.fence(version_table);
     if (heads_moved(heads)) return false;
+    if (history_table_in_batch(db_.dialect()) && !db_.has_table(kHistoryTable))
+        db_.execute(create_history_table_sql());
     bool create_version_table = heads.heads().empty() && !db_.has_table(version_table);
     HeadMaintainer after = heads;  // `heads` moves only once the batch committed
     std::vector<AppliedStep> done;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "db/schema_sql.h"
 #include "runner/history_migrator.h"
 #include "test_support/recording_database.h"
 #include "test_support/test_support.h"
@@ -170,6 +171,23 @@ TEST_P(PreviewMatchesRun, FreshDatabaseInBatches) {
     EXPECT_TRUE(has("UPDATE fastappkit_unfinished SET completed_statements = 1, statement_count = 1"));
     EXPECT_EQ(GetParam() == "postgresql", has("SET LOCAL lock_timeout = '2000ms'"));
     EXPECT_EQ(GetParam() == "postgresql", has("SET LOCAL statement_timeout = '60000ms'"));
+}
+
+// A fresh SQLite database is one commit, fastappkit_history included; on PostgreSQL that table
+// is committed first (history_table_in_batch).
+TEST_P(PreviewMatchesRun, AFreshSqliteDatabaseIsOneCommit) {
+    const auto [preview, run] = preview_then_run(Direction::upgrade, "a1");
+    EXPECT_EQ(preview, run);
+    ASSERT_FALSE(run.empty());
+    const auto created = std::find(run.begin(), run.end(), normalised(create_history_table_sql()));
+    ASSERT_NE(run.end(), created);
+    if (GetParam() == "sqlite") {
+        EXPECT_EQ("BEGIN", run.front());
+        EXPECT_EQ(1, std::count(run.begin(), run.end(), "BEGIN"));
+        EXPECT_EQ(1, std::count(run.begin(), run.end(), "COMMIT"));
+    } else {
+        EXPECT_EQ(run.begin(), created);
+    }
 }
 
 TEST_P(PreviewMatchesRun, DatabaseWithVersionRowsOneTransactionPerStep) {

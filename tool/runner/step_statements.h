@@ -70,6 +70,15 @@ bool joins_batch(const Timeouts& batch, const StepStatements& next);
 // again in a new one, then the failing step alone. Either way the steps before it commit.
 bool batch_savepoints(Dialect dialect);
 
+// Whether a fresh history's first batch creates fastappkit_history itself, after its BEGIN,
+// so that a fresh database is one commit: SQLite, where one writer at a time holds the whole
+// database, so the table's absence seen inside the transaction stays true until it commits.
+// On PostgreSQL runners of other histories, under locks of their own, create the table too:
+// one created inside a long batch would make theirs wait for it and then fail; there it is
+// committed on its own first (Database::ensure_history_table), as before a run with version
+// rows.
+bool history_table_in_batch(Dialect dialect);
+
 // What "-- Running ..." says of a step: Alembic's short_log ("upgrade a, b -> c"); a
 // checkpoint: "checkpoint base -> c".
 std::string step_title(const RevisionGraph& graph, const Step& step);
