@@ -11,7 +11,8 @@
 #
 # The per-migration path runs on a database that is not fresh: the project has one more
 # revision, an empty root, which `migrate stamp` records (untimed) before each run; the fresh
-# runs apply that root too. Runs are interleaved (bench/interleaved.py).
+# runs apply that root too. Runs are interleaved, each round in a random order
+# (bench/interleaved.py --shuffle).
 #
 #   eval "$(bash tests/support/pg-start.sh)"   # optional: the PostgreSQL rows
 #   bench/fresh.sh
@@ -57,7 +58,7 @@ step "SQLite: $core migrations on an empty file"
 db() { echo "$work/$1.db"; }
 sqlite3=$(command -v sqlite3)
 clean="rm -f $(db fresh) $(db fresh)-journal $(db per) $(db per)-journal $(db floor) $(db floor)-journal"
-/usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
+/usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" --shuffle \
   --prepare "$clean && $(fk "sqlite:///$(db per)") migrate stamp $root" \
   --export-json "$work/sqlite.json" --export-markdown "$work/sqlite.md" \
   -n "fresh" "$(fk "sqlite:///$(db fresh)") migrate upgrade" \
@@ -93,7 +94,7 @@ if [[ -n ${FASTAPPKIT_TEST_POSTGRES_URL:-} ]]; then
   # Retried: an autovacuum worker may still be connected right after a run.
   reset() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do $runner -q --database-url $(pg "$1") db reset 2>/dev/null && break; sleep 1; done"; }
   step "PostgreSQL: $core migrations on an empty database"
-  /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" \
+  /usr/bin/python3 "$bench_dir/interleaved.py" --warmup 1 --runs "$runs" --shuffle \
     --prepare "$(reset fastappkit_bench_fresh); $(reset fastappkit_bench_per); $(fk "$(pg fastappkit_bench_per)") migrate stamp $root" \
     --export-json "$work/pg.json" --export-markdown "$work/pg.md" \
     -n "fresh" "$(fk "$(pg fastappkit_bench_fresh)") migrate upgrade" \
@@ -125,7 +126,8 @@ lines += ["", f"fsync + fdatasync calls per SQLite run (strace -c -f): fresh {s_
           f"{s_per}, floor {s_floor}.", "",
           f"{core} migrations in one history, each creating a table and an index, plus an empty root "
           f"revision (stamped before each per-migration run, applied by the fresh runs); medians of "
-          f"{runs} interleaved runs (interleaved.py). {cpus} CPUs; load at the end: "
+          f"{runs} interleaved runs, each round in a random order (interleaved.py --shuffle). "
+          f"{cpus} CPUs; load at the end: "
           f"{uptime.split('load average:')[-1].strip()}. A PostgreSQL server started by "
           f"tests/support/pg-start.sh runs with fsync and synchronous_commit off: there a commit "
           f"costs little, and the fresh path gains from fewer round trips and transactions only."]
