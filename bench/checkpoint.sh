@@ -204,7 +204,7 @@ lines += ["", f"{revisions} revisions in one history: 50 tables, then columns an
           f"head. Medians of {runs} interleaved runs, each round in a random order "
           f"(interleaved.py --shuffle). {cpus} CPUs; load at the end: "
           f"{uptime.split('load average:')[-1].strip()}. The replay is the fresh path: one "
-          f"transaction, a savepoint per migration."]
+          f"transaction (on SQLite a savepoint per migration)."]
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 sys.exit(0 if ok else 1)
