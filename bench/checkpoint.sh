@@ -29,9 +29,10 @@
 #
 # Environment: FASTAPPKIT (runner, default <repo>/build/tool/fastappkit), REVISIONS (2000),
 # RUNS (interleaved runs, 10), BENCH_WORK (default /tmp/fastappkit-bench-checkpoint),
-# BENCH_RESULTS (default bench/results). Writes <results>/checkpoint.md; exits 1 when a fresh
-# database through the checkpoint takes more than 5 % of the replay, or the check more than two
-# replays.
+# BENCH_RESULTS (default bench/results), NAME (the results file's, default checkpoint).
+# Writes <results>/<NAME>.md; exits 1 when a fresh database through the checkpoint takes more
+# than 5 % of the replay, or the check more than two replays. FASTAPPKIT_PG_DURABLE=1 for
+# tests/support/pg-start.sh gives a server that syncs its commits (checkpoint-durable.md).
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -179,9 +180,11 @@ if [[ -n $server ]]; then
   json+=("PostgreSQL" "$work/pg.json")
 fi
 
-/usr/bin/python3 - "$results/checkpoint.md" "$revisions" "$runs" "$(nproc)" "$(uptime)" "${json[@]}" <<'PY'
+settings=""  # the server's, read rather than assumed (tests/support/pg-start.sh: off unless asked)
+[[ -n $server ]] && settings=$(psql -XAtq "$server" -c "SELECT 'fsync ' || current_setting('fsync') || ' and synchronous_commit ' || current_setting('synchronous_commit')")
+/usr/bin/python3 - "$results/${NAME:-checkpoint}.md" "$revisions" "$runs" "$(nproc)" "$(uptime)" "$settings" "${json[@]}" <<'PY'
 import json, sys
-out, revisions, runs, cpus, uptime, pairs = (*sys.argv[1:6], sys.argv[6:])
+out, revisions, runs, cpus, uptime, settings, pairs = (*sys.argv[1:7], sys.argv[7:])
 lines = ["| Database | fresh through the checkpoint | the same, replaced files deleted | floor (its SQL by sqlite3/psql) | of which start and connection | fresh replay (one transaction) | replay, a commit per migration | `migrate check --checkpoints` | checkpoint / replay | deleted / replay | floor / replay | checkpoint / per-migration replay | check / replay | Targets |",
          "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|"]
 ok = True
@@ -204,7 +207,8 @@ lines += ["", f"{revisions} revisions in one history: 50 tables, then columns an
           f"head. Medians of {runs} interleaved runs, each round in a random order "
           f"(interleaved.py --shuffle). {cpus} CPUs; load at the end: "
           f"{uptime.split('load average:')[-1].strip()}. The replay is the fresh path: one "
-          f"transaction (on SQLite a savepoint per migration)."]
+          f"transaction (on SQLite a savepoint per migration)."
+          + (f" The PostgreSQL server runs with {settings}." if settings else "")]
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 sys.exit(0 if ok else 1)

@@ -7,10 +7,10 @@
 #include "script/checksum.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
-#include <signal.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <atomic>
 #include <system_error>
