@@ -53,14 +53,17 @@ struct Listed {
     FileKey key;
 };
 
+// A record of the index: its header is parsed only when it is used (a summary uses none), into
+// the vector the caller returns, so that no array of 2,000 headers is built only to be moved.
 struct Entry {
     std::string_view name;  // into Index::bytes
     FileKey key;
-    MigrationScript header;
+    size_t header = 0;  // where the header starts in Index::records
 };
 
 struct Index {
     std::string bytes;
+    std::string_view records;  // the bytes after the magic line, checksum excluded
     std::vector<Entry> entries;  // sorted by name
     std::optional<HistorySummary> summary;
 };
@@ -159,10 +162,12 @@ private:
 // Reads what Writer wrote; every read checks the bounds and sets `ok` to false past the end.
 class Reader {
 public:
-    explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+    explicit Reader(std::string_view bytes, size_t position = 0)
+        : bytes_(bytes), position_(std::min(position, bytes.size())) {}
 
     bool ok() const { return ok_; }
     bool at_end() const { return position_ == bytes_.size(); }
+    size_t position() const { return position_; }
 
     uint64_t u64() {
         uint64_t value = 0;
@@ -280,10 +285,10 @@ std::optional<HistorySummary> read_summary(Reader& in) {
 
 // Fills `index` (empty before) with the entries of the index file whose contents are `bytes`,
 // sorted by name, and its summary; leaves it without entries when the file is missing, corrupt
-// or written for another directory. With `headers` false the entries' headers are skipped
-// (their names and keys are read); `checked`: the checksum was found good before.
+// or written for another directory. The headers are checked for their bounds and skipped:
+// header_of() reads one. `checked`: the checksum was found good before.
 void load_index(std::string bytes_read, const std::string& versions_dir, Index& index,
-                bool headers = true, bool checked = false) {
+                bool checked = false) {
     index.bytes = std::move(bytes_read);
     const std::string& bytes = index.bytes;
     if (bytes.size() < kMagic.size() + sizeof(uint64_t) ||
@@ -295,7 +300,8 @@ void load_index(std::string bytes_read, const std::string& versions_dir, Index& 
     std::memcpy(&checksum, bytes.data() + payload.size(), sizeof checksum);
     if (!checked && checksum != header_index_checksum(payload)) return index.entries.clear();
 
-    Reader in(payload.substr(kMagic.size()));
+    index.records = payload.substr(kMagic.size());
+    Reader in(index.records);
     if (in.view() != versions_dir) return index.entries.clear();
     const uint64_t count = in.u64();
     if (!in.ok() || count > payload.size() / 64) return index.entries.clear();
@@ -305,11 +311,8 @@ void load_index(std::string bytes_read, const std::string& versions_dir, Index& 
         Entry& entry = entries[i];
         entry.name = in.view();
         entry.key = read_key(in);
-        if (headers) {
-            read_header(in, entry.header);
-        } else {
-            skip_header(in);
-        }
+        entry.header = in.position();
+        skip_header(in);
         if (i > 0 && entries[i - 1].name >= entry.name)
             return index.entries.clear();  // not sorted: corrupt
     }
@@ -318,6 +321,13 @@ void load_index(std::string bytes_read, const std::string& versions_dir, Index& 
         index.entries.clear();
         index.summary.reset();
     }
+}
+
+// The header of `entry`, whose bounds load_index() checked.
+bool header_of(const Index& index, const Entry& entry, MigrationScript& header) {
+    Reader in(index.records, entry.header);
+    read_header(in, header);
+    return in.ok();
 }
 
 // Writes the index through a temporary file and a rename, so that a concurrent reader sees the
@@ -418,7 +428,7 @@ std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
     if (files.empty()) return scripts;
     Index index;
     if (seen) {
-        load_index(std::move(seen->bytes), dir_text, index, true, true);
+        load_index(std::move(seen->bytes), dir_text, index, true);
     } else {
         load_index(read_whole_file(index_file), dir_text, index);
     }
@@ -441,10 +451,13 @@ std::vector<MigrationScript> read_indexed_headers(const fs::path& versions_dir,
         }
         const bool known = cached != indexed.end() && cached->name == file.name;
         if (known && cached->key == file.key) {
-            scripts.push_back(std::move(cached->header));
-            scripts.back().file = prefix + file.name;
-            ++cached;
-            continue;
+            MigrationScript& script = scripts.emplace_back();
+            if (header_of(index, *cached, script)) {
+                script.file = prefix + file.name;
+                ++cached;
+                continue;
+            }
+            scripts.pop_back();  // cannot happen after load_index's checks: parse the file
         }
         if (known) ++cached;
         changed = true;
@@ -481,7 +494,7 @@ std::optional<HistorySummary> read_indexed_summary(const fs::path& versions_dir,
     if (files.empty()) return std::nullopt;
     Index index;
     const fs::path index_file = header_index_file(versions_dir, index_dir);
-    load_index(read_whole_file(index_file), versions_dir.string(), index, false);
+    load_index(read_whole_file(index_file), versions_dir.string(), index);
     if (!index.summary || index.entries.size() != files.size()) return std::nullopt;
     for (size_t i = 0; i < files.size(); ++i) {
         if (index.entries[i].name != files[i].name || !(index.entries[i].key == files[i].key))
