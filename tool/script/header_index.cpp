@@ -63,7 +63,7 @@ struct Entry {
 
 struct Index {
     std::string bytes;
-    std::string_view records;  // the bytes after the magic line, checksum excluded
+    std::string_view records;    // the bytes after the magic line, checksum excluded
     std::vector<Entry> entries;  // sorted by name
     std::optional<HistorySummary> summary;
 };
