@@ -96,7 +96,7 @@ for n in range(1, total + 1):
     write(f"r{n:05d}", downs, up, down, labels, depends)
     if n == 10:  # a side branch from r00010, merged by r00020
         for i in range(1, 4):
-            write(f"s{i:04d}", [f"r00010" if i == 1 else f"s{i - 1:04d}"],
+            write(f"s{i:04d}", ["r00010" if i == 1 else f"s{i - 1:04d}"],
                   f"CREATE TABLE side{i} (id INTEGER PRIMARY KEY);", f"DROP TABLE side{i};",
                   ["side"] if i == 1 else [])
     if n == 40:  # a branch of its own, which r00070 depends on
