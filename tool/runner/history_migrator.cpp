@@ -51,6 +51,15 @@ std::vector<std::string> ids_of(const RevisionGraph& graph, const RevisionGraph:
     return out;
 }
 
+// Whether the batch that opens a fresh history's `steps` creates fastappkit_history itself,
+// after its BEGIN (history_table_in_batch); otherwise the run commits the table first. The run
+// and the preview both ask this.
+bool first_batch_creates_history_table(History& history, Dialect dialect,
+                                       const std::vector<Step>& steps, bool fresh) {
+    return fresh && !steps.empty() && history_table_in_batch(dialect) &&
+           StepStatements(history, steps.front(), dialect).section().transactional;
+}
+
 // What a preview prints for `steps`, starting from version rows `heads`: the statements
 // StepStatements gives the run, in the transactions the run uses (`fresh`: a history with no
 // version rows, upgraded in batches). The history row's applied_at and duration are the
@@ -71,11 +80,9 @@ std::string render_steps(History& history, Dialect dialect, const std::vector<st
             out += sql.back() == ';' ? "\n\n" : ";\n\n";
         }
     };
-    // Created by the first batch, after its BEGIN, where history_table_in_batch(); else first.
     bool history_table_pending = !history_table_exists && !steps.empty();
     if (history_table_pending &&
-        !(fresh && history_table_in_batch(dialect) &&
-          StepStatements(history, steps.front(), dialect).section().transactional)) {
+        !first_batch_creates_history_table(history, dialect, steps, fresh)) {
         statement(create_history_table_sql());
         history_table_pending = false;
     }
@@ -221,8 +228,8 @@ MigrationResult HistoryMigrator::run(Direction direction, const std::string& tar
             if (!fresh) fresh = direction == Direction::upgrade && versions.empty();
             auto steps = plan(direction, heads_from_versions(history_.graph(), versions), target);
             if (steps.empty()) break;
-            // A fresh SQLite history's batch creates the table in its own transaction.
-            if (result.applied.empty() && !(*fresh && history_table_in_batch(db_.dialect())))
+            if (result.applied.empty() &&
+                !first_batch_creates_history_table(history_, db_.dialect(), steps, *fresh))
                 db_.ensure_history_table();
             HeadMaintainer heads(history_.graph(), versions);
             replan = false;
@@ -308,7 +315,6 @@ bool HistoryMigrator::run_batch(const std::vector<Step>& steps, size_t& next, si
     {
         const StepStatements opening(history_, first, db_.dialect());
         if (!opening.section().transactional) {
-            db_.ensure_history_table();  // committed first, as its mark is
             auto one = run_step(first, heads);
             if (!one) return false;
             applied.push_back(std::move(*one));

@@ -254,6 +254,17 @@ TEST_F(MigratorTest, FreshHistoryRedoesTheBatchWhenAnErrorEndedTheTransaction) {
     EXPECT_FALSE(has_table("t_c"));
 }
 
+// A fresh SQLite database is one transaction, fastappkit_history included
+// (history_table_in_batch): when its first migration fails, the file holds no table at all.
+TEST_F(MigratorTest, FreshDatabaseWhoseFirstMigrationFailsIsLeftEmpty) {
+    add("a", "none", "CREATE TABLE t_a (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    add("b", "a");
+    EXPECT_EQ("core: upgrade of revision a failed at " + file_of("a") +
+                  ":7: no such table: nope (statement: INSERT INTO nope VALUES (1))",
+              message_of(ExitCode::failure, [&] { migrator().upgrade("head"); }));
+    EXPECT_TRUE(connect()->query("SELECT name FROM sqlite_master").empty());
+}
+
 // VACUUM cannot run inside a transaction: only a transaction:false section can hold it. Its
 // version and history rows are still written.
 TEST_F(MigratorTest, TransactionFalseSectionRunsOutsideATransaction) {
