@@ -103,4 +103,8 @@ std::vector<std::string> timeout_sql(Dialect dialect, const Timeouts& timeouts, 
     return statements;
 }
 
+bool batch_savepoints(Dialect dialect) { return dialect == Dialect::sqlite; }
+
+bool history_table_in_batch(Dialect dialect) { return dialect == Dialect::sqlite; }
+
 }  // namespace fastappkit

@@ -78,10 +78,6 @@ std::vector<std::string> StepStatements::record(HeadMaintainer& heads,
     return out;
 }
 
-bool batch_savepoints(Dialect dialect) { return dialect == Dialect::sqlite; }
-
-bool history_table_in_batch(Dialect dialect) { return dialect == Dialect::sqlite; }
-
 bool joins_batch(const Timeouts& batch, const StepStatements& next) {
     return next.section().transactional && same(batch, next.timeouts());
 }

@@ -8,7 +8,8 @@
 // runs on its own between session_limits() and their RESET (its mark updated after each
 // statement: progress_updates()), then records in a second
 // transaction. A fresh history's batch (joins_batch) runs its steps in one transaction, on
-// SQLite each between SAVEPOINT and RELEASE SAVEPOINT kBatchSavepoint (batch_savepoints).
+// SQLite each between SAVEPOINT and RELEASE SAVEPOINT kBatchSavepoint (db/schema_sql.h:
+// batch_savepoints).
 #pragma once
 
 #include <string>
@@ -62,22 +63,6 @@ private:
 // Whether `next` joins a fresh history's batch whose first step has `batch` timeouts:
 // transactional, with the same timeouts.
 bool joins_batch(const Timeouts& batch, const StepStatements& next);
-
-// Whether a batch puts each step under a savepoint, so that a failing step is undone alone and
-// the transaction goes on: SQLite. On PostgreSQL every subtransaction's end scans the relation
-// cache, which a batch creating many tables fills (500 such migrations took 6 % longer with
-// savepoints); there a failing step ends the batch, and the runner runs the steps before it
-// again in a new one, then the failing step alone. Either way the steps before it commit.
-bool batch_savepoints(Dialect dialect);
-
-// Whether a fresh history's first batch creates fastappkit_history itself, after its BEGIN,
-// so that a fresh database is one commit: SQLite, where one writer at a time holds the whole
-// database, so the table's absence seen inside the transaction stays true until it commits.
-// On PostgreSQL runners of other histories, under locks of their own, create the table too:
-// one created inside a long batch would make theirs wait for it and then fail; there it is
-// committed on its own first (Database::ensure_history_table), as before a run with version
-// rows.
-bool history_table_in_batch(Dialect dialect);
 
 // What "-- Running ..." says of a step: Alembic's short_log ("upgrade a, b -> c"); a
 // checkpoint: "checkpoint base -> c".
